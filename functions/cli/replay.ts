@@ -1,0 +1,91 @@
+import path from "node:path";
+import { formatDuration } from "../../core/config/duration.ts";
+import type { WindowReport } from "../../core/report/analysis.ts";
+import { type ReplayListener, runReplay } from "../replay/run-replay.ts";
+import type { Scenario } from "../replay/scenario.ts";
+import type { Output } from "./output.ts";
+
+export interface ReplayOptions {
+  readonly out: string;
+  readonly json: boolean;
+}
+
+const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+function show(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text === undefined ? "-" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function settledStory(report: WindowReport, dir: string): string {
+  const w = report.window;
+  const lines = [
+    `${w.settledAt.slice(11, 19)}  window ${w.id} settled (${w.settledBy === "quiet" ? "quiet" : "max wait reached"}): ` +
+      `${w.events} event${w.events === 1 ? "" : "s"} from ${w.firstEventAt?.slice(11, 19)} to ${w.lastEventAt?.slice(11, 19)}, ` +
+      `touched ${w.touched.join(", ")}`,
+    `          drift check: ${report.detection.resourcesChecked} resource${report.detection.resourcesChecked === 1 ? "" : "s"}, ` +
+      `${report.detection.calls} DetectStackResourceDrift call${report.detection.calls === 1 ? "" : "s"}`,
+  ];
+  for (const r of report.resources) {
+    lines.push(
+      `            ${r.logicalId.padEnd(24)} ${r.status.padEnd(11)} ${r.note && r.status !== "IN_SYNC" && r.status !== "MODIFIED" ? r.note : ""}`.trimEnd(),
+    );
+  }
+  for (const c of report.changes) {
+    const where = c.propertyPath === "" ? "(whole resource)" : c.propertyPath;
+    lines.push(`              ${c.logicalId} ${where}: ${show(c.expected)} -> ${show(c.actual)}`);
+  }
+  lines.push(`          output: ${path.relative(process.cwd(), dir) || dir}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** `phantom replay`: a short story of what happened, or one JSON line per settled window. */
+export async function runReplayCommand(
+  scenario: Scenario,
+  options: ReplayOptions,
+  io: Output,
+): Promise<void> {
+  const listener: ReplayListener = options.json
+    ? {
+        settled: (report, dir) =>
+          io.out(
+            `${JSON.stringify({ stack: report.stack, windowId: report.window.id, out: dir, changes: report.changes.length, severity: null })}\n`,
+          ),
+      }
+    : {
+        touched: (change, outcome, at) => {
+          const who = `${change.actor.name}${change.actor.console ? ", console" : ""}`;
+          if (outcome.stacks.length === 0) {
+            const ids = change.resources.map((r) => r.id).join(", ");
+            io.out(`${time(at)}  ${change.record.eventName} (${who}) on ${ids}: not owned by any stack\n`);
+          }
+          for (const s of outcome.stacks) {
+            const verb = s.duplicate
+              ? "duplicate delivery, ignored"
+              : s.opened
+                ? `opened window ${s.windowId}`
+                : `joined window ${s.windowId}`;
+            io.out(`${time(at)}  ${change.record.eventName} (${who}) on stack ${s.stack}: ${verb}\n`);
+          }
+        },
+        settled: (report, dir) => io.out(settledStory(report, dir)),
+      };
+  if (!options.json) {
+    const { quietPeriod, maxWait } = scenario.config.windows;
+    io.out(
+      `Replaying ${scenario.name}${scenario.description ? ` — ${scenario.description.trim()}` : ""}\n` +
+        `quiet period ${formatDuration(quietPeriod)}, max wait ${formatDuration(maxWait)}, output ${options.out}\n`,
+    );
+  }
+  const summary = await runReplay(scenario, options.out, listener);
+  if (options.json) return;
+  const ignored = [...summary.ignored.entries()].map(([k, n]) => `${k} ${n}`).join(", ");
+  const rejectedCount = [...summary.rejected.values()].reduce((a, b) => a + b, 0);
+  io.out(
+    `\n${summary.records} records: ${summary.changes} changes (${summary.duplicates} duplicate deliveries, ` +
+      `${summary.unmanaged} on unmanaged resources), ${[...summary.ignored.values()].reduce((a, b) => a + b, 0)} ignored` +
+      `${ignored ? ` (${ignored})` : ""}, ${rejectedCount} rejected\n` +
+      `${summary.windows.length} window${summary.windows.length === 1 ? "" : "s"} settled over ` +
+      `${formatDuration(Math.round(summary.virtualMs / 1000) * 1000)} of incident time\n`,
+  );
+}
