@@ -1,0 +1,61 @@
+import type { Window, WindowEvent } from "./types.ts";
+
+/** What `touch` did. */
+export interface TouchResult {
+  readonly window: Window;
+  /** This touch opened the window: the caller arms the settle timer. */
+  readonly opened: boolean;
+  /** The event key was already seen for this stack (in this or an earlier window): nothing changed. */
+  readonly duplicate: boolean;
+}
+
+export type ClaimResult =
+  | { readonly ok: true; readonly window: Window }
+  | {
+      readonly ok: false;
+      /** missing: no such window; done: already completed; held: another claim's lease is live; exhausted: retried enough. */
+      readonly reason: "missing" | "done" | "held" | "exhausted";
+      readonly window?: Window;
+    };
+
+/**
+ * Window state, per stack. Implementations must be safe under concurrent callers (Lambda) and
+ * idempotent under redelivery (SQS is at least once).
+ */
+export interface WindowStore {
+  /**
+   * Adds `event` (touching `logicalIds`) to the stack's open window, opening a new window with
+   * `newId` when the stack has none open (none yet, or the last one is claimed or done).
+   * Idempotent per event key for the stack: a key seen before changes nothing and says `duplicate`.
+   */
+  touch(input: {
+    readonly stack: string;
+    readonly event: WindowEvent;
+    readonly logicalIds: readonly string[];
+    readonly now: number;
+    readonly newId: () => string;
+  }): Promise<TouchResult>;
+
+  get(stack: string, windowId: string): Promise<Window | undefined>;
+
+  /**
+   * Takes the window for reaction: succeeds when it is open, or claimed with an expired lease and
+   * fewer than `maxAttempts` claims so far. Exactly one concurrent caller wins.
+   */
+  claim(input: {
+    readonly stack: string;
+    readonly windowId: string;
+    readonly owner: string;
+    readonly now: number;
+    readonly leaseMs: number;
+    readonly maxAttempts: number;
+  }): Promise<ClaimResult>;
+
+  /** Marks a claimed window done; `false` when `owner` no longer holds it (its lease was taken over). */
+  complete(input: {
+    readonly stack: string;
+    readonly windowId: string;
+    readonly owner: string;
+    readonly now: number;
+  }): Promise<boolean>;
+}
