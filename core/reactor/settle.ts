@@ -1,0 +1,67 @@
+import type { Clock } from "../clock.ts";
+import { dueAt, settleReason } from "../window/policy.ts";
+import type { WindowStore } from "../window/store.ts";
+import type { SettleMessage, Timer } from "../window/timer.ts";
+import type { Window, WindowPolicy } from "../window/types.ts";
+
+export interface SettlePorts<R> {
+  readonly windows: WindowStore;
+  readonly timer: Timer;
+  readonly clock: Clock;
+  readonly policy: WindowPolicy;
+  /** Who is settling (a Lambda request id, the replay process): the claim's owner. */
+  readonly owner: string;
+  /** The reaction to a settled window; throwing leaves the window claimed, to be retried after the lease. */
+  readonly react: (window: Window, settled: { at: number; reason: "quiet" | "max-wait" }) => Promise<R>;
+}
+
+export type SettleOutcome<R> =
+  | { readonly kind: "settled"; readonly window: Window; readonly result: R; readonly completed: boolean }
+  | { readonly kind: "rearmed"; readonly at: number; readonly why: "not-quiet" | "claim-held" }
+  | { readonly kind: "skipped"; readonly why: "missing" | "done" | "exhausted" };
+
+/**
+ * The on-settle use case: a settle reminder arrived. A window that is not yet due is re-armed for the
+ * remainder (SQS delays cap at 900 s); a due window is claimed (exactly one settler wins), reacted
+ * to, and completed. A live claim held by someone else re-arms for when its lease ends, so a settler
+ * that died is retried; a window claimed `maxAttempts` times is given up (the message goes to the DLQ).
+ */
+export async function settle<R>(message: SettleMessage, ports: SettlePorts<R>): Promise<SettleOutcome<R>> {
+  const window = await ports.windows.get(message.stack, message.windowId);
+  if (window === undefined) return { kind: "skipped", why: "missing" };
+  if (window.status === "done") return { kind: "skipped", why: "done" };
+  const now = ports.clock.now();
+  if (window.status === "open") {
+    const due = dueAt(window, ports.policy);
+    if (now < due) {
+      await ports.timer.arm(message, due);
+      return { kind: "rearmed", at: due, why: "not-quiet" };
+    }
+  }
+  const claim = await ports.windows.claim({
+    stack: message.stack,
+    windowId: message.windowId,
+    owner: ports.owner,
+    now,
+    leaseMs: ports.policy.leaseMs,
+    maxAttempts: ports.policy.maxAttempts,
+  });
+  if (!claim.ok) {
+    if (claim.reason === "held" && claim.window?.claim !== undefined) {
+      await ports.timer.arm(message, claim.window.claim.until);
+      return { kind: "rearmed", at: claim.window.claim.until, why: "claim-held" };
+    }
+    return { kind: "skipped", why: claim.reason === "held" ? "exhausted" : claim.reason };
+  }
+  const result = await ports.react(claim.window, {
+    at: now,
+    reason: settleReason(claim.window, ports.policy),
+  });
+  const completed = await ports.windows.complete({
+    stack: message.stack,
+    windowId: message.windowId,
+    owner: ports.owner,
+    now: ports.clock.now(),
+  });
+  return { kind: "settled", window: claim.window, result, completed };
+}

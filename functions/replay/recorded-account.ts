@@ -1,0 +1,234 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseDriftDocument, unknownDrift } from "../../core/drift/normalize.ts";
+import type { DriftDetector, StackDirectory, StackResource } from "../../core/drift/ports.ts";
+import {
+  formatIssues,
+  GONE_RESOURCE_STATUSES,
+  stackResourcesDocumentSchema,
+} from "../../core/drift/schema.ts";
+import type { ResourceDrift } from "../../core/drift/types.ts";
+
+/**
+ * The replay adapters over a scenario's recorded account directory (DESIGN §4, contract):
+ * `stacks/<Stack>.json` (DescribeStackResources output + optional `Tags`) and
+ * `drift/<Stack>/<LogicalId>.json` (DetectStackResourceDrift output).
+ */
+
+/** The recorded account is invalid; the message lists every problem, each naming its file. */
+export class RecordedAccountError extends Error {
+  override readonly name = "RecordedAccountError";
+  constructor(
+    readonly dir: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`${dir} is not a valid recorded account:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+  }
+}
+
+export interface RecordedAccount {
+  /** Stack names, sorted. */
+  readonly stacks: readonly string[];
+  /** Physical id ► owning stack, from `stacks/*.json`. */
+  readonly directory: StackDirectory;
+  /**
+   * Recorded drift results. A logical id with no `drift/<Stack>/<LogicalId>.json` is UNKNOWN (never
+   * clean); `calls` counts one per distinct logical id asked for, as the real detector would call.
+   */
+  readonly drift: DriftDetector;
+  /** The stack's tags (`Key` ► `Value`); empty when none were recorded or the stack is unknown. */
+  stackTags(stack: string): Readonly<Record<string, string>>;
+}
+
+interface RecordedStack {
+  readonly resources: readonly StackResource[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+async function listJson(dir: string): Promise<string[] | undefined> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile() && e.name.toLowerCase().endsWith(".json"))
+      .map((e) => e.name)
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+async function listDirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+async function readJson(file: string, issues: string[]): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    issues.push(`${file}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    issues.push(`${file}: not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+function stem(file: string): string {
+  return file.replace(/\.json$/i, "");
+}
+
+async function loadStack(
+  file: string,
+  stack: string,
+  issues: string[],
+): Promise<{ stack: RecordedStack; allLogicalIds: Set<string> } | undefined> {
+  const json = await readJson(file, issues);
+  if (json === undefined) return undefined;
+  const parsed = stackResourcesDocumentSchema.safeParse(json);
+  if (!parsed.success) {
+    issues.push(...formatIssues(parsed.error).map((i) => `${file}: ${i}`));
+    return undefined;
+  }
+  const resources: StackResource[] = [];
+  const allLogicalIds = new Set<string>();
+  parsed.data.StackResources.forEach((r, index) => {
+    if (r.StackName !== undefined && r.StackName !== stack) {
+      issues.push(
+        `${file}: StackResources.${index}.StackName is "${r.StackName}" but the file is for stack "${stack}"`,
+      );
+    }
+    allLogicalIds.add(r.LogicalResourceId);
+    if (r.PhysicalResourceId === undefined || GONE_RESOURCE_STATUSES.includes(r.ResourceStatus ?? "")) return;
+    resources.push({
+      stack,
+      ...(r.StackId !== undefined ? { stackId: r.StackId } : {}),
+      logicalId: r.LogicalResourceId,
+      physicalId: r.PhysicalResourceId,
+      type: r.ResourceType,
+    });
+  });
+  const tags = Object.fromEntries((parsed.data.Tags ?? []).map((t) => [t.Key, t.Value]));
+  return { stack: { resources, tags }, allLogicalIds };
+}
+
+/**
+ * Reads and validates a recorded account directory (the scenario's `account/`) up front, and
+ * reports every problem at once: unreadable or invalid JSON, a `StackName` that disagrees with its
+ * file, one physical id claimed twice for the same type, drift recorded for an unknown stack or
+ * logical id, or a drift file for another logical id than its name. A missing `stacks/` or `drift/`
+ * folder is an empty account, not an error.
+ * @throws {RecordedAccountError} listing every problem, each with its file.
+ */
+export async function loadRecordedAccount(dir: string): Promise<RecordedAccount> {
+  const issues: string[] = [];
+  const stacks = new Map<string, RecordedStack>();
+  const logicalIds = new Map<string, Set<string>>();
+
+  const stacksDir = path.join(dir, "stacks");
+  for (const file of (await listJson(stacksDir)) ?? []) {
+    const name = stem(file);
+    const loaded = await loadStack(path.join(stacksDir, file), name, issues);
+    if (loaded === undefined) continue;
+    stacks.set(name, loaded.stack);
+    logicalIds.set(name, loaded.allLogicalIds);
+  }
+
+  const byPhysicalId = new Map<string, StackResource[]>();
+  for (const { resources } of stacks.values()) {
+    for (const r of resources) {
+      const owners = byPhysicalId.get(r.physicalId) ?? [];
+      const clash = owners.find((o) => o.type === r.type);
+      if (clash) {
+        issues.push(
+          `${path.join(stacksDir, `${r.stack}.json`)}: ${r.type} ${r.physicalId} is also ${clash.stack}/${clash.logicalId}`,
+        );
+        continue;
+      }
+      byPhysicalId.set(r.physicalId, [...owners, r]);
+    }
+  }
+
+  const drifts = new Map<string, ResourceDrift>();
+  const driftDir = path.join(dir, "drift");
+  for (const stack of await listDirs(driftDir)) {
+    const known = logicalIds.get(stack);
+    for (const file of (await listJson(path.join(driftDir, stack))) ?? []) {
+      const where = path.join(driftDir, stack, file);
+      const logicalId = stem(file);
+      if (known === undefined) {
+        issues.push(`${where}: no stacks/${stack}.json records the stack "${stack}"`);
+      } else if (!known.has(logicalId)) {
+        issues.push(`${where}: stacks/${stack}.json has no resource "${logicalId}"`);
+      }
+      const json = await readJson(where, issues);
+      if (json === undefined) continue;
+      const parsed = parseDriftDocument(json);
+      if (!parsed.ok) {
+        issues.push(...parsed.issues.map((i) => `${where}: ${i}`));
+        continue;
+      }
+      const [drift, ...more] = parsed.drifts;
+      if (drift === undefined || more.length > 0) {
+        issues.push(
+          `${where}: expected one resource's drift (DetectStackResourceDrift output), found ${parsed.drifts.length}`,
+        );
+        continue;
+      }
+      if (drift.logicalId !== logicalId) {
+        issues.push(`${where}: records drift for "${drift.logicalId}", not "${logicalId}"`);
+        continue;
+      }
+      drifts.set(`${stack}/${logicalId}`, drift);
+    }
+  }
+
+  if (issues.length > 0) throw new RecordedAccountError(dir, issues);
+
+  const directory: StackDirectory = {
+    async lookup(resource) {
+      const owners = byPhysicalId.get(resource.id) ?? [];
+      return owners.find((o) => o.type === resource.type) ?? owners[0];
+    },
+  };
+
+  const drift: DriftDetector = {
+    async detect(stack, requested) {
+      const ids = [...new Set(requested)];
+      const resources = stacks.get(stack)?.resources ?? [];
+      return {
+        resources: ids.map((logicalId) => {
+          const recorded = drifts.get(`${stack}/${logicalId}`);
+          if (recorded) return recorded;
+          const known = resources.find((r) => r.logicalId === logicalId);
+          return unknownDrift(
+            logicalId,
+            `no drift recorded for ${stack}/${logicalId} in the scenario`,
+            known ? { physicalId: known.physicalId, type: known.type } : {},
+          );
+        }),
+        calls: ids.length,
+      };
+    },
+  };
+
+  return {
+    stacks: [...stacks.keys()].sort(),
+    directory,
+    drift,
+    stackTags: (stack) => stacks.get(stack)?.tags ?? {},
+  };
+}

@@ -1,0 +1,154 @@
+import type { Judgement } from "../../core/change/classify.ts";
+import { catalogContext } from "../../core/change/context.ts";
+import { judgeDocument } from "../../core/change/intake.ts";
+import { react } from "../../core/reactor/react.ts";
+import { settle } from "../../core/reactor/settle.ts";
+import { type TouchOutcome, touch } from "../../core/reactor/touch.ts";
+import type { WindowReport } from "../../core/report/analysis.ts";
+import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
+import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/types.ts";
+import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
+import { createFileSink } from "./file-sink.ts";
+import { loadRecordedAccount } from "./recorded-account.ts";
+import type { Scenario } from "./scenario.ts";
+import { SequentialIds, VirtualClock, VirtualTimer } from "./virtual-time.ts";
+
+type Change = Extract<Judgement, { verdict: "change" }>;
+
+/** What replay tells its caller as it goes (the CLI renders it as a story). */
+export interface ReplayListener {
+  touched?(change: Change, outcome: TouchOutcome, at: number): void;
+  settled?(report: WindowReport, dir: string): void;
+}
+
+export interface ReplayedWindow {
+  readonly stack: string;
+  readonly windowId: string;
+  readonly out: string;
+  readonly changes: number;
+  /** Set by the analysis; `null` until an analyzer runs. */
+  readonly severity: null;
+}
+
+export interface ReplaySummary {
+  readonly records: number;
+  readonly changes: number;
+  readonly duplicates: number;
+  readonly ignored: ReadonlyMap<string, number>;
+  readonly rejected: ReadonlyMap<string, number>;
+  /** Change events whose resources no recorded stack owns. */
+  readonly unmanaged: number;
+  readonly windows: readonly ReplayedWindow[];
+  /** Virtual time from the first change to the last settle. */
+  readonly virtualMs: number;
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+/**
+ * Replays a captured incident through the production use cases (`touch`, `settle`, `react`) with the
+ * recorded-account adapters, an in-memory window store and a virtual clock: events arrive at their
+ * own time, settle reminders fire in time order, and each settled window is written to `outDir`.
+ */
+export async function runReplay(
+  scenario: Scenario,
+  outDir: string,
+  listener: ReplayListener = {},
+  policyOverride: Partial<WindowPolicy> = {},
+): Promise<ReplaySummary> {
+  const account = await loadRecordedAccount(scenario.accountDir);
+  const context = catalogContext(scenario.config);
+  const ignored = new Map<string, number>();
+  const rejected = new Map<string, number>();
+  const changes: { change: Change; at: number; order: number }[] = [];
+  let records = 0;
+
+  for (const file of await listCaptureFiles(scenario.eventsPaths)) {
+    for await (const item of readCaptureFile(file)) {
+      if (item.kind === "error") {
+        records++;
+        bump(rejected, "malformed");
+        continue;
+      }
+      for (const { judgement } of judgeDocument(item.value, context)) {
+        records++;
+        if (judgement.verdict === "change") {
+          changes.push({
+            change: judgement,
+            at: Date.parse(judgement.record.eventTime),
+            order: changes.length,
+          });
+        } else if (judgement.verdict === "ignored") bump(ignored, judgement.reason);
+        else bump(rejected, judgement.reason);
+      }
+    }
+  }
+  changes.sort((a, b) => a.at - b.at || a.order - b.order);
+
+  const policy: WindowPolicy = {
+    ...DEFAULT_WINDOW_POLICY,
+    quietMs: scenario.config.windows.quietPeriod,
+    maxWaitMs: scenario.config.windows.maxWait,
+    ...policyOverride,
+  };
+  const start = changes[0]?.at ?? 0;
+  const clock = new VirtualClock(start);
+  const timer = new VirtualTimer();
+  const windows = createMemoryWindowStore();
+  const ids = new SequentialIds();
+  const written: ReplayedWindow[] = [];
+  const sink = createFileSink(outDir, (report, dir) => {
+    written.push({
+      stack: report.stack,
+      windowId: report.window.id,
+      out: dir,
+      changes: report.changes.length,
+      severity: null,
+    });
+    listener.settled?.(report, dir);
+  });
+  const touchPorts = { directory: account.directory, windows, timer, clock, ids, policy };
+  const settlePorts = {
+    windows,
+    timer,
+    clock,
+    policy,
+    owner: "replay",
+    react: (window: Parameters<typeof react>[0], settled: Parameters<typeof react>[1]) =>
+      react(window, settled, { drift: account.drift, sink }),
+  };
+
+  const fireUntil = async (limit: number) => {
+    for (let next = timer.peek(); next !== undefined && next <= limit; next = timer.peek()) {
+      const due = timer.take();
+      if (due === undefined) break;
+      clock.advance(due.at);
+      await settle(due.message, settlePorts);
+    }
+  };
+
+  let duplicates = 0;
+  let unmanaged = 0;
+  for (const { change, at } of changes) {
+    await fireUntil(at);
+    clock.advance(at);
+    const outcome = await touch(change, touchPorts);
+    if (outcome.stacks.length > 0 && outcome.stacks.every((s) => s.duplicate)) duplicates++;
+    if (outcome.stacks.length === 0) unmanaged++;
+    listener.touched?.(change, outcome, clock.now());
+  }
+  await fireUntil(Number.POSITIVE_INFINITY);
+
+  return {
+    records,
+    changes: changes.length,
+    duplicates,
+    ignored,
+    rejected,
+    unmanaged,
+    windows: written,
+    virtualMs: clock.now() - start,
+  };
+}
