@@ -1,0 +1,21 @@
+/**
+ * Structured JSON logs: a fixed message and the data in fields, one line each, so Datadog can group
+ * by message and facet by field (stack, window, eventID). Secrets never go in fields.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface Logger {
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A logger writing JSON lines through `write` (stdout in Lambda, where CloudWatch collects it). */
+export function jsonLogger(
+  write: (line: string) => void = (line) => process.stdout.write(line),
+  now: () => number = Date.now,
+): Logger {
+  return {
+    log(level, message, fields = {}) {
+      write(`${JSON.stringify({ level, message, time: new Date(now()).toISOString(), ...fields })}\n`);
+    },
+  };
+}
