@@ -10,9 +10,21 @@ export interface ReplayOptions {
   readonly json: boolean;
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** `284000` ► `4m 44s`. */
+function span(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return [h ? `${h}h` : "", m ? `${m}m` : "", s || (!h && !m) ? `${s}s` : ""].filter(Boolean).join(" ");
+}
+
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 function show(value: unknown): string {
+  if (value === null || value === undefined) return "(none)";
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return text === undefined ? "-" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -82,10 +94,10 @@ export async function runReplayCommand(
   const ignored = [...summary.ignored.entries()].map(([k, n]) => `${k} ${n}`).join(", ");
   const rejectedCount = [...summary.rejected.values()].reduce((a, b) => a + b, 0);
   io.out(
-    `\n${summary.records} records: ${summary.changes} changes (${summary.duplicates} duplicate deliveries, ` +
+    `\n${summary.records} records: ${summary.changes} changes (${plural(summary.duplicates, "duplicate delivery", "duplicate deliveries")}, ` +
       `${summary.unmanaged} on unmanaged resources), ${[...summary.ignored.values()].reduce((a, b) => a + b, 0)} ignored` +
       `${ignored ? ` (${ignored})` : ""}, ${rejectedCount} rejected\n` +
       `${summary.windows.length} window${summary.windows.length === 1 ? "" : "s"} settled over ` +
-      `${formatDuration(Math.round(summary.virtualMs / 1000) * 1000)} of incident time\n`,
+      `${span(summary.virtualMs)} of incident time\n`,
   );
 }
