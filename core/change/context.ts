@@ -1,13 +1,25 @@
-import { createCatalog } from "../catalog/catalog.ts";
+import { type Catalog, createCatalog } from "../catalog/catalog.ts";
 import { compileIgnoreRules } from "../config/ignore.ts";
 import type { PhantomConfig } from "../config/schema.ts";
 import type { IntakeContext } from "./classify.ts";
 
-/** The intake context for a configuration: the built-in catalog and the config's ignore rules. */
+let builtIn: Catalog | undefined;
+const contexts = new WeakMap<PhantomConfig, IntakeContext>();
+
+/**
+ * The intake context for a configuration: the built-in catalog and the config's compiled ignore
+ * rules. Built once per config object (handlers call this per message).
+ */
 export function catalogContext(config: PhantomConfig): IntakeContext {
-  return {
-    catalog: createCatalog(),
-    ignore: compileIgnoreRules(config.ignore),
-    includeServiceAutomation: config.serviceAutomation === "include",
-  };
+  let context = contexts.get(config);
+  if (context === undefined) {
+    builtIn ??= createCatalog();
+    context = {
+      catalog: builtIn,
+      ignore: compileIgnoreRules(config.ignore),
+      includeServiceAutomation: config.serviceAutomation === "include",
+    };
+    contexts.set(config, context);
+  }
+  return context;
 }
