@@ -38,7 +38,14 @@ async function processMessage(message: SQSRecord, runtime: Runtime): Promise<voi
     return;
   }
   const context = catalogContext(runtime.config);
-  for (const { judgement } of judgeDocument(body, context)) {
+  const judged = judgeDocument(body, context);
+  if (judged.length === 0) {
+    runtime.log.log("warn", "event rejected", {
+      messageId: message.messageId,
+      reason: "malformed: no records in the body",
+    });
+  }
+  for (const { judgement } of judged) {
     if (judgement.verdict === "rejected") {
       runtime.log.log("warn", "event rejected", {
         messageId: message.messageId,
@@ -51,6 +58,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime): Promise<voi
     const { record } = judgement;
     if (judgement.verdict === "ignored") {
       runtime.log.log("debug", "event ignored", {
+        messageId: message.messageId,
         eventID: record.eventID,
         eventName: record.eventName,
         reason: `${judgement.reason}: ${judgement.detail}`,

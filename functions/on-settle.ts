@@ -78,6 +78,11 @@ async function processMessage(
     owner,
     react: (window, settled) => react(window, settled, { drift: runtime.drift, sink }),
   });
+  if (outcome.kind === "skipped" && outcome.why === "exhausted") {
+    // Claimed `maxAttempts` times and never completed: fail the message so SQS moves it to the
+    // settle DLQ, where the DLQ alarm makes a person look. Dropping it would lose the window.
+    throw new Error(`window ${parsed.data.windowId} of ${parsed.data.stack} failed every settle attempt`);
+  }
   runtime.log.log("info", `window ${outcome.kind}`, {
     stack: parsed.data.stack,
     window: parsed.data.windowId,

@@ -22,11 +22,31 @@ import { jsonLogger, type Logger } from "./log.ts";
  * builds the real adapters. Handlers take the result as a parameter, so tests pass their own.
  */
 
+const duration = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${JSON.stringify(value)} is not a duration (e.g. 120s, 15m)`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe(name);
+
 const envSchema = z.object({
-  PHANTOM_WINDOWS_TABLE: z.string().min(1, "is required (the DynamoDB windows table name)"),
-  PHANTOM_SETTLE_QUEUE_URL: z.string().url("must be the settle queue URL"),
-  PHANTOM_QUIET_PERIOD: z.string().optional(),
-  PHANTOM_MAX_WAIT: z.string().optional(),
+  PHANTOM_WINDOWS_TABLE: z
+    .string({ error: "is required (the DynamoDB windows table name)" })
+    .min(1, "is required (the DynamoDB windows table name)"),
+  PHANTOM_SETTLE_QUEUE_URL: z.url({ error: "must be the settle queue URL" }),
+  PHANTOM_QUIET_PERIOD: duration("PHANTOM_QUIET_PERIOD"),
+  PHANTOM_MAX_WAIT: duration("PHANTOM_MAX_WAIT"),
   AWS_REGION: z.string().optional(),
 });
 
@@ -50,20 +70,14 @@ export function readRuntimeConfig(env: Record<string, string | undefined> = proc
       `Phantom's Lambda environment is incomplete: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
     );
   }
-  const duration = (name: string, value: string | undefined, fallback: number) => {
-    if (value === undefined) return fallback;
-    const ms = parseDuration(value);
-    if (ms === undefined) throw new RuntimeConfigError(`${name} ${JSON.stringify(value)} is not a duration`);
-    return ms;
-  };
   const e = parsed.data;
   return {
     table: e.PHANTOM_WINDOWS_TABLE,
     settleQueueUrl: e.PHANTOM_SETTLE_QUEUE_URL,
     policy: {
       ...DEFAULT_WINDOW_POLICY,
-      quietMs: duration("PHANTOM_QUIET_PERIOD", e.PHANTOM_QUIET_PERIOD, DEFAULT_WINDOW_POLICY.quietMs),
-      maxWaitMs: duration("PHANTOM_MAX_WAIT", e.PHANTOM_MAX_WAIT, DEFAULT_WINDOW_POLICY.maxWaitMs),
+      quietMs: e.PHANTOM_QUIET_PERIOD ?? DEFAULT_WINDOW_POLICY.quietMs,
+      maxWaitMs: e.PHANTOM_MAX_WAIT ?? DEFAULT_WINDOW_POLICY.maxWaitMs,
     },
     ...(e.AWS_REGION ? { region: e.AWS_REGION } : {}),
   };

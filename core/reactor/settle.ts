@@ -48,8 +48,10 @@ export async function settle<R>(message: SettleMessage, ports: SettlePorts<R>): 
   });
   if (!claim.ok) {
     if (claim.reason === "held" && claim.window?.claim !== undefined) {
-      await ports.timer.arm(message, claim.window.claim.until);
-      return { kind: "rearmed", at: claim.window.claim.until, why: "claim-held" };
+      // A lease holds while `until >= now`: come back just after it ends, not at its last instant.
+      const after = claim.window.claim.until + 1;
+      await ports.timer.arm(message, after);
+      return { kind: "rearmed", at: after, why: "claim-held" };
     }
     return { kind: "skipped", why: claim.reason === "held" ? "exhausted" : claim.reason };
   }

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_WINDOW_POLICY } from "../../core/window/types.ts";
+import { RuntimeConfigError, readRuntimeConfig } from "../../functions/runtime.ts";
+
+const complete = {
+  PHANTOM_WINDOWS_TABLE: "phantom-production-WindowsTable-ozxbyqnm",
+  PHANTOM_SETTLE_QUEUE_URL:
+    "https://sqs.us-east-1.amazonaws.com/111122223333/phantom-production-SettleQueue-xtrhcpwa",
+};
+
+function errorOf(env: Record<string, string | undefined>): Error {
+  try {
+    readRuntimeConfig(env);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("readRuntimeConfig accepted the environment");
+}
+
+describe("readRuntimeConfig", () => {
+  it("reads the table, the settle queue and the region, with the default window policy", () => {
+    const config = readRuntimeConfig({ ...complete, AWS_REGION: "us-east-1", HOME: "/home/sbx_user1051" });
+
+    expect(config).toEqual({
+      table: complete.PHANTOM_WINDOWS_TABLE,
+      settleQueueUrl: complete.PHANTOM_SETTLE_QUEUE_URL,
+      policy: DEFAULT_WINDOW_POLICY,
+      region: "us-east-1",
+    });
+  });
+
+  it("leaves the region to the SDK when AWS_REGION is unset", () => {
+    expect(readRuntimeConfig(complete)).not.toHaveProperty("region");
+  });
+
+  it("reports every missing variable at once", () => {
+    const error = errorOf({ AWS_REGION: "us-east-1" });
+
+    expect(error).toBeInstanceOf(RuntimeConfigError);
+    expect(error.name).toBe("RuntimeConfigError");
+    expect(error.message).toMatch(/^Phantom's Lambda environment is incomplete: /);
+    expect(error.message).toContain("PHANTOM_WINDOWS_TABLE");
+    expect(error.message).toContain("PHANTOM_SETTLE_QUEUE_URL");
+  });
+
+  it("reports an empty table name and a settle queue that is not a URL, together", () => {
+    const error = errorOf({
+      PHANTOM_WINDOWS_TABLE: "",
+      PHANTOM_SETTLE_QUEUE_URL: "phantom-production-SettleQueue",
+    });
+
+    expect(error.message).toBe(
+      "Phantom's Lambda environment is incomplete: PHANTOM_WINDOWS_TABLE is required (the DynamoDB windows table name); " +
+        "PHANTOM_SETTLE_QUEUE_URL must be the settle queue URL",
+    );
+  });
+
+  it.each([
+    ["90s", 90_000],
+    ["3m", 180_000],
+    ["1h", 3_600_000],
+    ["1500ms", 1_500],
+    ["150", 150_000],
+    ["2.5m", 150_000],
+  ])("parses the duration %s as %i ms", (text, ms) => {
+    const config = readRuntimeConfig({ ...complete, PHANTOM_QUIET_PERIOD: text, PHANTOM_MAX_WAIT: text });
+
+    expect(config.policy).toEqual({ ...DEFAULT_WINDOW_POLICY, quietMs: ms, maxWaitMs: ms });
+  });
+
+  it.each([
+    ["PHANTOM_QUIET_PERIOD", "2 minutes"],
+    ["PHANTOM_QUIET_PERIOD", "-30s"],
+    ["PHANTOM_MAX_WAIT", "15 min"],
+    ["PHANTOM_MAX_WAIT", ""],
+  ])("rejects %s=%j with a clear error", (name, value) => {
+    const error = errorOf({ ...complete, [name]: value });
+
+    expect(error).toBeInstanceOf(RuntimeConfigError);
+    expect(error.message).toContain(`${name} ${JSON.stringify(value)} is not a duration`);
+  });
+
+  // Regression: found by the handler tests, fixed in the same change.
+  it("reports missing variables and bad durations in one error", () => {
+    const error = errorOf({
+      PHANTOM_SETTLE_QUEUE_URL: complete.PHANTOM_SETTLE_QUEUE_URL,
+      PHANTOM_QUIET_PERIOD: "2 minutes",
+      PHANTOM_MAX_WAIT: "15 min",
+    });
+
+    expect(error.message).toContain("PHANTOM_WINDOWS_TABLE");
+    expect(error.message).toContain('PHANTOM_QUIET_PERIOD "2 minutes" is not a duration');
+    expect(error.message).toContain('PHANTOM_MAX_WAIT "15 min" is not a duration');
+  });
+
+  // Regression: found by the handler tests, fixed in the same change.
+  it("says what an unset variable is for", () => {
+    const error = errorOf({});
+
+    expect(error.message).toContain("PHANTOM_WINDOWS_TABLE is required (the DynamoDB windows table name)");
+    expect(error.message).toContain("PHANTOM_SETTLE_QUEUE_URL must be the settle queue URL");
+  });
+});
