@@ -29,6 +29,9 @@ function readableName(record: CloudTrailRecord): string {
   const type = id.type?.toLowerCase();
   if (type === "root") return "root";
   if (type === "awsservice") return id.invokedBy ?? "aws-service";
+  // SAML and web identity callers carry the person or token subject in userName; their principalId
+  // starts with the provider ARN, whose colons would otherwise be split as a session name.
+  if ((type === "samluser" || type === "webidentityuser") && id.userName) return id.userName;
   if (
     type === "assumedrole" ||
     type === "federateduser" ||

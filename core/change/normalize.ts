@@ -76,7 +76,13 @@ const lookups = new WeakMap<Shape, Map<string, string>>();
 function lookupFor(shape: Shape): Map<string, string> {
   let map = lookups.get(shape);
   if (map === undefined) {
-    map = new Map(shape.keys.map((k) => [k.toLowerCase(), k]));
+    // Both spellings map to the canonical one, so the common case needs no toLowerCase().
+    map = new Map(
+      shape.keys.flatMap((k): [string, string][] => [
+        [k, k],
+        [k.toLowerCase(), k],
+      ]),
+    );
     lookups.set(shape, map);
   }
   return map;
@@ -93,19 +99,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function canonicalKeys(value: unknown, shape: Shape = RECORD_SHAPE): unknown {
   if (!isPlainObject(value)) return value;
   const lookup = lookupFor(shape);
-  let changed = false;
-  const entries: [string, unknown][] = [];
-  for (const [key, inner] of Object.entries(value)) {
-    const canonical = lookup.get(key.toLowerCase()) ?? key;
+  // First pass without allocating: most records are already in CloudTrail's spelling.
+  let changed: [string, unknown][] | undefined;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const inner = value[key];
+    const canonical = lookup.get(key) ?? lookup.get(key.toLowerCase()) ?? key;
     // Own properties only: a `__proto__` or `constructor` key must never select a shape.
     const nestedShape =
       shape.nested !== undefined && Object.hasOwn(shape.nested, canonical)
         ? shape.nested[canonical]
         : undefined;
     const next = nestedShape === undefined ? inner : canonicalKeys(inner, nestedShape);
-    if (canonical !== key || next !== inner) changed = true;
-    entries.push([canonical, next]);
+    if (changed === undefined && (canonical !== key || next !== inner)) {
+      changed = keys
+        .slice(0, i)
+        .map((k): [string, unknown] => [lookup.get(k) ?? lookup.get(k.toLowerCase()) ?? k, value[k]]);
+    }
+    changed?.push([canonical, next]);
   }
   // Object.fromEntries defines own properties, so a `__proto__` key stays data.
-  return changed ? Object.fromEntries(entries) : value;
+  return changed === undefined ? value : Object.fromEntries(changed);
 }

@@ -121,14 +121,11 @@ export function toIsoTime(value: string | number): string | undefined {
     if (m === null) return undefined;
     const [, date, time, zone] = m;
     ms = Date.parse(`${date}T${time?.slice(0, 12)}${zone ?? "Z"}`);
+    if (!Number.isFinite(ms)) return undefined;
+    const iso = new Date(ms).toISOString();
     // Date.parse rolls impossible dates over (Feb 30 ► Mar 2); a UTC time must round-trip its date.
-    if (
-      (zone === undefined || zone === "Z") &&
-      Number.isFinite(ms) &&
-      new Date(ms).toISOString().slice(0, 10) !== date
-    ) {
-      return undefined;
-    }
+    if ((zone === undefined || zone === "Z") && iso.slice(0, 10) !== date) return undefined;
+    return iso;
   }
   if (!Number.isFinite(ms)) return undefined;
   const d = new Date(ms);

@@ -131,12 +131,17 @@ export async function runReplay(
 
   let duplicates = 0;
   let unmanaged = 0;
+  const seenUnmanaged = new Set<string>();
   for (const { change, at } of changes) {
     await fireUntil(at);
     clock.advance(at);
     const outcome = await touch(change, touchPorts);
     if (outcome.stacks.length > 0 && outcome.stacks.every((s) => s.duplicate)) duplicates++;
-    if (outcome.stacks.length === 0) unmanaged++;
+    // No window de-duplicates a change no stack owns: count each event key once.
+    if (outcome.stacks.length === 0 && !seenUnmanaged.has(outcome.key)) {
+      seenUnmanaged.add(outcome.key);
+      unmanaged++;
+    }
     listener.touched?.(change, outcome, clock.now());
   }
   await fireUntil(Number.POSITIVE_INFINITY);
