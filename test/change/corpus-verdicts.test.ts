@@ -63,8 +63,10 @@ describe("the CloudTrail corpus through inspect", () => {
     for (const [file, tags] of tagOf) {
       const first = judged.get(file)?.[0];
       const got = `${first?.verdict}:${first?.reasonCode ?? ""}`;
-      for (const [label, verdicts] of allowed) {
-        if (label.test(tags) && !verdicts.includes(got)) disagreements.push(`${file} ${tags} ► ${got}`);
+      // A record with several labels (a failed read) may be ignored for any of them.
+      const matching = allowed.filter(([label]) => label.test(tags));
+      if (matching.length > 0 && !matching.some(([, verdicts]) => verdicts.includes(got))) {
+        disagreements.push(`${file} ${tags} ► ${got}`);
       }
     }
     expect(disagreements).toEqual([]);
