@@ -1,0 +1,173 @@
+import {
+  applyEdits,
+  type FormattingOptions,
+  type JSONPath,
+  type Node as JsonNode,
+  modify,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from "jsonc-parser";
+import type { EditableDocument, SourceProblem, TextEdit } from "./document.ts";
+import { DocumentError } from "./document.ts";
+import {
+  isIntrinsicKey,
+  lineOf,
+  type MapEntry,
+  type MapNode,
+  type NodePath,
+  type ScalarNode,
+  type ScalarValue,
+  type SeqNode,
+  type TemplateNode,
+} from "./tree.ts";
+
+/**
+ * A JSON template (or parameter file) opened for byte-preserving edits with `jsonc-parser`: `modify`
+ * computes the smallest text edit for a change at a path, formatted with the document's own
+ * indentation and line ending, and `applyEdits` splices it in. Keys keep their order; new keys go
+ * after the last one.
+ * @see https://github.com/microsoft/node-jsonc-parser#readme
+ */
+
+/** The document's indentation (spaces or tabs, and how many) and line ending. */
+export function detectFormatting(text: string): FormattingOptions {
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const indent = /\n([ \t]+)\S/.exec(text)?.[1];
+  if (indent === undefined) return { insertSpaces: true, tabSize: 2, eol, insertFinalNewline: false };
+  if (indent.startsWith("\t")) return { insertSpaces: false, tabSize: 1, eol, insertFinalNewline: false };
+  return { insertSpaces: true, tabSize: indent.length, eol, insertFinalNewline: false };
+}
+
+function build(node: JsonNode, path: NodePath): TemplateNode {
+  const start = node.offset;
+  const end = node.offset + node.length;
+  switch (node.type) {
+    case "object": {
+      const entries: MapEntry[] = [];
+      for (const property of node.children ?? []) {
+        const [keyNode, valueNode] = property.children ?? [];
+        if (!keyNode || typeof keyNode.value !== "string") continue;
+        const key = keyNode.value;
+        const value: TemplateNode = valueNode
+          ? build(valueNode, [...path, key])
+          : { kind: "scalar", path: [...path, key], start: end, end, flow: true, value: null, style: "json" };
+        entries.push({ key, keyStart: keyNode.offset, value });
+      }
+      const only = entries[0];
+      if (entries.length === 1 && only && isIntrinsicKey(only.key)) {
+        return {
+          kind: "intrinsic",
+          path,
+          start,
+          end,
+          flow: true,
+          fn: only.key,
+          arg: only.value,
+          source: "",
+        };
+      }
+      return { kind: "map", path, start, end, flow: true, entries };
+    }
+    case "array":
+      return {
+        kind: "seq",
+        path,
+        start,
+        end,
+        flow: true,
+        items: (node.children ?? []).map((child, i) => build(child, [...path, i])),
+      };
+    default:
+      return {
+        kind: "scalar",
+        path,
+        start,
+        end,
+        flow: true,
+        value: (node.value ?? null) as ScalarValue,
+        style: "json",
+      };
+  }
+}
+
+/** Opens JSON text; syntax errors are problems (the caller refuses to edit a broken document). */
+export function openJson(text: string): EditableDocument {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: false, allowTrailingComma: true });
+  const problems: SourceProblem[] = errors.map((e) => ({
+    offset: e.offset,
+    line: lineOf(text, e.offset),
+    message: `JSON: ${printParseErrorCode(e.error)}`,
+  }));
+  const root = tree ? withSources(build(tree, []), text) : undefined;
+  return new JsonDocument(text, root, problems, detectFormatting(text));
+}
+
+/** Fills each intrinsic's `source` with its text, shortened, for messages. */
+function withSources(node: TemplateNode, text: string): TemplateNode {
+  switch (node.kind) {
+    case "intrinsic": {
+      const source = text.slice(node.start, node.end).replace(/\s+/g, " ");
+      return {
+        ...node,
+        arg: withSources(node.arg, text),
+        source: source.length > 90 ? `${source.slice(0, 87)}...` : source,
+      };
+    }
+    case "map":
+      return { ...node, entries: node.entries.map((e) => ({ ...e, value: withSources(e.value, text) })) };
+    case "seq":
+      return { ...node, items: node.items.map((i) => withSources(i, text)) };
+    default:
+      return node;
+  }
+}
+
+class JsonDocument implements EditableDocument {
+  readonly format = "json" as const;
+
+  constructor(
+    readonly text: string,
+    readonly root: TemplateNode | undefined,
+    readonly problems: readonly SourceProblem[],
+    private readonly formatting: FormattingOptions,
+  ) {}
+
+  private edit(path: NodePath, value: unknown, arrayInsertion = false): TextEdit {
+    const edits = modify(this.text, path as JSONPath, value, {
+      formattingOptions: this.formatting,
+      isArrayInsertion: arrayInsertion,
+    });
+    const first = edits[0];
+    if (!first) throw new DocumentError(`no edit at ${JSON.stringify(path)}`);
+    return { text: applyEdits(this.text, edits), offset: first.offset };
+  }
+
+  setScalar(node: ScalarNode, value: ScalarValue): TextEdit {
+    return this.edit(node.path, value);
+  }
+
+  replaceValue(node: TemplateNode, value: unknown): TextEdit {
+    if (node.kind === "intrinsic") {
+      throw new DocumentError(`refusing to overwrite the intrinsic function ${node.source}`);
+    }
+    return this.edit(node.path, value);
+  }
+
+  addEntry(map: MapNode, key: string, value: unknown): TextEdit {
+    return this.edit([...map.path, key], value);
+  }
+
+  removeEntry(map: MapNode, key: string): TextEdit {
+    return this.edit([...map.path, key], undefined);
+  }
+
+  appendItem(seq: SeqNode, value: unknown): TextEdit {
+    return this.edit([...seq.path, seq.items.length], value, true);
+  }
+
+  removeItem(seq: SeqNode, index: number): TextEdit {
+    return this.edit([...seq.path, index], undefined);
+  }
+}

@@ -1,0 +1,1034 @@
+import { DIFFERENCE_TYPES } from "../drift/types.ts";
+import { DocumentError, type EditableDocument, type TextEdit } from "./document.ts";
+import { openJson } from "./json-document.ts";
+import { parameterFileEntry, parameterRejects, parameterText, parameterUses } from "./parameters.ts";
+import { indexOf, parsePointer, valueAt } from "./pointer.ts";
+import { requiredCapabilities, revertPlan } from "./revert-plan.ts";
+import {
+  compatible,
+  formatPath,
+  type IntrinsicNode,
+  intrinsicsIn,
+  isLiteral,
+  isRecord,
+  lineOf,
+  type MapNode,
+  type NodePath,
+  nodeAt,
+  plainOf,
+  type ScalarNode,
+  type ScalarValue,
+  type Segment,
+  type SeqNode,
+  sameValue,
+  type TemplateNode,
+} from "./tree.ts";
+import {
+  type AppliedChange,
+  type AppliedEdit,
+  DECISIONS,
+  type EditTarget,
+  type ManualChange,
+  type RectifyChange,
+  type RectifyInput,
+  type RectifyIssue,
+  type RectifyOutcome,
+  type RevertedChange,
+} from "./types.ts";
+import { openYaml } from "./yaml-document.ts";
+
+/**
+ * Opens a template for editing: JSON when `format` says so, or when the text starts with `{` and
+ * reads as JSON; YAML otherwise (a YAML flow mapping starts with `{` too).
+ */
+export function openTemplate(text: string, format?: "yaml" | "json"): EditableDocument {
+  if (format === "yaml") return openYaml(text);
+  if (format === "json") return openJson(text);
+  if (!text.trimStart().startsWith("{")) return openYaml(text);
+  const json = openJson(text);
+  return json.problems.length === 0 ? json : openYaml(text);
+}
+
+/* ---------- planning: what a change does, as edits by path ---------- */
+
+type Op =
+  | { readonly kind: "set"; readonly path: NodePath; readonly value: unknown }
+  | { readonly kind: "add"; readonly path: NodePath; readonly key: string; readonly value: unknown }
+  | { readonly kind: "append"; readonly path: NodePath; readonly value: unknown }
+  | { readonly kind: "remove"; readonly path: NodePath; readonly segment: Segment }
+  | { readonly kind: "parameter"; readonly name: string; readonly value: string };
+
+interface Plan {
+  readonly ops: Op[];
+  readonly manual: string[];
+  readonly notes: string[];
+}
+
+type Located =
+  | {
+      readonly kind: "node";
+      readonly node: TemplateNode;
+      readonly parent: MapNode | SeqNode;
+      readonly segment: Segment;
+      /** Found by position in a list keyed by `Key`, which drift reports in another order. */
+      readonly uncertain: boolean;
+    }
+  | { readonly kind: "missing-key"; readonly parent: MapNode; readonly key: string }
+  | { readonly kind: "new-item"; readonly seq: SeqNode }
+  | { readonly kind: "missing-item"; readonly what: string }
+  | { readonly kind: "intrinsic"; readonly node: IntrinsicNode }
+  | { readonly kind: "error"; readonly message: string };
+
+const KEY_FIELD = "Key";
+
+function isScalarValue(value: unknown): value is ScalarValue {
+  return value === null || ["string", "number", "boolean"].includes(typeof value);
+}
+
+function isJsonValue(value: unknown): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJsonValue);
+  if (isRecord(value)) return Object.values(value).every(isJsonValue);
+  return false;
+}
+
+/** `Key` when the list is tags-like: its mapping items all carry a `Key` (CloudFormation tags). */
+function keyedBy(seq: SeqNode): string | undefined {
+  const maps = seq.items.filter((i): i is MapNode => i.kind === "map");
+  return maps.length > 0 && maps.every((m) => m.entries.some((e) => e.key === KEY_FIELD))
+    ? KEY_FIELD
+    : undefined;
+}
+
+function findByKey(seq: SeqNode, field: string, key: unknown): number {
+  return seq.items.findIndex((item) => {
+    const k = nodeAt(item, [field]);
+    return k?.kind === "scalar" && sameValue(k.value, key);
+  });
+}
+
+/** The value with its keys in the order the list's existing items use, new keys last. */
+function orderLike(value: unknown, seq: SeqNode): unknown {
+  const model = seq.items.find((i): i is MapNode => i.kind === "map");
+  if (!isRecord(value) || !model) return value;
+  const order = model.entries.map((e) => e.key);
+  const keys = Object.keys(value).sort((a, b) => {
+    const [x, y] = [order.indexOf(a), order.indexOf(b)];
+    return (x === -1 ? order.length : x) - (y === -1 ? order.length : y);
+  });
+  return Object.fromEntries(keys.map((k) => [k, value[k]]));
+}
+
+/** A value for messages: strings quoted, long values shortened. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function coerceLike(value: ScalarValue, node: ScalarNode): ScalarValue {
+  const current = node.value;
+  if (typeof current === "number" && typeof value === "string" && sameValue(Number(value), value)) {
+    return Number(value);
+  }
+  if (typeof current === "boolean" && typeof value === "string" && /^(true|false)$/i.test(value.trim())) {
+    return value.trim().toLowerCase() === "true";
+  }
+  if (typeof current === "string" && (typeof value === "number" || typeof value === "boolean"))
+    return String(value);
+  return value;
+}
+
+function decodeBase64(text: string): string | undefined {
+  try {
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compares paths for removals: deepest and highest index first, so earlier removals never shift later ones. */
+function removalOrder(a: NodePath, b: NodePath): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i], b[i]];
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return y - x;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return b.length - a.length;
+}
+
+class EditFailure extends Error {
+  override readonly name = "EditFailure";
+}
+
+/* ---------- the rectifier ---------- */
+
+class Rectifier {
+  template: EditableDocument;
+  params: EditableDocument | undefined;
+  readonly format: "yaml" | "json";
+  readonly issues: RectifyIssue[] = [];
+  readonly applied: AppliedChange[] = [];
+  readonly manual: ManualChange[] = [];
+  readonly reverted: RevertedChange[] = [];
+  /** Parameter values written in this run: parameter ► value. */
+  readonly parameterWrites = new Map<string, string>();
+
+  constructor(
+    template: EditableDocument,
+    params: EditableDocument | undefined,
+    readonly changes: readonly RectifyChange[],
+  ) {
+    this.template = template;
+    this.params = params;
+    this.format = template.format;
+  }
+
+  private resources(): MapNode | undefined {
+    const node = nodeAt(this.template.root, ["Resources"]);
+    return node?.kind === "map" ? node : undefined;
+  }
+
+  private where(change: RectifyChange, node?: TemplateNode): string {
+    const at = node ? ` (${formatPath(node.path)}, line ${lineOf(this.template.text, node.start)})` : "";
+    return `${change.logicalId} ${change.propertyPath || "(whole resource)"}${at}`;
+  }
+
+  /** A YAML error inside the span of a node Phantom is about to edit, if any. */
+  private problemIn(node: TemplateNode, keyStart: number): string | undefined {
+    const problem = this.template.problems.find((p) => p.offset >= keyStart && p.offset <= node.end);
+    return problem ? `line ${problem.line}: ${problem.message}` : undefined;
+  }
+
+  run(): void {
+    const order = this.changes.map((_, i) => i);
+    const isRemoval = (c: RectifyChange) =>
+      (c.decision === "legitimize" && c.differenceType === "REMOVE") ||
+      (c.decision === "refactor" && c.proposed === null);
+    const lastIndex = (c: RectifyChange) => indexOf(c.propertyPath.split("/").pop() ?? "") ?? -1;
+    order.sort((a, b) => {
+      const [x, y] = [this.changes[a], this.changes[b]];
+      if (!x || !y) return 0;
+      const [rx, ry] = [isRemoval(x), isRemoval(y)];
+      if (rx !== ry) return rx ? 1 : -1;
+      return rx ? lastIndex(y) - lastIndex(x) || a - b : a - b;
+    });
+    for (const index of order) {
+      const change = this.changes[index];
+      if (change) this.process(change, index);
+    }
+  }
+
+  private issue(change: RectifyChange, index: number, message: string): void {
+    this.issues.push({ index, logicalId: change.logicalId, propertyPath: change.propertyPath, message });
+  }
+
+  private validate(change: RectifyChange, index: number): string[] | undefined {
+    const problems: string[] = [];
+    if (typeof change.logicalId !== "string" || change.logicalId === "")
+      problems.push("logicalId is missing");
+    if (!(DECISIONS as readonly string[]).includes(change.decision)) {
+      problems.push(`decision ${shown(change.decision)} is not one of ${DECISIONS.join(", ")}`);
+    }
+    if (!(DIFFERENCE_TYPES as readonly string[]).includes(change.differenceType)) {
+      problems.push(
+        `differenceType ${shown(change.differenceType)} is not one of ${DIFFERENCE_TYPES.join(", ")}`,
+      );
+    }
+    const segments = typeof change.propertyPath === "string" ? parsePointer(change.propertyPath) : undefined;
+    if (segments === undefined) {
+      problems.push(
+        `propertyPath ${shown(change.propertyPath)} is not a JSON pointer like /InstanceType or /Tags/1/Value`,
+      );
+    }
+    if (change.decision === "refactor") {
+      if (change.proposed === undefined) problems.push("a refactor needs a proposed value");
+      else if (!isJsonValue(change.proposed))
+        problems.push(`proposed ${String(change.proposed)} is not a JSON value`);
+    }
+    if (
+      change.decision === "legitimize" &&
+      change.differenceType !== "REMOVE" &&
+      !isJsonValue(change.actual)
+    ) {
+      problems.push("the live (actual) value is missing or not a JSON value");
+    }
+    for (const p of problems) this.issue(change, index, p);
+    return problems.length === 0 ? segments : undefined;
+  }
+
+  private process(change: RectifyChange, index: number): void {
+    const segments = this.validate(change, index);
+    if (segments === undefined) return;
+    const resourceEntry = this.resources()?.entries.find((e) => e.key === change.logicalId);
+    if (!resourceEntry) {
+      const problems =
+        this.template.problems.length > 0 ? " (the template has YAML errors that may hide it)" : "";
+      this.issue(change, index, `the template has no resource ${change.logicalId}${problems}`);
+      return;
+    }
+    if (change.decision === "revert") {
+      this.reverted.push({
+        index,
+        logicalId: change.logicalId,
+        propertyPath: change.propertyPath,
+        ...(change.resourceType ? { resourceType: change.resourceType } : {}),
+      });
+      return;
+    }
+    const decision = change.decision;
+    const manual = (message: string) =>
+      this.manual.push({
+        index,
+        logicalId: change.logicalId,
+        propertyPath: change.propertyPath,
+        decision,
+        message,
+      });
+    if (segments.length === 0) {
+      manual(
+        `${change.logicalId} was deleted outside CloudFormation: to ${decision} that, remove Resources.${change.logicalId} and every reference to it from the template by hand.`,
+      );
+      return;
+    }
+    const broken = this.problemIn(resourceEntry.value, resourceEntry.keyStart);
+    if (broken) {
+      this.issue(
+        change,
+        index,
+        `Resources.${change.logicalId} has a YAML error (${broken}); Phantom does not edit inside it`,
+      );
+      return;
+    }
+    const properties = nodeAt(resourceEntry.value, ["Properties"]);
+    if (!properties) {
+      this.issue(change, index, `Resources.${change.logicalId} has no Properties in the template`);
+      return;
+    }
+    const plan = this.plan(change, index, properties, segments);
+    if (typeof plan === "string") {
+      this.issue(change, index, plan);
+      return;
+    }
+    let edits: AppliedEdit[];
+    try {
+      edits = this.execute(plan.ops);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.issue(change, index, `Phantom could not write this change: ${message}`);
+      return;
+    }
+    for (const m of plan.manual) manual(m);
+    if (edits.length > 0 || plan.manual.length === 0) {
+      this.applied.push({
+        index,
+        logicalId: change.logicalId,
+        propertyPath: change.propertyPath,
+        decision,
+        edits,
+        notes:
+          edits.length === 0 && plan.notes.length === 0
+            ? ["the template already has this value"]
+            : plan.notes,
+      });
+    }
+  }
+
+  /* ---------- locating ---------- */
+
+  private locate(properties: TemplateNode, segments: readonly string[], change: RectifyChange): Located {
+    let node = properties;
+    let parent: MapNode | SeqNode | undefined;
+    let segment: Segment = "Properties";
+    let uncertain = false;
+    const pointer = (n: number) => `/${segments.slice(0, n).join("/")}`;
+    for (let i = 0; i < segments.length; i++) {
+      const s = segments[i] ?? "";
+      const last = i === segments.length - 1;
+      if (node.kind === "intrinsic") return { kind: "intrinsic", node };
+      if (node.kind === "opaque")
+        return { kind: "error", message: `the template has ${node.reason} at ${formatPath(node.path)}` };
+      if (node.kind === "scalar") {
+        return {
+          kind: "error",
+          message: `the template has a single value at ${i === 0 ? "Properties" : pointer(i)}, so ${change.propertyPath} does not exist in it`,
+        };
+      }
+      if (node.kind === "map") {
+        const entry = node.entries.find((e) => e.key === s);
+        if (!entry) {
+          return last
+            ? { kind: "missing-key", parent: node, key: s }
+            : {
+                kind: "error",
+                message: `the template has no ${pointer(i + 1)} under Resources.${change.logicalId}.Properties`,
+              };
+        }
+        parent = node;
+        segment = s;
+        node = entry.value;
+        continue;
+      }
+      const index = indexOf(s);
+      if (index === undefined)
+        return { kind: "error", message: `${pointer(i)} is a list in the template; "${s}" is not an index` };
+      const pick = this.pickItem(node, index, segments.slice(0, i), last, change);
+      if (pick.kind !== "found") return pick;
+      parent = node;
+      segment = pick.index;
+      uncertain ||= pick.uncertain;
+      node = node.items[pick.index] as TemplateNode;
+    }
+    if (!parent) return { kind: "error", message: "empty property path" };
+    return { kind: "node", node, parent, segment, uncertain };
+  }
+
+  /**
+   * Which item of a template list a drift path's index means. Drift reports list indexes in the live
+   * order for ADD and in the template's order otherwise, and orders tags differently from the
+   * template: tags are matched by `Key`, other items by value, the index is the last resort.
+   */
+  private pickItem(
+    seq: SeqNode,
+    index: number,
+    prefix: readonly string[],
+    last: boolean,
+    change: RectifyChange,
+  ):
+    | { kind: "found"; index: number; uncertain: boolean }
+    | { kind: "new-item"; seq: SeqNode }
+    | { kind: "missing-item"; what: string }
+    | { kind: "error"; message: string } {
+    const field = keyedBy(seq);
+    const live = change.differenceType === "ADD";
+    const ref = last
+      ? live
+        ? change.decision === "refactor" && change.proposed !== null
+          ? change.proposed
+          : change.actual
+        : change.expected
+      : valueAt(live ? change.actualProperties : change.expectedProperties, [...prefix, String(index)]);
+    const key = field && isRecord(ref) && isScalarValue(ref[field]) ? ref[field] : undefined;
+    const where = `/${prefix.join("/")}`;
+    if (field && key !== undefined) {
+      const at = findByKey(seq, field, key);
+      if (at !== -1) return { kind: "found", index: at, uncertain: false };
+      if (last && live) return { kind: "new-item", seq };
+      if (last && change.differenceType === "REMOVE")
+        return { kind: "missing-item", what: `the item with ${field} ${shown(key)}` };
+      return { kind: "error", message: `the template's ${where} has no item with ${field} ${shown(key)}` };
+    }
+    if (last && live) {
+      const same = seq.items.findIndex((item) => isLiteral(item) && sameValue(plainOf(item), ref));
+      return same === -1 ? { kind: "new-item", seq } : { kind: "found", index: same, uncertain: false };
+    }
+    if (last && ref !== undefined && ref !== null) {
+      const candidates = seq.items.flatMap((item, i) => (compatible(item, ref) ? [i] : []));
+      if (candidates.includes(index)) return { kind: "found", index, uncertain: false };
+      const exact = candidates.filter((i) => isLiteral(seq.items[i] as TemplateNode));
+      const chosen = exact[0] ?? (candidates.length === 1 ? candidates[0] : undefined);
+      if (chosen !== undefined) return { kind: "found", index: chosen, uncertain: false };
+      if (candidates.length > 1) {
+        return {
+          kind: "error",
+          message: `${candidates.length} items of the template's ${where} could be ${shown(ref)}; Phantom cannot tell which`,
+        };
+      }
+      if (change.differenceType === "REMOVE")
+        return { kind: "missing-item", what: `an item equal to ${shown(ref)}` };
+    }
+    if (index < seq.items.length) return { kind: "found", index, uncertain: field !== undefined };
+    return {
+      kind: "error",
+      message: `the template's ${where} has ${seq.items.length} item${seq.items.length === 1 ? "" : "s"}, so there is no item ${index}`,
+    };
+  }
+
+  /* ---------- planning ---------- */
+
+  private plan(
+    change: RectifyChange,
+    index: number,
+    properties: TemplateNode,
+    segments: readonly string[],
+  ): Plan | string {
+    const plan: Plan = { ops: [], manual: [], notes: [] };
+    const remove =
+      (change.decision === "legitimize" && change.differenceType === "REMOVE") ||
+      (change.decision === "refactor" && change.proposed === null);
+    const value = change.decision === "legitimize" ? change.actual : change.proposed;
+    const located = this.locate(properties, segments, change);
+    switch (located.kind) {
+      case "error":
+        return located.message;
+      case "intrinsic":
+        plan.manual.push(
+          `${this.where(change, located.node)} goes through ${located.node.source}: Phantom does not edit inside intrinsic functions; ${
+            remove
+              ? "remove the property by hand"
+              : `edit it by hand so ${change.propertyPath} becomes ${shown(value)}`
+          } if this stack should keep the ${change.decision === "legitimize" ? "live" : "proposed"} state.`,
+        );
+        return plan;
+      case "missing-item":
+        if (remove) {
+          plan.notes.push(`the template has no ${located.what} any more`);
+          return plan;
+        }
+        return `the template has no ${located.what}`;
+      case "missing-key":
+        if (remove) {
+          plan.notes.push("the template does not set this property");
+          return plan;
+        }
+        plan.ops.push({ kind: "add", path: located.parent.path, key: located.key, value });
+        return plan;
+      case "new-item":
+        if (!remove)
+          plan.ops.push({ kind: "append", path: located.seq.path, value: orderLike(value, located.seq) });
+        return plan;
+      case "node":
+        break;
+    }
+    const { node, parent, segment, uncertain } = located;
+    if (uncertain && change.differenceType !== "ADD" && !compatible(node, change.expected)) {
+      return `the template's ${formatPath(node.path)} does not hold ${shown(change.expected)}, and without the drift result's ExpectedProperties Phantom cannot tell which item ${change.propertyPath} means`;
+    }
+    if (remove) {
+      if (node.kind === "intrinsic") {
+        plan.manual.push(
+          `${this.where(change, node)} is set by ${node.source}: remove the property by hand if it should go; Phantom never deletes an intrinsic function on its own.`,
+        );
+        return plan;
+      }
+      if (parent.kind === "seq" && keyedBy(parent) && this.pairedAdd(change, index, node)) {
+        plan.notes.push("an ADD of the same Key in this rectification rewrites that item in place");
+        return plan;
+      }
+      plan.ops.push({ kind: "remove", path: parent.path, segment });
+      const lost = intrinsicsIn(node);
+      if (lost.length > 0) plan.notes.push(`removes ${lost.map((n) => n.source).join(", ")} with it`);
+      return plan;
+    }
+    const expected = change.differenceType === "ADD" ? undefined : change.expected;
+    this.reconcile(change, node, value, expected, plan);
+    return plan;
+  }
+
+  /** A REMOVE of a keyed item whose Key another change of this run ADDs back (a changed tag value). */
+  private pairedAdd(change: RectifyChange, index: number, node: TemplateNode): boolean {
+    const key = nodeAt(node, [KEY_FIELD]);
+    if (key?.kind !== "scalar") return false;
+    const parentPointer = change.propertyPath.slice(0, change.propertyPath.lastIndexOf("/"));
+    return this.changes.some((other, i) => {
+      if (i === index || other.logicalId !== change.logicalId || other.differenceType !== "ADD") return false;
+      if (other.decision === "revert") return false;
+      if (other.propertyPath.slice(0, other.propertyPath.lastIndexOf("/")) !== parentPointer) return false;
+      const added = other.decision === "refactor" ? other.proposed : other.actual;
+      return isRecord(added) && sameValue(added[KEY_FIELD], key.value);
+    });
+  }
+
+  /** Plans the smallest edits that make `node` hold `value`; `expected` is what the template resolved to. */
+  private reconcile(
+    change: RectifyChange,
+    node: TemplateNode,
+    value: unknown,
+    expected: unknown,
+    plan: Plan,
+  ): void {
+    if (expected !== undefined && sameValue(expected, value)) return;
+    switch (node.kind) {
+      case "intrinsic":
+        if (sameValue(plainOf(node), value)) return;
+        this.throughIntrinsic(change, node, value, plan);
+        return;
+      case "opaque":
+        plan.manual.push(
+          `${this.where(change, node)} is ${node.reason}: edit it by hand so it becomes ${shown(value)}.`,
+        );
+        return;
+      case "scalar":
+        if (isScalarValue(value)) {
+          if (!sameValue(node.value, value))
+            plan.ops.push({ kind: "set", path: node.path, value: coerceLike(value, node) });
+        } else plan.ops.push({ kind: "set", path: node.path, value });
+        return;
+      case "map": {
+        if (!isRecord(value)) {
+          plan.ops.push({ kind: "set", path: node.path, value });
+          return;
+        }
+        for (const entry of node.entries) {
+          if (entry.key in value) continue;
+          if (entry.value.kind === "intrinsic") {
+            plan.manual.push(
+              `${this.where(change, entry.value)} is set by ${entry.value.source} but absent from the ${change.decision === "legitimize" ? "live" : "proposed"} value: remove it by hand if it should go.`,
+            );
+            continue;
+          }
+          plan.ops.push({ kind: "remove", path: node.path, segment: entry.key });
+        }
+        for (const [key, v] of Object.entries(value)) {
+          const entry = node.entries.find((e) => e.key === key);
+          const sub = isRecord(expected) ? expected[key] : undefined;
+          if (entry) this.reconcile(change, entry.value, v, sub, plan);
+          else plan.ops.push({ kind: "add", path: node.path, key, value: v });
+        }
+        return;
+      }
+      case "seq": {
+        if (!Array.isArray(value)) {
+          plan.ops.push({ kind: "set", path: node.path, value });
+          return;
+        }
+        const field = keyedBy(node);
+        if (field && value.every((v) => isRecord(v) && isScalarValue(v[field]))) {
+          const matched = new Set<number>();
+          for (const v of value as Record<string, unknown>[]) {
+            const at = findByKey(node, field, v[field]);
+            if (at === -1) {
+              plan.ops.push({ kind: "append", path: node.path, value: orderLike(v, node) });
+              continue;
+            }
+            matched.add(at);
+            const sub = Array.isArray(expected)
+              ? expected.find((e) => isRecord(e) && sameValue(e[field], v[field]))
+              : undefined;
+            this.reconcile(change, node.items[at] as TemplateNode, v, sub, plan);
+          }
+          node.items.forEach((item, i) => {
+            if (!matched.has(i) && item.kind === "map")
+              plan.ops.push({ kind: "remove", path: node.path, segment: i });
+          });
+          return;
+        }
+        const common = Math.min(node.items.length, value.length);
+        for (let i = 0; i < common; i++) {
+          const sub = Array.isArray(expected) ? expected[i] : undefined;
+          this.reconcile(change, node.items[i] as TemplateNode, value[i], sub, plan);
+        }
+        for (let i = common; i < value.length; i++) {
+          plan.ops.push({ kind: "append", path: node.path, value: orderLike(value[i], node) });
+        }
+        for (let i = node.items.length - 1; i >= value.length; i--) {
+          const item = node.items[i] as TemplateNode;
+          if (item.kind === "intrinsic") {
+            plan.manual.push(
+              `${this.where(change, item)} is ${item.source} and the list is shorter now: remove it by hand if it should go.`,
+            );
+          } else plan.ops.push({ kind: "remove", path: node.path, segment: i });
+        }
+        return;
+      }
+    }
+  }
+
+  /** A value behind an intrinsic: `!Ref` to a parameter moves to the parameter; anything else is manual. */
+  private throughIntrinsic(change: RectifyChange, node: IntrinsicNode, value: unknown, plan: Plan): void {
+    const where = this.where(change, node);
+    const wanted = change.decision === "legitimize" ? "the live value" : "the proposed value";
+    if (node.fn === "Ref" && node.arg.kind === "scalar" && typeof node.arg.value === "string") {
+      const name = node.arg.value;
+      const parameter = nodeAt(this.template.root, ["Parameters", name]);
+      if (parameter?.kind === "map") {
+        this.parameterPlan(change, node, name, parameter, value, plan);
+        return;
+      }
+      plan.manual.push(
+        name.startsWith("AWS::")
+          ? `${where} is ${node.source}, a pseudo parameter CloudFormation sets: it cannot hold ${shown(value)} (${wanted}); replace the reference by hand if this resource should differ.`
+          : `${where} is ${node.source}, a reference to resource ${name}: change ${name}, or replace the reference with ${shown(value)} (${wanted}) by hand.`,
+      );
+      return;
+    }
+    const source = node.source;
+    switch (node.fn) {
+      case "Fn::If":
+        plan.manual.push(
+          `${where} is ${source}: edit the branch this stack takes so it yields ${shown(value)} (${wanted}); Phantom does not rewrite conditions.`,
+        );
+        return;
+      case "Fn::Sub":
+      case "Fn::Join":
+        plan.manual.push(
+          `${where} is built by ${source}: edit the expression, or the parameters it uses, so it yields ${shown(value)} (${wanted}).`,
+        );
+        return;
+      case "Fn::FindInMap":
+        plan.manual.push(
+          `${where} is read from a mapping by ${source}: change the mapping entry it reads to ${shown(value)} (${wanted}).`,
+        );
+        return;
+      case "Fn::GetAtt":
+      case "Fn::ImportValue":
+      case "Fn::GetAZs":
+        plan.manual.push(
+          `${where} comes from ${source}, which belongs to another resource or stack: change it there, or replace the reference with ${shown(value)} (${wanted}) by hand.`,
+        );
+        return;
+      case "Fn::Base64": {
+        const decoded =
+          typeof value === "string" && node.arg.kind === "scalar" ? decodeBase64(value) : undefined;
+        plan.manual.push(
+          decoded === undefined
+            ? `${where} is ${source}: edit the text it encodes so it yields ${shown(value)} (${wanted}).`
+            : `${where} is ${source}: edit the text it encodes to ${shown(decoded)} (${wanted}, decoded from base64).`,
+        );
+        return;
+      }
+      default:
+        plan.manual.push(
+          `${where} is ${source}: edit it by hand so it yields ${shown(value)} (${wanted}); Phantom never overwrites an intrinsic function.`,
+        );
+    }
+  }
+
+  private parameterPlan(
+    change: RectifyChange,
+    ref: IntrinsicNode,
+    name: string,
+    parameter: MapNode,
+    value: unknown,
+    plan: Plan,
+  ): void {
+    const where = this.where(change, ref);
+    const text = parameterText(value);
+    if (text === undefined) {
+      plan.manual.push(
+        `${where} is !Ref ${name}, and ${shown(value)} cannot be a parameter value: edit the template by hand.`,
+      );
+      return;
+    }
+    const rejected = parameterRejects(name, parameter, text);
+    if (rejected) {
+      plan.manual.push(
+        `${where} is !Ref ${name}, but ${rejected}, so ${shown(text)} cannot be written there: change the parameter's constraints or the template by hand.`,
+      );
+      return;
+    }
+    const earlier = this.parameterWrites.get(name);
+    if (earlier !== undefined && earlier !== text) {
+      plan.manual.push(
+        `${where} is !Ref ${name}, which this rectification already sets to ${shown(earlier)} for another change: decide which value ${name} should have, or give this property its own parameter.`,
+      );
+      return;
+    }
+    const paramEntry = nodeAt(this.template.root, ["Parameters"]);
+    const broken =
+      paramEntry?.kind === "map"
+        ? this.problemIn(
+            parameter,
+            paramEntry.entries.find((e) => e.key === name)?.keyStart ?? parameter.start,
+          )
+        : undefined;
+    if (broken && !this.params) {
+      plan.manual.push(
+        `${where} is !Ref ${name}, and Parameters.${name} has a YAML error (${broken}): set its Default to ${shown(text)} by hand.`,
+      );
+      return;
+    }
+    this.parameterWrites.set(name, text);
+    plan.ops.push({ kind: "parameter", name, value: text });
+    const others = parameterUses(this.template.root, name).filter(
+      (u) => u.path !== ref.path.map(String).join("."),
+    );
+    if (others.length > 0) {
+      const names = [...new Set(others.map((u) => u.where))];
+      plan.notes.push(`parameter ${name} is also used by ${names.join(", ")}: they get ${shown(text)} too`);
+    }
+    if (!this.params && !parameter.entries.some((e) => e.key === "Default")) {
+      plan.notes.push(
+        `parameter ${name} had no Default: if the deployment passes ${name}, change the value there`,
+      );
+    }
+  }
+
+  /* ---------- executing ---------- */
+
+  private reopen(doc: EditableDocument, edit: TextEdit): EditableDocument {
+    const next = doc.format === "json" ? openJson(edit.text) : openYaml(edit.text);
+    if (next.problems.length > doc.problems.length) {
+      const first = next.problems[0];
+      throw new EditFailure(
+        `the edit would make the document invalid (${first ? `line ${first.line}: ${first.message}` : "parse error"})`,
+      );
+    }
+    return next;
+  }
+
+  private resolve(path: NodePath): TemplateNode {
+    const node = nodeAt(this.template.root, path);
+    if (!node) throw new EditFailure(`nothing at ${formatPath(path)} any more`);
+    return node;
+  }
+
+  private templateTarget(path: NodePath, edit: TextEdit): EditTarget {
+    return { kind: "template", path: formatPath(path), line: lineOf(edit.text, edit.offset) };
+  }
+
+  private check(path: NodePath, value: unknown): void {
+    const node = nodeAt(this.template.root, path);
+    if (!node || !sameValue(plainOf(node), value)) {
+      throw new EditFailure(`reading ${formatPath(path)} back did not give ${shown(value)}`);
+    }
+  }
+
+  private execute(ops: readonly Op[]): AppliedEdit[] {
+    const writes = ops.filter((o) => o.kind !== "remove");
+    const removals = ops
+      .filter((o): o is Extract<Op, { kind: "remove" }> => o.kind === "remove")
+      .sort((a, b) => removalOrder([...a.path, a.segment], [...b.path, b.segment]));
+    const edits: AppliedEdit[] = [];
+    for (const op of [...writes, ...removals]) {
+      const edit = this.executeOne(op);
+      if (edit) edits.push(edit);
+    }
+    return edits;
+  }
+
+  private executeOne(op: Op): AppliedEdit | undefined {
+    const doc = this.template;
+    switch (op.kind) {
+      case "set": {
+        const node = this.resolve(op.path);
+        const edit =
+          node.kind === "scalar" && isScalarValue(op.value)
+            ? doc.setScalar(node, op.value)
+            : doc.replaceValue(node, op.value);
+        this.template = this.reopen(doc, edit);
+        this.check(op.path, op.value);
+        return { action: "set", target: this.templateTarget(op.path, edit), value: op.value };
+      }
+      case "add": {
+        const map = this.resolve(op.path);
+        if (map.kind !== "map") throw new EditFailure(`${formatPath(op.path)} is not a mapping`);
+        const edit = doc.addEntry(map, op.key, op.value);
+        this.template = this.reopen(doc, edit);
+        this.check([...op.path, op.key], op.value);
+        return { action: "add", target: this.templateTarget([...op.path, op.key], edit), value: op.value };
+      }
+      case "append": {
+        const seq = this.resolve(op.path);
+        if (seq.kind !== "seq") throw new EditFailure(`${formatPath(op.path)} is not a list`);
+        const edit = doc.appendItem(seq, op.value);
+        this.template = this.reopen(doc, edit);
+        this.check([...op.path, seq.items.length], op.value);
+        return {
+          action: "add",
+          target: this.templateTarget([...op.path, seq.items.length], edit),
+          value: op.value,
+        };
+      }
+      case "remove": {
+        const parent = this.resolve(op.path);
+        const before = parent.kind === "seq" ? parent.items.length : undefined;
+        const edit =
+          parent.kind === "map" && typeof op.segment === "string"
+            ? doc.removeEntry(parent, op.segment)
+            : parent.kind === "seq" && typeof op.segment === "number"
+              ? doc.removeItem(parent, op.segment)
+              : undefined;
+        if (!edit) throw new EditFailure(`cannot remove ${String(op.segment)} from ${formatPath(op.path)}`);
+        this.template = this.reopen(doc, edit);
+        const after = nodeAt(this.template.root, op.path);
+        const gone =
+          after?.kind === "map"
+            ? !after.entries.some((e) => e.key === op.segment)
+            : after?.kind === "seq" && after.items.length === (before ?? 0) - 1;
+        if (!gone)
+          throw new EditFailure(`${formatPath([...op.path, op.segment])} is still there after removing it`);
+        return { action: "remove", target: this.templateTarget([...op.path, op.segment], edit) };
+      }
+      case "parameter":
+        return this.params
+          ? this.writeParameterFile(op.name, op.value)
+          : this.writeDefault(op.name, op.value);
+    }
+  }
+
+  private writeDefault(name: string, value: string): AppliedEdit | undefined {
+    const parameter = this.resolve(["Parameters", name]);
+    if (parameter.kind !== "map") throw new EditFailure(`Parameters.${name} is not a mapping`);
+    const current = nodeAt(parameter, ["Default"]);
+    const line = (edit: TextEdit): EditTarget => ({
+      kind: "parameter-default",
+      parameter: name,
+      line: lineOf(edit.text, edit.offset),
+    });
+    if (current?.kind === "scalar") {
+      if (sameValue(current.value, value)) return undefined;
+      const written = coerceLike(value, current);
+      const edit = this.template.setScalar(current, written);
+      this.template = this.reopen(this.template, edit);
+      this.check(["Parameters", name, "Default"], written);
+      return { action: "set", target: line(edit), value: written };
+    }
+    if (current !== undefined) {
+      if (current.kind === "intrinsic")
+        throw new EditFailure(`Parameters.${name}.Default is ${current.source}`);
+      const edit = this.template.replaceValue(current, value);
+      this.template = this.reopen(this.template, edit);
+      return { action: "set", target: line(edit), value };
+    }
+    const edit = this.template.addEntry(parameter, "Default", value);
+    this.template = this.reopen(this.template, edit);
+    this.check(["Parameters", name, "Default"], value);
+    return { action: "add", target: line(edit), value };
+  }
+
+  private writeParameterFile(name: string, value: string): AppliedEdit | undefined {
+    const doc = this.params;
+    if (!doc) return undefined;
+    const found = parameterFileEntry(doc.root, name);
+    const target = (edit: TextEdit): EditTarget => ({
+      kind: "parameter-file",
+      parameter: name,
+      line: lineOf(edit.text, edit.offset),
+    });
+    let edit: TextEdit;
+    if (found?.value?.kind === "scalar") {
+      if (found.value.value === value) return undefined;
+      edit = doc.setScalar(found.value, value);
+    } else if (found) {
+      const item = found.seq.items[found.index];
+      if (item?.kind !== "map")
+        throw new EditFailure(`the parameter file's entry for ${name} is not an object`);
+      edit = found.value ? doc.replaceValue(found.value, value) : doc.addEntry(item, "ParameterValue", value);
+    } else if (doc.root?.kind === "seq") {
+      edit = doc.appendItem(doc.root, { ParameterKey: name, ParameterValue: value });
+    } else {
+      throw new EditFailure("the parameter file is not a list of {ParameterKey, ParameterValue}");
+    }
+    this.params = this.reopen(doc, edit);
+    if (parameterFileEntry(this.params.root, name)?.value?.kind !== "scalar") {
+      throw new EditFailure(`the parameter file has no value for ${name} after writing it`);
+    }
+    return { action: found ? "set" : "add", target: target(edit), value };
+  }
+}
+
+/** The entries of a parameter file, for the revert plan. */
+function parameterFileEntries(doc: EditableDocument): { ParameterKey: string; ParameterValue: string }[] {
+  const plain = doc.root ? plainOf(doc.root) : undefined;
+  if (!Array.isArray(plain)) return [];
+  return plain.flatMap((p) =>
+    isRecord(p) &&
+    typeof p.ParameterKey === "string" &&
+    p.ParameterValue !== undefined &&
+    p.ParameterValue !== null
+      ? [{ ParameterKey: p.ParameterKey, ParameterValue: String(p.ParameterValue) }]
+      : [],
+  );
+}
+
+/**
+ * Applies per-change decisions to a safe-state template and returns the new text, byte-identical
+ * outside the edited nodes: `legitimize` writes the live value, `refactor` the proposed one, `revert`
+ * leaves the template alone and goes into the revert plan. A value behind `!Ref Parameter` is written
+ * to the parameter's `Default` (or to the parameter file, when given); any other intrinsic function is
+ * never overwritten: the change is listed in `manual` with what to edit. Every written path is read
+ * back from the re-parsed output before the result is returned.
+ *
+ * Invariants: no decisions ► the text is returned unchanged; bad changes (unknown resource, a path
+ * the template does not have, a refactor without a value) are returned all at once as issues naming
+ * the change.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html
+ */
+export function rectify(input: RectifyInput): RectifyOutcome {
+  const issues: RectifyIssue[] = [];
+  let template: EditableDocument;
+  try {
+    template = openTemplate(input.template.text, input.template.format);
+  } catch (error) {
+    return {
+      ok: false,
+      issues: [
+        {
+          message: `the template cannot be read: ${error instanceof DocumentError ? error.message : String(error)}`,
+        },
+      ],
+    };
+  }
+  if (template.root?.kind !== "map") {
+    issues.push({
+      message: "the template is not a mapping (a CloudFormation template has Resources at its top level)",
+    });
+  } else if (nodeAt(template.root, ["Resources"])?.kind !== "map") {
+    issues.push({ message: "the template has no Resources section" });
+  }
+  if (template.format === "json" && template.problems.length > 0) {
+    const first = template.problems[0];
+    issues.push({ message: `the template is not valid JSON (line ${first?.line}: ${first?.message})` });
+  }
+  let params: EditableDocument | undefined;
+  if (input.parameters) {
+    params = openJson(input.parameters.text);
+    const first = params.problems[0];
+    if (first)
+      issues.push({ message: `the parameter file is not valid JSON (line ${first.line}: ${first.message})` });
+    else if (params.root?.kind !== "seq") {
+      issues.push({
+        message: 'the parameter file must be a JSON list of {"ParameterKey", "ParameterValue"}',
+      });
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+
+  const rectifier = new Rectifier(template, params, input.changes);
+  rectifier.run();
+  if (rectifier.issues.length > 0) {
+    return { ok: false, issues: [...rectifier.issues].sort((a, b) => (a.index ?? -1) - (b.index ?? -1)) };
+  }
+
+  const text = rectifier.template.text;
+  const changed = text !== input.template.text;
+  const parametersChanged =
+    rectifier.params !== undefined && rectifier.params.text !== input.parameters?.text;
+  const warnings: string[] = [];
+  const firstProblem = template.problems[0];
+  if (template.format === "yaml" && firstProblem) {
+    warnings.push(
+      `the template has ${template.problems.length} YAML error${template.problems.length === 1 ? "" : "s"} that strict parsers reject (first at line ${firstProblem.line}: ${firstProblem.message}); Phantom leaves those lines alone`,
+    );
+  }
+
+  let revert: ReturnType<typeof revertPlan> | undefined;
+  if (rectifier.reverted.length > 0) {
+    const root = rectifier.template.root;
+    const parameterNodes = nodeAt(root, ["Parameters"]);
+    const names = parameterNodes?.kind === "map" ? parameterNodes.entries.map((e) => e.key) : [];
+    const deployed = changed || parametersChanged;
+    revert = revertPlan(input.stack?.name ?? "<stack-name>", rectifier.reverted, {
+      ...(input.stack?.region ? { region: input.stack.region } : {}),
+      ...(input.template.path ? { templatePath: input.template.path } : {}),
+      ...(input.parameters?.path ? { parametersPath: input.parameters.path } : {}),
+      ...(changed ? { templateBody: text } : {}),
+      ...(rectifier.params && deployed
+        ? { parameterFile: parameterFileEntries(rectifier.params) }
+        : {
+            parameters: names.map((key) => {
+              const value = rectifier.params ? undefined : rectifier.parameterWrites.get(key);
+              return value === undefined ? { key } : { key, value };
+            }),
+          }),
+      capabilities: requiredCapabilities(root),
+    });
+  }
+
+  return {
+    ok: true,
+    result: {
+      text,
+      changed,
+      ...(parametersChanged && rectifier.params ? { parameters: rectifier.params.text } : {}),
+      applied: [...rectifier.applied].sort((a, b) => a.index - b.index),
+      manual: [...rectifier.manual].sort((a, b) => a.index - b.index),
+      reverted: [...rectifier.reverted].sort((a, b) => a.index - b.index),
+      ...(revert ? { revert } : {}),
+      warnings,
+    },
+  };
+}
