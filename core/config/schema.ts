@@ -55,6 +55,8 @@ export const configSchema = z.strictObject({
    * ignored by default; `include` treats their writes as changes.
    */
   serviceAutomation: z.enum(["ignore", "include"]).default("ignore"),
+  /** The environment of the stacks this config covers (prod, staging, dev); else the stack tag `env`. */
+  environment: z.string().min(1).optional(),
 });
 
 export type PhantomConfig = z.output<typeof configSchema>;

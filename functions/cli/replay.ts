@@ -1,4 +1,6 @@
 import path from "node:path";
+import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
+import type { Analyst } from "../../core/analysis/types.ts";
 import { formatDuration } from "../../core/config/duration.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
 import { type ReplayListener, runReplay } from "../replay/run-replay.ts";
@@ -8,6 +10,17 @@ import type { Output } from "./output.ts";
 export interface ReplayOptions {
   readonly out: string;
   readonly json: boolean;
+  /** The analyzer (rules by default). */
+  readonly analyst?: Analyst;
+}
+
+function money(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined) return "unpriced";
+  return `${usd < 0 ? "-" : "+"}$${Math.abs(usd).toLocaleString("en-US", { maximumFractionDigits: 0 })}/mo`;
+}
+
+function isAnalyzed(report: WindowReport | AnalyzedReport): report is AnalyzedReport {
+  return "analyzer" in report;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -29,7 +42,7 @@ function show(value: unknown): string {
   return text === undefined ? "-" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function settledStory(report: WindowReport, dir: string): string {
+function settledStory(report: WindowReport | AnalyzedReport, dir: string): string {
   const w = report.window;
   const lines = [
     `${w.settledAt.slice(11, 19)}  window ${w.id} settled (${w.settledBy === "quiet" ? "quiet" : "max wait reached"}): ` +
@@ -47,6 +60,31 @@ function settledStory(report: WindowReport, dir: string): string {
     const where = c.propertyPath === "" ? "(whole resource)" : c.propertyPath;
     lines.push(`              ${c.logicalId} ${where}: ${show(c.expected)} -> ${show(c.actual)}`);
   }
+  if (isAnalyzed(report)) {
+    const a = report.analyzer;
+    lines.push(
+      `          analysis (${a.kind}${a.model ? ` ${a.model}` : ""}${a.fallbackReason ? `; ${a.fallbackReason}` : ""}): ` +
+        `severity ${report.severity ?? "-"}, drift costs ${money(report.costDelta.deltaMonthlyUsd)} ` +
+        `over the template; the rectified template ${money(
+          report.costDelta.rectifiedMonthlyUsd === null || report.costDelta.safeMonthlyUsd === null
+            ? null
+            : report.costDelta.rectifiedMonthlyUsd - report.costDelta.safeMonthlyUsd,
+        )}`,
+    );
+    for (const c of report.changes) {
+      const to = c.decision === "refactor" ? ` to ${show(c.proposed)}` : "";
+      const guard = c.guardrail ? ` [guardrail ${c.guardrail.rule}]` : "";
+      lines.push(
+        `            ${c.decision.toUpperCase().padEnd(10)} ${`${c.logicalId}${c.propertyPath}`.padEnd(40)} ${c.severity}, ` +
+          `confidence ${c.confidence}${to}${guard}`,
+      );
+    }
+    if (report.rectified?.changed)
+      lines.push(`          rectified template: ${report.rectified.applied} change(s) written`);
+    for (const m of report.rectified?.manual ?? []) lines.push(`          manual: ${m}`);
+    if (report.revertPlan)
+      lines.push(`          revert plan: ${report.revertPlan.changeSetName} (revert-plan.json)`);
+  }
   lines.push(`          output: ${path.relative(process.cwd(), dir) || dir}`);
   return `${lines.join("\n")}\n`;
 }
@@ -61,7 +99,13 @@ export async function runReplayCommand(
     ? {
         settled: (report, dir) =>
           io.out(
-            `${JSON.stringify({ stack: report.stack, windowId: report.window.id, out: dir, changes: report.changes.length, severity: null })}\n`,
+            `${JSON.stringify({
+              stack: report.stack,
+              windowId: report.window.id,
+              out: dir,
+              changes: report.changes.length,
+              severity: isAnalyzed(report) ? report.severity : null,
+            })}\n`,
           ),
       }
     : {
@@ -89,7 +133,9 @@ export async function runReplayCommand(
         `quiet period ${formatDuration(quietPeriod)}, max wait ${formatDuration(maxWait)}, output ${options.out}\n`,
     );
   }
-  const summary = await runReplay(scenario, options.out, listener);
+  const summary = await runReplay(scenario, options.out, listener, {
+    ...(options.analyst ? { analyst: options.analyst } : {}),
+  });
   if (options.json) return;
   const ignored = [...summary.ignored.entries()].map(([k, n]) => `${k} ${n}`).join(", ");
   const rejectedCount = [...summary.rejected.values()].reduce((a, b) => a + b, 0);

@@ -1,7 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
 import type { ReportSink } from "../../core/reactor/react.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
+import {
+  type MetricExtras,
+  type ReportFigures,
+  reactionSeconds,
+  windowPoints,
+} from "../../core/report/metrics.ts";
 
 /** One metric point, as `metrics.jsonl` holds them (DESIGN §4, contract). */
 export interface MetricPoint {
@@ -13,45 +20,55 @@ export interface MetricPoint {
   readonly tags: readonly string[];
 }
 
-/** The metric points a settled window yields. */
-export function windowMetrics(report: WindowReport): MetricPoint[] {
-  const timestamp = Math.floor(Date.parse(report.window.settledAt) / 1000);
-  const tags = [`stack:${report.stack}`, `window:${report.window.id}`];
-  const point = (metric: string, value: number, type: MetricPoint["type"] = "count"): MetricPoint => ({
-    metric,
-    type,
-    value,
-    timestamp,
-    tags,
+/**
+ * The metric points a settled window yields (a `WindowReport`, analysed or not): the same series the
+ * Datadog adapter sends (`core/report/metrics.ts`). In replay the pull request is written when the window settles, so the
+ * reaction time runs from the first console event to `settledAt`.
+ */
+export function windowMetrics(report: ReportFigures, extras: MetricExtras = {}): MetricPoint[] {
+  const reaction = reactionSeconds(report, Date.parse(report.window.settledAt));
+  return windowPoints(report, {
+    ...(reaction !== undefined ? { reactionSeconds: reaction } : {}),
+    ...extras,
   });
-  const firstEvent = report.window.firstEventAt ? Date.parse(report.window.firstEventAt) : undefined;
-  return [
-    point("phantom.windows.settled", 1),
-    point("phantom.window.events", report.window.events, "gauge"),
-    point("phantom.drift.count", report.changes.length, "gauge"),
-    point("phantom.detection.calls", report.detection.calls, "gauge"),
-    point("phantom.detection.unverified", report.detection.unverified.length, "gauge"),
-    ...(firstEvent === undefined
-      ? []
-      : [
-          point("phantom.settle.seconds", (Date.parse(report.window.settledAt) - firstEvent) / 1000, "gauge"),
-        ]),
-  ];
 }
 
-/** Writes each settled window to `<out>/<stack>/<window-id>/`: `analysis.json` and `metrics.jsonl`. */
+/**
+ * Writes each settled window to `<out>/<stack>/<window-id>/` (DESIGN §4): `analysis.json`,
+ * `metrics.jsonl`, the rectified template at its repository path under `rectified/` (and the
+ * rectified parameter file) when the rectification changed it, and `revert-plan.json` when a change
+ * is reverted.
+ */
 export function createFileSink(
   outDir: string,
-  onWritten?: (report: WindowReport, dir: string) => void,
+  onWritten?: (report: WindowReport | AnalyzedReport, dir: string) => void,
 ): ReportSink {
   return {
-    async publish(report) {
+    async publish(report, artifacts) {
       const dir = path.join(outDir, report.stack, report.window.id);
       await mkdir(dir, { recursive: true });
       await writeFile(path.join(dir, "analysis.json"), `${JSON.stringify(report, null, 2)}\n`);
       const metrics = windowMetrics(report).map((p) => JSON.stringify(p));
       await writeFile(path.join(dir, "metrics.jsonl"), `${metrics.join("\n")}\n`);
+      for (const file of [
+        artifacts?.template?.changed ? artifacts.template : undefined,
+        artifacts?.parameters,
+      ]) {
+        if (file === undefined) continue;
+        const target = path.join(dir, "rectified", safeRelative(file.path));
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, file.text);
+      }
+      if (artifacts?.revert) {
+        await writeFile(path.join(dir, "revert-plan.json"), `${JSON.stringify(artifacts.revert, null, 2)}\n`);
+      }
       onWritten?.(report, dir);
     },
   };
+}
+
+/** A repository path kept inside the output directory (`../x` and absolute paths are flattened). */
+function safeRelative(repoPath: string): string {
+  const parts = repoPath.split(/[\\/]+/).filter((p) => p !== "" && p !== "." && p !== "..");
+  return parts.length > 0 ? path.join(...parts) : "template";
 }

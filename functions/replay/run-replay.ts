@@ -1,3 +1,6 @@
+import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
+import { createRulesAnalyst } from "../../core/analysis/rules.ts";
+import type { Analyst } from "../../core/analysis/types.ts";
 import type { Judgement } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeDocument } from "../../core/change/intake.ts";
@@ -5,11 +8,14 @@ import { react } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
 import { type TouchOutcome, touch } from "../../core/reactor/touch.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
+import { NO_SIGNALS } from "../../core/signals/types.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/types.ts";
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
+import { replayAnalysis } from "./analysis.ts";
 import { createFileSink } from "./file-sink.ts";
 import { loadRecordedAccount } from "./recorded-account.ts";
+import { loadRecordedSignals, loadSignalsFile, recordedSignals } from "./recorded-signals.ts";
 import type { Scenario } from "./scenario.ts";
 import { SequentialIds, VirtualClock, VirtualTimer } from "./virtual-time.ts";
 
@@ -18,7 +24,13 @@ type Change = Extract<Judgement, { verdict: "change" }>;
 /** What replay tells its caller as it goes (the CLI renders it as a story). */
 export interface ReplayListener {
   touched?(change: Change, outcome: TouchOutcome, at: number): void;
-  settled?(report: WindowReport, dir: string): void;
+  settled?(report: WindowReport | AnalyzedReport, dir: string): void;
+}
+
+export interface ReplayOptions {
+  readonly policy?: Partial<WindowPolicy>;
+  /** The analyzer; the rules analyzer by default. `null` skips the analysis (drift facts only). */
+  readonly analyst?: Analyst | null;
 }
 
 export interface ReplayedWindow {
@@ -26,8 +38,8 @@ export interface ReplayedWindow {
   readonly windowId: string;
   readonly out: string;
   readonly changes: number;
-  /** Set by the analysis; `null` until an analyzer runs. */
-  readonly severity: null;
+  /** The window's severity; `null` when nothing drifted or the analysis was skipped. */
+  readonly severity: string | null;
 }
 
 export interface ReplaySummary {
@@ -56,9 +68,14 @@ export async function runReplay(
   scenario: Scenario,
   outDir: string,
   listener: ReplayListener = {},
-  policyOverride: Partial<WindowPolicy> = {},
+  options: ReplayOptions = {},
 ): Promise<ReplaySummary> {
   const account = await loadRecordedAccount(scenario.accountDir);
+  const signals = scenario.signalsFile
+    ? await loadSignalsFile(scenario.signalsFile)
+    : scenario.root
+      ? await loadRecordedSignals(scenario.root)
+      : recordedSignals(NO_SIGNALS);
   const context = catalogContext(scenario.config);
   const ignored = new Map<string, number>();
   const rejected = new Map<string, number>();
@@ -91,7 +108,7 @@ export async function runReplay(
     ...DEFAULT_WINDOW_POLICY,
     quietMs: scenario.config.windows.quietPeriod,
     maxWaitMs: scenario.config.windows.maxWait,
-    ...policyOverride,
+    ...options.policy,
   };
   const start = changes[0]?.at ?? 0;
   const clock = new VirtualClock(start);
@@ -109,6 +126,18 @@ export async function runReplay(
     });
     listener.settled?.(report, dir);
   });
+  const fallback = createRulesAnalyst(clock);
+  const analyze =
+    options.analyst === null
+      ? undefined
+      : replayAnalysis({
+          accountDir: scenario.accountDir,
+          account,
+          signals,
+          analyst: options.analyst ?? fallback,
+          fallback,
+          ...(scenario.config.environment ? { environment: scenario.config.environment } : {}),
+        });
   const touchPorts = { directory: account.directory, windows, timer, clock, ids, policy };
   const settlePorts = {
     windows,
@@ -117,7 +146,7 @@ export async function runReplay(
     policy,
     owner: "replay",
     react: (window: Parameters<typeof react>[0], settled: Parameters<typeof react>[1]) =>
-      react(window, settled, { drift: account.drift, sink }),
+      react(window, settled, { drift: account.drift, sink, ...(analyze ? { analyze } : {}) }),
   };
 
   const fireUntil = async (limit: number) => {

@@ -15,6 +15,10 @@ export interface Scenario {
   readonly description?: string;
   readonly eventsPaths: readonly string[];
   readonly accountDir: string;
+  /** The scenario directory, when replaying one (its `signals.json` lives there). */
+  readonly root?: string;
+  /** A signals file given explicitly (`--signals`), for a bare events path. */
+  readonly signalsFile?: string;
   readonly config: PhantomConfig;
 }
 
@@ -72,7 +76,7 @@ async function readScenarioFile(
  */
 export async function loadScenario(
   target: string,
-  options: { accountDir?: string; base: unknown },
+  options: { accountDir?: string; signalsFile?: string; base: unknown },
 ): Promise<Scenario> {
   const isScenario = (await isDirectory(target)) && (await isDirectory(path.join(target, "events")));
   const file = isScenario ? await readScenarioFile(path.join(target, "scenario.yaml")) : undefined;
@@ -93,6 +97,8 @@ export async function loadScenario(
     ...(file?.description ? { description: file.description } : {}),
     eventsPaths: [isScenario ? path.join(target, "events") : target],
     accountDir,
+    ...(isScenario ? { root: target } : {}),
+    ...(options.signalsFile ? { signalsFile: options.signalsFile } : {}),
     config,
   };
 }

@@ -181,17 +181,17 @@ describe.each(NAMES)("scenario %s", (name) => {
 
 // ── redelivery: EventBridge and trail files deliver at least once, in any order ─────────────────
 
-/** Copies a scenario's `scenario.yaml` and `account/` to `target`, leaving its events to the caller. */
+/** Copies a scenario's `scenario.yaml`, `signals.json` and `account/` to `target`, leaving its events to the caller. */
 async function copyScenarioWithoutEvents(source: string, target: string): Promise<void> {
   await cp(path.join(source, "account"), path.join(target, "account"), { recursive: true });
-  const yaml = path.join(source, "scenario.yaml");
-  if (
-    await stat(yaml).then(
+  for (const name of ["scenario.yaml", "signals.json"]) {
+    const file = path.join(source, name);
+    const exists = await stat(file).then(
       () => true,
       () => false,
-    )
-  )
-    await cp(yaml, path.join(target, "scenario.yaml"));
+    );
+    if (exists) await cp(file, path.join(target, name));
+  }
 }
 
 /** Every events file delivered twice: the original and a byte-identical copy under `redelivered/`. */
@@ -520,6 +520,8 @@ describe.concurrent("phantom replay (CLI)", () => {
       path.join(payments, "events"),
       "--account",
       path.join(payments, "account"),
+      "--signals",
+      path.join(payments, "signals.json"),
       "--out",
       out,
       "--json",
