@@ -35,7 +35,7 @@ function positiveInt(name: string, fallback: number): number {
 }
 
 const args = process.argv.slice(2);
-const PARTS = ["intake", "windows"] as const;
+const PARTS = ["intake", "windows", "rectify"] as const;
 for (const arg of args) {
   if (arg !== "--quick" && !/^--only=/.test(arg))
     throw new Error(`unknown argument ${arg} (--quick, --only=part,...)`);
@@ -288,3 +288,4 @@ async function runPart(script: string): Promise<void> {
 
 if (runs_("intake")) await main();
 if (runs_("windows")) await runPart("windows.ts");
+if (runs_("rectify")) await runPart("rectify.ts");

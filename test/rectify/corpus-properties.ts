@@ -140,115 +140,118 @@ export function propertySuite(cases: readonly Case[]): void {
       return { result: outcome.result, after };
     };
 
-    it.runIf(scalars.length > 0)("legitimizing a random scalar writes it and only its lines", () => {
-      fc.assert(
-        fc.property(
-          fc.integer({ min: 0, max: scalars.length - 1 }).chain((i) => {
-            const target = scalars[i] as (typeof scalars)[number];
-            const current = target.node.kind === "scalar" ? target.node.value : null;
-            return fc.tuple(fc.constant(target), valueLike(current));
-          }),
-          ([target, value]) => {
-            const current = target.node.kind === "scalar" ? target.node.value : null;
+    if (scalars.length > 0)
+      it("legitimizing a random scalar writes it and only its lines", () => {
+        fc.assert(
+          fc.property(
+            fc.integer({ min: 0, max: scalars.length - 1 }).chain((i) => {
+              const target = scalars[i] as (typeof scalars)[number];
+              const current = target.node.kind === "scalar" ? target.node.value : null;
+              return fc.tuple(fc.constant(target), valueLike(current));
+            }),
+            ([target, value]) => {
+              const current = target.node.kind === "scalar" ? target.node.value : null;
+              const { result, after } = rectifyOne({
+                logicalId: target.logicalId,
+                propertyPath: target.pointer,
+                differenceType: "NOT_EQUAL",
+                expected: current,
+                actual: value,
+                decision: "legitimize",
+              });
+              const written = nodeAt(after.root, target.node.path);
+              expect(written?.kind).toBe("scalar");
+              const read = written?.kind === "scalar" ? written.value : undefined;
+              if (typeof current === "string" || current === null) expect(read).toBe(value);
+              else expect(read).toEqual(value);
+              expect(counts(after.root)).toEqual(intrinsics);
+              const from = lineOf(text, target.node.start);
+              const to = lineOf(text, Math.max(target.node.start, contentEnd(text, target.node) - 1));
+              expect(untouchedOutside(text, result.text, from, to)).toBe(true);
+            },
+          ),
+          { numRuns: runs(text) },
+        );
+      });
+
+    if (removable.length > 0)
+      it("legitimizing a random removal removes exactly that node's lines", () => {
+        fc.assert(
+          fc.property(fc.integer({ min: 0, max: removable.length - 1 }), (i) => {
+            const target = removable[i] as (typeof removable)[number];
             const { result, after } = rectifyOne({
               logicalId: target.logicalId,
               propertyPath: target.pointer,
-              differenceType: "NOT_EQUAL",
-              expected: current,
-              actual: value,
+              differenceType: "REMOVE",
+              expected: plainOf(target.node),
+              actual: null,
               decision: "legitimize",
             });
-            const written = nodeAt(after.root, target.node.path);
-            expect(written?.kind).toBe("scalar");
-            const read = written?.kind === "scalar" ? written.value : undefined;
-            if (typeof current === "string" || current === null) expect(read).toBe(value);
-            else expect(read).toEqual(value);
-            expect(counts(after.root)).toEqual(intrinsics);
-            const from = lineOf(text, target.node.start);
-            const to = lineOf(text, Math.max(target.node.start, contentEnd(text, target.node) - 1));
+            const parentPath = target.node.path.slice(0, -1);
+            const size = (n: TemplateNode | undefined) =>
+              n?.kind === "map" ? n.entries.length : n?.kind === "seq" ? n.items.length : -1;
+            expect(size(nodeAt(after.root, parentPath))).toBe(size(nodeAt(root, parentPath)) - 1);
+            const left = counts(after.root);
+            for (const [fn, n] of Object.entries(left)) expect(n).toBeLessThanOrEqual(intrinsics[fn] ?? 0);
+            // JSON removals may also drop the comma that ended the previous line.
+            const slack = format === "json" ? 1 : 0;
+            const entry =
+              target.parent?.kind === "map"
+                ? target.parent.entries.find((e) => e.value === target.node)
+                : undefined;
+            const keyStart = entry?.keyStart ?? target.node.start;
+            const lineStart = text.lastIndexOf("\n", keyStart - 1) + 1;
+            // The first key of a `- key: …` item: the next key moves up onto the dash line.
+            const merges = entry && text.slice(lineStart, keyStart).trim() !== "" ? 1 : 0;
+            const d = lineDiff(text, result.text);
+            expect(d.prefix + d.suffix + slack + merges).toBeGreaterThanOrEqual(d.b); // lines only go
+            if (target.parent?.kind !== "map") return; // equal list items: the first equal one goes
+            const from = lineOf(text, keyStart) - slack;
+            const to = lineOf(text, Math.max(target.node.start, contentEnd(text, target.node) - 1)) + merges;
             expect(untouchedOutside(text, result.text, from, to)).toBe(true);
-          },
-        ),
-        { numRuns: runs(text) },
-      );
-    });
+          }),
+          { numRuns: runs(text) },
+        );
+      });
 
-    it.runIf(removable.length > 0)("legitimizing a random removal removes exactly that node's lines", () => {
-      fc.assert(
-        fc.property(fc.integer({ min: 0, max: removable.length - 1 }), (i) => {
-          const target = removable[i] as (typeof removable)[number];
-          const { result, after } = rectifyOne({
-            logicalId: target.logicalId,
-            propertyPath: target.pointer,
-            differenceType: "REMOVE",
-            expected: plainOf(target.node),
-            actual: null,
-            decision: "legitimize",
-          });
-          const parentPath = target.node.path.slice(0, -1);
-          const size = (n: TemplateNode | undefined) =>
-            n?.kind === "map" ? n.entries.length : n?.kind === "seq" ? n.items.length : -1;
-          expect(size(nodeAt(after.root, parentPath))).toBe(size(nodeAt(root, parentPath)) - 1);
-          const left = counts(after.root);
-          for (const [fn, n] of Object.entries(left)) expect(n).toBeLessThanOrEqual(intrinsics[fn] ?? 0);
-          // JSON removals may also drop the comma that ended the previous line.
-          const slack = format === "json" ? 1 : 0;
-          const entry =
-            target.parent?.kind === "map"
-              ? target.parent.entries.find((e) => e.value === target.node)
-              : undefined;
-          const keyStart = entry?.keyStart ?? target.node.start;
-          const lineStart = text.lastIndexOf("\n", keyStart - 1) + 1;
-          // The first key of a `- key: …` item: the next key moves up onto the dash line.
-          const merges = entry && text.slice(lineStart, keyStart).trim() !== "" ? 1 : 0;
-          const d = lineDiff(text, result.text);
-          expect(d.prefix + d.suffix + slack + merges).toBeGreaterThanOrEqual(d.b); // lines only go
-          if (target.parent?.kind !== "map") return; // equal list items: the first equal one goes
-          const from = lineOf(text, keyStart) - slack;
-          const to = lineOf(text, Math.max(target.node.start, contentEnd(text, target.node) - 1)) + merges;
-          expect(untouchedOutside(text, result.text, from, to)).toBe(true);
-        }),
-        { numRuns: runs(text) },
-      );
-    });
-
-    it.runIf(seqs.length > 0)("legitimizing a random ADD to a list inserts only the new item", () => {
-      fc.assert(
-        fc.property(
-          fc.integer({ min: 0, max: seqs.length - 1 }),
-          fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/),
-          strings,
-          (i, key, value) => {
-            const target = seqs[i] as (typeof seqs)[number];
-            const seq = target.node;
-            if (seq.kind !== "seq") return;
-            const model = seq.items.find((item) => item.kind === "map");
-            const item = model ? { Key: `phantom-${key}`, Value: value } : value;
-            const { result, after } = rectifyOne({
-              logicalId: target.logicalId,
-              propertyPath: `${target.pointer}/${seq.items.length}`,
-              differenceType: "ADD",
-              expected: null,
-              actual: item,
-              decision: "legitimize",
-            });
-            if (result.text === text) return; // an equal item was already there
-            const list = nodeAt(after.root, seq.path);
-            expect(
-              list?.kind === "seq" && plainOf(list.items[list.items.length - 1] as TemplateNode),
-            ).toEqual(item);
-            expect(counts(after.root)).toEqual(intrinsics);
-            const from = lineOf(text, seq.start) - (format === "json" ? 1 : 0);
-            const to = lineOf(text, Math.max(seq.start, contentEnd(text, seq) - 1));
-            expect(untouchedOutside(text, result.text, from, to)).toBe(true);
-            if (!seq.flow) {
-              const d = lineDiff(text, result.text);
-              expect(d.prefix + d.suffix).toBe(d.a); // a pure insertion: every old line kept
-            }
-          },
-        ),
-        { numRuns: runs(text) },
-      );
-    });
+    if (seqs.length > 0)
+      it("legitimizing a random ADD to a list inserts only the new item", () => {
+        fc.assert(
+          fc.property(
+            fc.integer({ min: 0, max: seqs.length - 1 }),
+            fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/),
+            strings,
+            (i, key, value) => {
+              const target = seqs[i] as (typeof seqs)[number];
+              const seq = target.node;
+              if (seq.kind !== "seq") return;
+              const model = seq.items.find((item) => item.kind === "map");
+              const item = model ? { Key: `phantom-${key}`, Value: value } : value;
+              const { result, after } = rectifyOne({
+                logicalId: target.logicalId,
+                propertyPath: `${target.pointer}/${seq.items.length}`,
+                differenceType: "ADD",
+                expected: null,
+                actual: item,
+                decision: "legitimize",
+              });
+              if (result.text === text) return; // an equal item was already there
+              const list = nodeAt(after.root, seq.path);
+              expect(
+                list?.kind === "seq" && plainOf(list.items[list.items.length - 1] as TemplateNode),
+              ).toEqual(item);
+              expect(counts(after.root)).toEqual(intrinsics);
+              const from = lineOf(text, seq.start) - (format === "json" ? 1 : 0);
+              const to = lineOf(text, Math.max(seq.start, contentEnd(text, seq) - 1));
+              expect(untouchedOutside(text, result.text, from, to)).toBe(true);
+              if (!seq.flow) {
+                const d = lineDiff(text, result.text);
+                expect(d.prefix + d.suffix).toBe(d.a); // a pure insertion: every old line kept
+              }
+            },
+          ),
+          { numRuns: runs(text) },
+        );
+      });
   });
 }
