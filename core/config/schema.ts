@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { identitiesSchema } from "../publish/identities.ts";
 import { parseDuration } from "./duration.ts";
 
 /**
@@ -57,6 +58,8 @@ export const configSchema = z.strictObject({
   serviceAutomation: z.enum(["ignore", "include"]).default("ignore"),
   /** The environment of the stacks this config covers (prod, staging, dev); else the stack tag `env`. */
   environment: z.string().min(1).optional(),
+  /** Principal pattern ► GitHub handle: mapped actors are @-mentioned in PRs, others shown in code. */
+  identities: identitiesSchema.optional(),
 });
 
 export type PhantomConfig = z.output<typeof configSchema>;

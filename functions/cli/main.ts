@@ -55,10 +55,15 @@ export function buildProgram(io: Output): Command {
     )
     .option("--quiet-period <duration>", "settle a window after this long without events (e.g. 120s)")
     .option("--max-wait <duration>", "settle a window at the latest this long after it opened (e.g. 15m)")
+    .option(
+      "--repo <path>",
+      "a local git repository: publish each window's pull request as branch phantom/<stack>",
+    )
     .action(
       async (
         target: string,
         opts: {
+          repo?: string;
           account?: string;
           signals?: string;
           out: string;
@@ -89,7 +94,12 @@ export function buildProgram(io: Output): Command {
         const { runReplayCommand } = await import("./replay.ts");
         await runReplayCommand(
           { ...scenario, config: { ...scenario.config, windows } },
-          { out: opts.out, json: opts.json, ...(analyst ? { analyst } : {}) },
+          {
+            out: opts.out,
+            json: opts.json,
+            ...(analyst ? { analyst } : {}),
+            ...(opts.repo ? { repo: opts.repo } : {}),
+          },
           io,
         );
       },

@@ -12,6 +12,8 @@ export interface ReplayOptions {
   readonly json: boolean;
   /** The analyzer (rules by default). */
   readonly analyst?: Analyst;
+  /** A local git repository to publish pull requests to (`--repo`). */
+  readonly repo?: string;
 }
 
 function money(usd: number | null | undefined): string {
@@ -125,6 +127,11 @@ export async function runReplayCommand(
           }
         },
         settled: (report, dir) => io.out(settledStory(report, dir)),
+        published: (report, outcome) =>
+          io.out(
+            `          pull request: ${outcome.kind} #${outcome.number} on branch phantom/${report.stack}` +
+              `${outcome.kind === "stale" ? " (it already describes a newer window; nothing written)" : ""}\n`,
+          ),
       };
   if (!options.json) {
     const { quietPeriod, maxWait } = scenario.config.windows;
@@ -135,6 +142,7 @@ export async function runReplayCommand(
   }
   const summary = await runReplay(scenario, options.out, listener, {
     ...(options.analyst ? { analyst: options.analyst } : {}),
+    ...(options.repo ? { repo: options.repo } : {}),
   });
   if (options.json) return;
   const ignored = [...summary.ignored.entries()].map(([k, n]) => `${k} ${n}`).join(", ");

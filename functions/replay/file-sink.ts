@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
+import type { AnalysisArtifacts, AnalyzedReport } from "../../core/analysis/analyze.ts";
 import type { ReportSink } from "../../core/reactor/react.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
 import {
@@ -9,6 +9,8 @@ import {
   reactionSeconds,
   windowPoints,
 } from "../../core/report/metrics.ts";
+import { pullRequestBody, pullRequestTitle } from "../../core/report/pull-request.ts";
+import type { SignalsReport } from "../../core/signals/types.ts";
 
 /** One metric point, as `metrics.jsonl` holds them (DESIGN §4, contract). */
 export interface MetricPoint {
@@ -37,11 +39,17 @@ export function windowMetrics(report: ReportFigures, extras: MetricExtras = {}):
  * Writes each settled window to `<out>/<stack>/<window-id>/` (DESIGN §4): `analysis.json`,
  * `metrics.jsonl`, the rectified template at its repository path under `rectified/` (and the
  * rectified parameter file) when the rectification changed it, and `revert-plan.json` when a change
- * is reverted.
+ * is reverted, and `pull-request.md` (the PR title as a heading, then its body) when an analysed
+ * window has changes.
  */
 export function createFileSink(
   outDir: string,
-  onWritten?: (report: WindowReport | AnalyzedReport, dir: string) => void,
+  onWritten?: (
+    report: WindowReport | AnalyzedReport,
+    dir: string,
+    artifacts?: AnalysisArtifacts,
+  ) => void | Promise<void>,
+  pullRequest: FileSinkPullRequestOptions = {},
 ): ReportSink {
   return {
     async publish(report, artifacts) {
@@ -62,9 +70,25 @@ export function createFileSink(
       if (artifacts?.revert) {
         await writeFile(path.join(dir, "revert-plan.json"), `${JSON.stringify(artifacts.revert, null, 2)}\n`);
       }
-      onWritten?.(report, dir);
+      if ("analyzer" in report && report.changes.length > 0) {
+        const signals = await pullRequest.signalsFor?.(report);
+        const body = pullRequestBody(report, {
+          ...(signals ? { signals } : {}),
+          ...(pullRequest.identities ? { identities: pullRequest.identities } : {}),
+        });
+        await writeFile(path.join(dir, "pull-request.md"), `# ${pullRequestTitle(report)}\n\n${body}`);
+      }
+      await onWritten?.(report, dir, artifacts);
     },
   };
+}
+
+/** What the `pull-request.md` body shows besides the report. */
+export interface FileSinkPullRequestOptions {
+  /** Observability around the window (incident context). */
+  readonly signalsFor?: (report: AnalyzedReport) => Promise<SignalsReport>;
+  /** `identities:` from the config: principal pattern ► GitHub handle. */
+  readonly identities?: Readonly<Record<string, string>>;
 }
 
 /** A repository path kept inside the output directory (`../x` and absolute paths are flattened). */

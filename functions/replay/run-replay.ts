@@ -1,16 +1,27 @@
-import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { AnalysisArtifacts, AnalyzedReport } from "../../core/analysis/analyze.ts";
 import { createRulesAnalyst } from "../../core/analysis/rules.ts";
 import type { Analyst } from "../../core/analysis/types.ts";
 import type { Judgement } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeDocument } from "../../core/change/intake.ts";
+import { mappedHandles, mention } from "../../core/publish/identities.ts";
+import type { ChangeRequests, PullRequestOutcome } from "../../core/publish/ports.ts";
 import { react } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
 import { type TouchOutcome, touch } from "../../core/reactor/touch.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
-import { NO_SIGNALS } from "../../core/signals/types.ts";
+import {
+  pullRequestBody,
+  pullRequestFiles,
+  pullRequestMarker,
+  pullRequestTitle,
+} from "../../core/report/pull-request.ts";
+import { NO_SIGNALS, type Signals } from "../../core/signals/types.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/types.ts";
+import { createLocalGitChangeRequests } from "../adapters/local-git-change-requests.ts";
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
 import { replayAnalysis } from "./analysis.ts";
 import { createFileSink } from "./file-sink.ts";
@@ -25,12 +36,16 @@ type Change = Extract<Judgement, { verdict: "change" }>;
 export interface ReplayListener {
   touched?(change: Change, outcome: TouchOutcome, at: number): void;
   settled?(report: WindowReport | AnalyzedReport, dir: string): void;
+  /** With `repo`: what publishing the window's pull request did. */
+  published?(report: AnalyzedReport, outcome: PullRequestOutcome): void;
 }
 
 export interface ReplayOptions {
   readonly policy?: Partial<WindowPolicy>;
   /** The analyzer; the rules analyzer by default. `null` skips the analysis (drift facts only). */
   readonly analyst?: Analyst | null;
+  /** A local git repository to publish each analysed window's pull request to (`--repo`). */
+  readonly repo?: string;
 }
 
 export interface ReplayedWindow {
@@ -40,6 +55,8 @@ export interface ReplayedWindow {
   readonly changes: number;
   /** The window's severity; `null` when nothing drifted or the analysis was skipped. */
   readonly severity: string | null;
+  /** With `repo`: the pull request outcome. */
+  readonly pullRequest?: PullRequestOutcome;
 }
 
 export interface ReplaySummary {
@@ -116,16 +133,28 @@ export async function runReplay(
   const windows = createMemoryWindowStore();
   const ids = new SequentialIds();
   const written: ReplayedWindow[] = [];
-  const sink = createFileSink(outDir, (report, dir) => {
-    written.push({
-      stack: report.stack,
-      windowId: report.window.id,
-      out: dir,
-      changes: report.changes.length,
-      severity: null,
-    });
-    listener.settled?.(report, dir);
-  });
+  const identities = scenario.config.identities ?? {};
+  const sink = createFileSink(
+    outDir,
+    async (report, dir, artifacts) => {
+      const analyzed = "analyzer" in report ? report : undefined;
+      const outcome =
+        options.repo && analyzed && artifacts && analyzed.changes.length > 0
+          ? await publishPullRequest(options.repo, analyzed, artifacts, dir, signals, identities)
+          : undefined;
+      written.push({
+        stack: report.stack,
+        windowId: report.window.id,
+        out: dir,
+        changes: report.changes.length,
+        severity: analyzed?.severity ?? null,
+        ...(outcome ? { pullRequest: outcome } : {}),
+      });
+      listener.settled?.(report, dir);
+      if (analyzed && outcome) listener.published?.(analyzed, outcome);
+    },
+    { signalsFor: (report) => signalsAround(signals, report), identities },
+  );
   const fallback = createRulesAnalyst(clock);
   const analyze =
     options.analyst === null
@@ -185,4 +214,63 @@ export async function runReplay(
     windows: written,
     virtualMs: clock.now() - start,
   };
+}
+
+const HOUR = 3_600_000;
+
+/** The signals the analysis saw: [first event − 2 h, last event + 1 h] (as `replayAnalysis` asks). */
+function signalsAround(signals: Signals, report: WindowReport) {
+  const first = Date.parse(report.window.firstEventAt ?? report.window.settledAt);
+  const last = Date.parse(report.window.lastEventAt ?? report.window.settledAt);
+  return signals.around({
+    stack: report.stack,
+    from: first - 2 * HOUR,
+    to: last + HOUR,
+    firstEventAt: first,
+    lastEventAt: last,
+    resources: report.resources.map((r) => ({
+      logicalId: r.logicalId,
+      physicalId: r.physicalId,
+      type: r.resourceType,
+    })),
+  });
+}
+
+/**
+ * Publishes one analysed window through the local git `ChangeRequests` adapter: branch
+ * `phantom/<stack>`, one commit with the PR's files, the body in the window's `pull-request.md`.
+ */
+async function publishPullRequest(
+  repoPath: string,
+  report: AnalyzedReport,
+  artifacts: AnalysisArtifacts,
+  dir: string,
+  signals: Signals,
+  identities: Readonly<Record<string, string>>,
+): Promise<PullRequestOutcome> {
+  const file = path.join(dir, "pull-request.md");
+  const changeRequests: ChangeRequests = createLocalGitChangeRequests({ repoPath, pullRequestFile: file });
+  const title = pullRequestTitle(report);
+  const decisions = [...new Set(report.changes.map((c) => c.decision))];
+  const actors = report.actors.map((a) => mention(a, identities)).join(", ");
+  const outcome = await changeRequests.ensure({
+    repo: path.basename(path.resolve(repoPath)),
+    branch: `phantom/${report.stack}`,
+    title,
+    body: pullRequestBody(report, { signals: await signalsAround(signals, report), identities }),
+    marker: pullRequestMarker(report),
+    files: pullRequestFiles(report, artifacts),
+    commitMessage: `phantom: rectify ${report.stack} drift (${report.window.id})`,
+    labels: [
+      "phantom",
+      ...(report.severity ? [`severity:${report.severity}`] : []),
+      ...decisions.map((d) => `decision:${d}`),
+    ],
+    reviewers: mappedHandles(report.actors, identities),
+    updateComment: `new drift at ${report.window.lastEventAt ?? report.window.settledAt} by ${actors || "unknown actors"}`,
+  });
+  // The adapter writes the body alone; keep the title heading the file sink writes.
+  const written = await readFile(file, "utf8").catch(() => undefined);
+  if (written !== undefined && !written.startsWith("# ")) await writeFile(file, `# ${title}\n\n${written}`);
+  return outcome;
 }
