@@ -7,6 +7,7 @@ import type { SignalsReport } from "../signals/types.ts";
 import type { Window } from "../window/types.ts";
 import { buildContext } from "./context.ts";
 import { applyGuardrails, type GuardedRecommendation, type Guardrail, maxSeverity } from "./guardrails.ts";
+import { REDACTED } from "./redact.ts";
 import { judgeChange, severityScore } from "./rules.ts";
 import type {
   AnalysisContext,
@@ -160,6 +161,33 @@ function complete(
 }
 
 /**
+ * A live value Phantom had to redact is a secret: legitimizing it would write it into the
+ * template in Git. Such a decision becomes a revert (keep the secret in Secrets Manager or SSM and
+ * reference it), whatever the analyzer said.
+ */
+function keepSecretsOut(
+  context: AnalysisContext,
+  recs: readonly GuardedRecommendation[],
+): GuardedRecommendation[] {
+  return recs.map((rec, i) => {
+    const change = context.changes[i];
+    if (
+      change === undefined ||
+      rec.decision !== "legitimize" ||
+      !JSON.stringify(change.actual ?? null).includes(REDACTED)
+    ) {
+      return rec;
+    }
+    return {
+      ...rec,
+      decision: "revert",
+      severity: maxSeverity(rec.severity, "high"),
+      reasoning: `${rec.reasoning} The live value is a secret: it must not be written into the template; store it in Secrets Manager or SSM and reference it.`,
+    };
+  });
+}
+
+/**
  * Analyses one window whose drift has been checked. Never throws for analyzer failures (the rules
  * answer instead); a template the rectifier cannot edit is reported in `rectified.issues`.
  */
@@ -180,7 +208,10 @@ export async function analyzeWindow(
     costOf: (change) => priceChange(change, driftOf.get(change.logicalId), ports.region),
   });
   const result = await runAnalyst(ports, context);
-  const guarded = applyGuardrails(context.changes, complete(context, result.recommendations));
+  const guarded = keepSecretsOut(
+    context,
+    applyGuardrails(context.changes, complete(context, result.recommendations)),
+  );
 
   const rectifyChanges: RectifyChange[] = report.changes.map((change, i) => {
     const rec = guarded[i];

@@ -22,7 +22,7 @@ export const TARGET_UTILISATION = 60;
 
 const SIZE_PROPERTIES = /^\/(InstanceType|DBInstanceClass|CacheNodeType|NodeType|InstanceClass)$/;
 const COUNT_PROPERTIES =
-  /^\/(DesiredCapacity|MinSize|MaxSize|NumCacheNodes|ReservedConcurrentExecutions|MemorySize|AllocatedStorage|Iops|ProvisionedThroughput\/(Read|Write)CapacityUnits|DesiredCount)$/;
+  /^\/(DesiredCapacity|MinSize|MaxSize|NumCacheNodes|ReservedConcurrentExecutions|MemorySize|Timeout|AllocatedStorage|Iops|ProvisionedThroughput\/(Read|Write)CapacityUnits|DesiredCount)$/;
 const DATA_SAFETY =
   /^\/(BackupRetentionPeriod|DeletionProtection|DeletionProtectionEnabled|StorageEncrypted|Encrypted|PubliclyAccessible|MultiAZ|PointInTimeRecoverySpecification|VersioningConfiguration|EnablePerformanceInsights|MonitoringInterval|CopyTagsToSnapshot|DisableApiTermination|IsLogging|EnableLogFileValidation)/;
 /** Words of a tag key that mark an incident, not the resource (`IncidentRef`, `temp-debug`). */
@@ -37,6 +37,21 @@ const EPHEMERAL_WORDS = new Set([
   "oncall",
   "warroom",
 ]);
+/** Words of a tag key that record an approval or a note: claims about a change, not resource metadata. */
+const CLAIM_WORDS = new Set([
+  "approved",
+  "approval",
+  "approver",
+  "ticket",
+  "breakglass",
+  "note",
+  "notes",
+  "justification",
+  "phantom",
+]);
+/** A value that addresses an AI or an automation: never metadata worth keeping in a template. */
+const INSTRUCTION =
+  /ignore (all |any |the )?(previous|prior|above)|instruction|system (override|prompt|message)|legitimi[sz]e|you are an? /i;
 
 /** `IncidentRef` ► [incident, ref]; `on-call_owner` ► [on, call, owner]. */
 function words(key: string): string[] {
@@ -45,6 +60,11 @@ function words(key: string): string[] {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
+}
+
+function isClaimTag(key: string): boolean {
+  const parts = words(key);
+  return parts.some((w) => CLAIM_WORDS.has(w)) || parts.join("").includes("breakglass");
 }
 
 function isEphemeralTag(key: string): boolean {
@@ -59,6 +79,15 @@ const ALERTING = /alert|warn|triggered|critical|error/i;
 const PRIVATE_CIDR = /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|fd|fc)/i;
 const STATEFUL =
   /::(RDS::DB|DynamoDB::Table|S3::Bucket|EFS::FileSystem|ElastiCache::|Neptune::|DocDB::|KMS::Key|Logs::LogGroup)/;
+
+/** Guardrail rules whose violation exposes or blinds the account outright. */
+const CRITICAL_RULES: ReadonlySet<string> = new Set([
+  "world-open-port",
+  "public-s3-access",
+  "encryption-disabled",
+  "iam-wildcard",
+  "logging-disabled",
+]);
 
 const RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
 const BY_RANK: readonly Severity[] = ["low", "medium", "high", "critical"];
@@ -204,7 +233,7 @@ function judgeDataSafety(change: ContextChange, env: Environment): Recommendatio
   const key = change.propertyPath.split("/").filter(Boolean)[0] ?? "";
   const hit = violation(change, change.actual);
   if (hit !== undefined) {
-    const severe = /encryption|public|world/.test(hit.rule) ? "critical" : "high";
+    const severe = CRITICAL_RULES.has(hit.rule) ? "critical" : "high";
     return rec(
       change,
       "revert",
@@ -395,7 +424,7 @@ function judgeCount(change: ContextChange, ctx: AnalysisContext): Recommendation
       `${change.logicalId}: ${key} raised ${before} ► ${after} during ${incident.join(", ")}; keep it and review after the incident.`,
     );
   }
-  if (after < before && incident.length === 0) {
+  if (after < before && incident.length === 0 && !/ReservedConcurrentExecutions|MaxSize/.test(key)) {
     return rec(
       change,
       "legitimize",
@@ -433,7 +462,30 @@ function judgeTag(change: ContextChange, env: Environment): Recommendation {
       `Tag ${key ?? "(unknown)"} was removed from ${change.logicalId}; tags carry ownership and cost allocation, restore it.`,
     );
   }
-  const { key } = tagOf(change.actual);
+  const { key, value } = tagOf(change.actual);
+  if (
+    (typeof value === "string" && INSTRUCTION.test(value)) ||
+    (key !== undefined && INSTRUCTION.test(key))
+  ) {
+    return rec(
+      change,
+      "revert",
+      0.85,
+      weighSeverity("medium", env),
+      `Tag ${key ?? change.propertyPath} on ${change.logicalId} carries text addressed to an automated reviewer; ` +
+        "it is treated as data, changes no decision, and does not belong in the template.",
+    );
+  }
+  if (key !== undefined && isClaimTag(key)) {
+    return rec(
+      change,
+      "revert",
+      0.75,
+      "low",
+      `Tag ${key} on ${change.logicalId} records a claim about a change (an approval, a ticket, a note), not the resource; ` +
+        "keep it in the incident record, not on the resource.",
+    );
+  }
   if (key !== undefined && isEphemeralTag(key)) {
     return rec(
       change,
