@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identitiesSchema } from "../publish/identities.ts";
+import { stacksSchema } from "../publish/location.ts";
 import { parseDuration } from "./duration.ts";
 
 /**
@@ -60,6 +61,8 @@ export const configSchema = z.strictObject({
   environment: z.string().min(1).optional(),
   /** Principal pattern ► GitHub handle: mapped actors are @-mentioned in PRs, others shown in code. */
   identities: identitiesSchema.optional(),
+  /** Where each stack's template lives: `{<name or glob>: {repo, path, branch?, env?, parameters?}}`. */
+  stacks: stacksSchema.optional(),
 });
 
 export type PhantomConfig = z.output<typeof configSchema>;
