@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AnalysisArtifacts, AnalyzedReport } from "../../core/analysis/analyze.ts";
 import { createRulesAnalyst } from "../../core/analysis/rules.ts";
@@ -12,6 +12,7 @@ import { react } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
 import { type TouchOutcome, touch } from "../../core/reactor/touch.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
+import { intakePoints } from "../../core/report/metrics.ts";
 import {
   pullRequestBody,
   pullRequestFiles,
@@ -203,6 +204,16 @@ export async function runReplay(
     listener.touched?.(change, outcome, clock.now());
   }
   await fireUntil(Number.POSITIVE_INFINITY);
+
+  // The intake's own series (events received, ignored and rejected by reason, windows opened by
+  // stack) for the whole replay, next to the per-window metrics: `<out>/metrics.jsonl`.
+  if (records > 0) {
+    const opened = new Map<string, number>();
+    for (const w of written) opened.set(w.stack, (opened.get(w.stack) ?? 0) + 1);
+    const points = intakePoints({ at: clock.now(), received: records, ignored, rejected, windowsOpened: opened });
+    await mkdir(outDir, { recursive: true });
+    await writeFile(path.join(outDir, "metrics.jsonl"), `${points.map((p) => JSON.stringify(p)).join("\n")}\n`);
+  }
 
   return {
     records,
