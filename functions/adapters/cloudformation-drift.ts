@@ -1,4 +1,5 @@
 import { type CloudFormationClient, DetectStackResourceDriftCommand } from "@aws-sdk/client-cloudformation";
+import pLimit from "p-limit";
 import { parseDriftDocument, unknownDrift, unsupportedDrift } from "../../core/drift/normalize.ts";
 import type { DriftDetector } from "../../core/drift/ports.ts";
 import type { ResourceDrift } from "../../core/drift/types.ts";
@@ -31,23 +32,6 @@ export interface CloudFormationDriftDetectorOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). */
   readonly random?: () => number;
-}
-
-/** A counting semaphore: at most `size` tasks run at once, the rest queue in order. */
-function createLimiter(size: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async function limit<T>(task: () => Promise<T>): Promise<T> {
-    if (active >= size) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active += 1;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active -= 1;
-    }
-  };
 }
 
 /** Runs tasks one at a time per key; different keys run side by side. */
@@ -93,7 +77,7 @@ export function createCloudFormationDriftDetector(
     maxDelayMs: options.maxDelayMs ?? 20_000,
     random: options.random ?? Math.random,
   };
-  const limit = createLimiter(Math.max(1, options.concurrency ?? 3));
+  const limit = pLimit(Math.max(1, options.concurrency ?? 3));
   const perStack = createKeyedQueue();
 
   async function detectOne(

@@ -1,4 +1,5 @@
 import { client, v1, v2 } from "@datadog/datadog-api-client";
+import pLimit from "p-limit";
 import { z } from "zod";
 import { type MetricQuery, metricQueriesFor } from "../../core/signals/catalog.ts";
 import {
@@ -186,22 +187,6 @@ function isNotFound(error: unknown): boolean {
 
 /* ---------- small helpers ---------- */
 
-function createLimiter(size: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async function limit<T>(task: () => Promise<T>): Promise<T> {
-    if (active >= size) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active += 1;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active -= 1;
-    }
-  };
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function unique(values: readonly string[]): string[] {
@@ -318,7 +303,7 @@ export function createDatadogSignals(options: DatadogSignalsOptions): Signals {
   const metricsApi = new v1.MetricsApi(configuration);
   const eventsApi = new v2.EventsApi(configuration);
   const now = options.now ?? Date.now;
-  const limit = createLimiter(Math.max(1, options.concurrency ?? 4));
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
   const maxMonitors = options.maxMonitors ?? 20;
   const maxMonitorEventPages = Math.max(1, options.maxMonitorEventPages ?? 5);
   const maxEvents = Math.max(1, options.maxEvents ?? 50);
