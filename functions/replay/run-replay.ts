@@ -210,9 +210,18 @@ export async function runReplay(
   if (records > 0) {
     const opened = new Map<string, number>();
     for (const w of written) opened.set(w.stack, (opened.get(w.stack) ?? 0) + 1);
-    const points = intakePoints({ at: clock.now(), received: records, ignored, rejected, windowsOpened: opened });
+    const points = intakePoints({
+      at: clock.now(),
+      received: records,
+      ignored,
+      rejected,
+      windowsOpened: opened,
+    });
     await mkdir(outDir, { recursive: true });
-    await writeFile(path.join(outDir, "metrics.jsonl"), `${points.map((p) => JSON.stringify(p)).join("\n")}\n`);
+    await writeFile(
+      path.join(outDir, "metrics.jsonl"),
+      `${points.map((p) => JSON.stringify(p)).join("\n")}\n`,
+    );
   }
 
   return {
