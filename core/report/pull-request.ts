@@ -165,7 +165,7 @@ export function summarySection({ report, identities }: RenderContext): string {
         (cost.rectifiedMonthlyUsd !== null && cost.safeMonthlyUsd !== null
           ? `; after this PR ${formatMonthly(cost.rectifiedMonthlyUsd - cost.safeMonthlyUsd)}`
           : "") +
-        (cost.unpriced.length ? `; unpriced: ${cost.unpriced.map(code).join(", ")}` : "");
+        (cost.unpriced?.length ? `; unpriced: ${cost.unpriced.map(code).join(", ")}` : "");
   const day = w.firstEventAt?.slice(0, 10) ?? w.settledAt.slice(0, 10);
   const lines = [
     "## Summary",
