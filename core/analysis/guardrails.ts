@@ -1,4 +1,5 @@
 import type { ContextChange, Decision, Recommendation, Severity } from "./types.ts";
+import { asBoolean, asNumber } from "./values.ts";
 
 /**
  * The policy floor no analyzer can override (DESIGN §3 "Guardrails beat the model"): a decision that
@@ -36,17 +37,6 @@ function isWorld(cidr: unknown): cidr is string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function asNumber(value: unknown): number | undefined {
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  return typeof n === "number" && Number.isFinite(n) ? n : undefined;
-}
-
-function asBoolean(value: unknown): boolean | undefined {
-  if (typeof value === "boolean") return value;
-  if (value === "true" || value === "false") return value === "true";
-  return undefined;
 }
 
 function lastSegment(path: string): string {

@@ -11,6 +11,7 @@ import type {
   Recommendation,
   Severity,
 } from "./types.ts";
+import { asBoolean, asNumber } from "./values.ts";
 
 /**
  * The rules analyzer: deterministic decisions explained with evidence. The default offline and the
@@ -109,17 +110,6 @@ function money(usd: number | null | undefined): string {
   if (usd === null || usd === undefined) return "an unpriced amount";
   const sign = usd < 0 ? "-" : "";
   return `${sign}$${Math.abs(usd).toLocaleString("en-US", { maximumFractionDigits: 0 })}/month`;
-}
-
-function asNumber(value: unknown): number | undefined {
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  return typeof n === "number" && Number.isFinite(n) ? n : undefined;
-}
-
-function asBoolean(value: unknown): boolean | undefined {
-  if (typeof value === "boolean") return value;
-  if (value === "true" || value === "false") return value === "true";
-  return undefined;
 }
 
 function show(value: unknown): string {

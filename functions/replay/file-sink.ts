@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AnalysisArtifacts, AnalyzedReport } from "../../core/analysis/analyze.ts";
+import type { MetricPoint } from "../../core/publish/ports.ts";
 import type { ReportSink } from "../../core/reactor/react.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
 import {
@@ -11,16 +12,6 @@ import {
 } from "../../core/report/metrics.ts";
 import { pullRequestBody, pullRequestTitle } from "../../core/report/pull-request.ts";
 import type { SignalsReport } from "../../core/signals/types.ts";
-
-/** One metric point, as `metrics.jsonl` holds them (DESIGN §4, contract). */
-export interface MetricPoint {
-  readonly metric: string;
-  readonly type: "count" | "gauge";
-  readonly value: number;
-  /** Epoch seconds. */
-  readonly timestamp: number;
-  readonly tags: readonly string[];
-}
 
 /**
  * The metric points a settled window yields (a `WindowReport`, analysed or not): the same series the
