@@ -333,12 +333,13 @@ export function timelineSection(
   if (monitors.length > 0) {
     lines.push("  section Alerts");
     monitors.forEach((m, i) => {
-      const end = valid(m.resolvedAt) ? iso(m.resolvedAt) : report.window.settledAt;
+      const start = iso(m.triggeredAt);
+      const resolved = valid(m.resolvedAt) ? iso(m.resolvedAt) : report.window.settledAt;
+      // ISO-8601 strings in one zone sort as text; an alert never ends before it starts.
+      const end = [start, resolved].sort()[1] ?? start;
       const crit = m.status.toLowerCase() === "alert" ? "crit, " : "";
       lines.push(
-        `  ${mermaidLabel(shorten(m.name, 60))} :${crit}alert${i + 1}, ${ganttTime(iso(m.triggeredAt))}, ${ganttTime(
-          end > iso(m.triggeredAt) ? end : iso(m.triggeredAt),
-        )}`,
+        `  ${mermaidLabel(shorten(m.name, 60))} :${crit}alert${i + 1}, ${ganttTime(start)}, ${ganttTime(end)}`,
       );
     });
   }

@@ -73,7 +73,7 @@ export function summarize(points: readonly MetricPoint[], window: SummaryWindow)
   const summary = {
     before: mean(before),
     during: mean(during),
-    peak: during.length > 0 ? roundFigure(during.reduce((a, b) => (b > a ? b : a))) : undefined,
+    peak: during.length > 0 ? roundFigure(during.reduce((a, b) => Math.max(a, b))) : undefined,
     after: mean(after),
   };
   return {

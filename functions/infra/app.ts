@@ -27,9 +27,14 @@ export type Duration = `${number} ${DurationUnit}`;
 /** SST's `DurationHours` (queue visibility). */
 export type DurationHours = `${number} ${DurationUnit | "hour" | "hours"}`;
 
+/** The Lambda runtime every function runs on: the Node major `npm test` runs on. */
+export const LAMBDA_RUNTIME = "nodejs24.x";
+
 /** The `sst.aws.Function` arguments Phantom uses. */
 export interface FunctionArgs<O> {
   readonly handler: string;
+  /** Pinned to the Node major the project runs its tests on (package.json's `node`). */
+  readonly runtime?: "nodejs24.x";
   readonly timeout: Duration;
   readonly memory: `${number} MB`;
   readonly environment: Record<string, Input<string, O>>;
@@ -294,7 +299,11 @@ export function defineApp<O, P>(
           },
         ]
       : [];
-  const shipped = (args: FunctionArgs<O>): FunctionArgs<O> => (copyFiles ? { ...args, copyFiles } : args);
+  const shipped = (args: FunctionArgs<O>): FunctionArgs<O> => ({
+    ...args,
+    runtime: LAMBDA_RUNTIME,
+    ...(copyFiles ? { copyFiles } : {}),
+  });
 
   changes.subscribe(
     shipped({

@@ -8,6 +8,7 @@ import {
   defineApp,
   type FunctionArgs,
   GLOBAL_SERVICES,
+  LAMBDA_RUNTIME,
   patternsForRegion,
   SECRETS,
   TIMEOUTS,
@@ -110,6 +111,13 @@ describe("defineApp (single region, single account)", () => {
     expect(byQueue.Settle?.fn.handler).toBe("functions/on-settle.handler");
     expect(byQueue.Settle?.args.batch).toEqual({ size: 1, partialResponses: true });
     expect(recording.subscriptions).toHaveLength(2);
+  });
+
+  it("runs every function on nodejs24.x, the Node major the tests run on", () => {
+    const runtimes = [...functions(recording)].map(([handler, f]) => [handler, f.runtime]);
+    expect(runtimes).toHaveLength(3);
+    for (const [handler, runtime] of runtimes) expect(runtime, handler).toBe("nodejs24.x");
+    expect(Number(LAMBDA_RUNTIME.replace(/\D/g, ""))).toBe(Number(process.versions.node.split(".")[0]));
   });
 
   it("keeps each queue's visibility timeout at least 6x its subscriber's timeout", () => {
