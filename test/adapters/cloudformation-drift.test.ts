@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DRIFT_NOTES } from "../../core/drift/normalize.ts";
 import { createCloudFormationDriftDetector } from "../../functions/adapters/cloudformation-drift.ts";
 import { queryErrorReply, queryReply, type RecordedRequest, type Reply } from "../support/aws-server.ts";
+import { CORPUS } from "../support/corpus.ts";
 import { cloudFormationHarness, serveDrift } from "./cfn-world-server.ts";
 import { driftDetectorContract } from "./port-contracts.ts";
 
@@ -14,7 +15,7 @@ driftDetectorContract("CloudFormation DetectStackResourceDrift over HTTP", async
   return { adapter: createCloudFormationDriftDetector({ client, sleep: noWait }), done };
 });
 
-const corpus = new URL("../../../shared/corpus/cfn-drift/", import.meta.url);
+const corpus = new URL("cfn-drift/", CORPUS);
 
 /** The AWS CLI's DetectStackResourceDrift example (Lambda MemorySize/Timeout drift), as recorded. */
 async function lambdaDrift(): Promise<{ StackResourceDrift: Record<string, unknown> }> {

@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
+import { CORPUS } from "../support/corpus.ts";
 
 /**
  * One small AWS account, shared by the port contracts: the real adapters see it through the local
  * AWS server, the replay adapters through a recorded account directory written from it.
  *
- * Sources (../shared/corpus/cfn-drift/, see its MANIFEST): the workshop stacks' resources and drift
+ * Sources (fixtures/corpus/cfn-drift/, see its SOURCES.md): the workshop stacks' resources and drift
  * results are the cfn101-workshop outputs; `cfn-workshop-drift-detection-challenge` is the workshop's
  * DescribeStackResources output as recorded. The RDS pair (one physical id, two types, as in
  * cloudformation-coverage-roadmap#998) and the deleted stack are made up for the contract.
@@ -31,7 +32,7 @@ export interface World {
   readonly drift: Readonly<Record<string, { readonly StackResourceDrift: Record<string, unknown> }>>;
 }
 
-const corpus = new URL("../../../shared/corpus/cfn-drift/", import.meta.url);
+const corpus = new URL("cfn-drift/", CORPUS);
 
 async function readCorpus<T>(name: string): Promise<T> {
   return JSON.parse(await readFile(new URL(name, corpus), "utf8")) as T;

@@ -3,20 +3,21 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { referencesIn, templateFragments } from "../../core/template/fragments.ts";
+import { CORPUS } from "../support/corpus.ts";
 
 /**
  * Only the template fragments that matter reach the analysis: the drifted resources, the parameters
  * and conditions they use, the resources they reference and the resources referencing them, in the
- * template's own text. Templates: the payments scenario and the shared corpus (sources in its MANIFEST).
+ * template's own text. Templates: the payments scenario and the corpus (`fixtures/corpus/`, sources in its SOURCES.md).
  */
 
-const CORPUS = new URL("../../../shared/corpus/cfn-templates/", import.meta.url);
+const TEMPLATES = new URL("cfn-templates/", CORPUS);
 const PAYMENTS = new URL(
   "../../fixtures/scenarios/payments-3am-incident/account/templates/payments-prod.yaml",
   import.meta.url,
 );
 
-const corpus = (name: string) => readFileSync(new URL(name, CORPUS), "utf8");
+const corpus = (name: string) => readFileSync(new URL(name, TEMPLATES), "utf8");
 const payments = () => readFileSync(PAYMENTS, "utf8");
 
 const HEADER = /^# (\w+)\/(\S+)$/;

@@ -8,6 +8,7 @@ import { openTemplate, rectify } from "../../core/rectify/rectify.ts";
 import { parseDecisions } from "../../core/rectify/schema.ts";
 import { type NodePath, plainOf, type TemplateNode } from "../../core/rectify/tree.ts";
 import type { RectifyChange } from "../../core/rectify/types.ts";
+import { CORPUS } from "../support/corpus.ts";
 
 /**
  * Rectify figures for BENCHMARKS.md ("Rectify"). Standalone:
@@ -23,7 +24,7 @@ import type { RectifyChange } from "../../core/rectify/types.ts";
  *    the `yaml` package's defaults (and, for reference, a `yaml` Document round trip).
  */
 
-const corpus = new URL("../../../shared/corpus/cfn-templates/", import.meta.url);
+const corpus = new URL("cfn-templates/", CORPUS);
 const scenario = new URL("../../fixtures/scenarios/payments-3am-incident/account/", import.meta.url);
 const decisionsFile = new URL("../../fixtures/rectify/payments-prod.decisions.json", import.meta.url);
 

@@ -6,7 +6,7 @@ import { corpusRecord, type Example, fixtureExamples } from "./examples.ts";
 
 /**
  * Every modify/delete entry of the catalog is proven against at least one CloudTrail record: a real one
- * from the shared corpus where the corpus has one, otherwise a fixture line with the API's real
+ * from the corpus (`fixtures/corpus/`) where it has one, otherwise a fixture line with the API's real
  * `requestParameters` shape. Each record must resolve to exactly the listed resources.
  */
 
@@ -14,7 +14,7 @@ const ref = (type: ResourceType, id: string): ResourceRef => ({ type, id });
 const EVENTS = "cloudtrail/events/";
 const ENVELOPES = "cloudtrail/eventbridge/";
 
-/** Corpus records (path under `../shared/corpus/`) and what they must resolve to. */
+/** Corpus records (path under `fixtures/corpus/`) and what they must resolve to. */
 const CORPUS: readonly (readonly [path: string, expected: readonly ResourceRef[]])[] = [
   // EC2
   [`${EVENTS}ec2.amazonaws.com_AttachInternetGateway_1.json`, [ref("AWS::EC2::InternetGateway", "igw-1")]],

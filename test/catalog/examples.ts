@@ -4,14 +4,14 @@ import type { ResourceRef, ResourceType } from "../../core/catalog/types.ts";
 import { parseRecord } from "../../core/change/classify.ts";
 import { candidates } from "../../core/change/decode.ts";
 import type { CloudTrailRecord } from "../../core/change/schema.ts";
+import { CORPUS } from "../support/corpus.ts";
 
 /**
- * Loads catalog examples: real records from the shared corpus (`../shared/corpus/`, see its MANIFEST for
+ * Loads catalog examples: real records from the corpus (`fixtures/corpus/`, see its SOURCES.md for
  * sources) and the JSON-lines fixtures in `fixtures/events/catalog/<service>.jsonl`, each line
  * `{"note"?, "record": <CloudTrail record>, "expected": [{"type", "id"}]}`.
  */
 
-const CORPUS = new URL("../../../shared/corpus/", import.meta.url);
 const FIXTURES = new URL("../../fixtures/events/catalog/", import.meta.url);
 
 /** A record and the resources it must resolve to, in order. */
@@ -42,7 +42,7 @@ export function toRecord(raw: unknown, source: string): CloudTrailRecord {
   return parsed.record;
 }
 
-/** A record from the shared corpus, by its path under `corpus/` (e.g. `cloudtrail/events/…json`). */
+/** A record from the corpus, by its path under `fixtures/corpus/` (e.g. `cloudtrail/events/…json`). */
 export function corpusRecord(path: string): CloudTrailRecord {
   const text = readFileSync(new URL(path, CORPUS), "utf8");
   return toRecord(JSON.parse(text), `corpus:${path}`);

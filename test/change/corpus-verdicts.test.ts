@@ -5,16 +5,17 @@ import { describe, expect, it } from "vitest";
 import type { InspectLine } from "../../core/change/report.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
 import { inspectPaths } from "../../functions/cli/inspect.ts";
+import { CORPUS } from "../support/corpus.ts";
 
 /**
- * Every CloudTrail record in the shared corpus goes through `phantom inspect` (issue 2), checked two
+ * Every CloudTrail record in the corpus (`fixtures/corpus/cloudtrail/`) goes through `phantom inspect` (issue 2), checked two
  * ways: against the corpus MANIFEST's own labels (failed calls, read-only calls, CloudFormation's
  * calls — labels Phantom did not write), and against a reviewed golden of every verdict, reason and
  * resource (`fixtures/corpus-verdicts.json`, regenerated only with PHANTOM_UPDATE_GOLDEN=1).
  */
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const corpus = path.resolve(root, "../shared/corpus");
+const corpus = fileURLToPath(CORPUS);
 const goldenFile = path.join(root, "fixtures/corpus-verdicts.json");
 const update = process.env.PHANTOM_UPDATE_GOLDEN === "1";
 

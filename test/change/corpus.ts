@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { CORPUS } from "../support/corpus.ts";
 
 /**
- * Real CloudTrail records from the shared corpus (`../shared/corpus/cloudtrail/events/`, one record per
- * file, sources in its MANIFEST). Read in place: the corpus is the fixture.
+ * Real CloudTrail records from the corpus (`fixtures/corpus/cloudtrail/events/`, one record per file,
+ * sources in its SOURCES.md).
  */
 
-const EVENTS = new URL("../../../shared/corpus/cloudtrail/events/", import.meta.url);
+const EVENTS = new URL("cloudtrail/events/", CORPUS);
 
 export interface CorpusRecord {
   /** File name, `eventSource_eventName_N.json`. */

@@ -9,8 +9,9 @@ import {
 } from "../../core/drift/normalize.ts";
 import { stackResourceDriftSchema, stackResourcesDocumentSchema } from "../../core/drift/schema.ts";
 import type { ResourceDrift } from "../../core/drift/types.ts";
+import { CORPUS as CORPUS_ROOT } from "../support/corpus.ts";
 
-const corpus = new URL("../../../shared/corpus/cfn-drift/", import.meta.url);
+const corpus = new URL("cfn-drift/", CORPUS_ROOT);
 
 async function readCorpus(name: string): Promise<unknown> {
   return JSON.parse(await readFile(new URL(name, corpus), "utf8")) as unknown;

@@ -12,8 +12,8 @@ import {
   patternSize,
 } from "../../core/pattern/generate.ts";
 import { patternMatcher, validatePattern } from "../../core/pattern/match.ts";
+import { CORPUS } from "../support/corpus.ts";
 
-const CORPUS = new URL("../../../shared/corpus/cloudtrail/", import.meta.url);
 const WATCHED: readonly Effect[] = ["modify", "delete"];
 
 /** The minimal EventBridge envelope CloudTrail delivers for one API call. */
@@ -196,7 +196,7 @@ describe("eventPatterns: the current catalog", () => {
 });
 
 describe("eventPatterns: real EventBridge envelopes", () => {
-  const dir = new URL("eventbridge/", CORPUS);
+  const dir = new URL("cloudtrail/eventbridge/", CORPUS);
   const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
   const events = files.map((f) => ({ file: f, event: JSON.parse(readFileSync(new URL(f, dir), "utf8")) }));
 
@@ -244,7 +244,7 @@ describe("eventPatterns: real EventBridge envelopes", () => {
 });
 
 describe("eventPatterns: CloudTrail records wrapped as EventBridge envelopes", () => {
-  const dir = new URL("events/", CORPUS);
+  const dir = new URL("cloudtrail/events/", CORPUS);
   const records = readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .map((f) => ({

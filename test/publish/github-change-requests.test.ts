@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { test as base, describe, expect, it } from "vitest";
 import {
   createGitHubChangeRequests,
@@ -7,6 +8,7 @@ import {
   parseCodeOwners,
 } from "../../functions/adapters/github-change-requests.ts";
 import type { Logger, LogLevel } from "../../functions/log.ts";
+import { GITHUB_OPERATIONS } from "../support/github-operations.ts";
 import {
   primaryRateLimit,
   pullRequestAlreadyExists,
@@ -393,6 +395,26 @@ describe.concurrent("the fake GitHub server", () => {
     }
   });
 
+  it("fails the test on an operation GitHub has but the checked-in description subset lacks", async ({
+    expect,
+  }) => {
+    const { server, octokit } = await setup();
+    try {
+      // issues/list-labels-for-repo is in GitHub's API and in Octokit, but Phantom does not call it.
+      await expect(
+        octokit.rest.issues.listLabelsForRepo({ owner: "acme", repo: "infra" }),
+      ).rejects.toMatchObject({
+        status: 404,
+      });
+
+      expect(() => server.verify()).toThrow(
+        /GET \/repos\/acme\/infra\/labels: no such operation in the GitHub description \(fixtures\/github\/openapi-subset\.json/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
   it("answers with the description's response shapes", async ({ expect }) => {
     const { server, octokit } = await setup();
     try {
@@ -403,6 +425,30 @@ describe.concurrent("the fake GitHub server", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("the GitHub operations Phantom calls", () => {
+  it("are the operations of the checked-in description subset, no more and no fewer", async () => {
+    const source = await readFile(
+      new URL("../../functions/adapters/github-change-requests.ts", import.meta.url),
+      "utf8",
+    );
+    // Every call goes through an endpoint method, whose route Octokit knows; a raw request would not.
+    expect(source).not.toMatch(/octokit\.(request|paginate|graphql)\b/);
+    const rest = createOctokit().rest as unknown as Record<
+      string,
+      Record<string, { endpoint: { DEFAULTS: { method: string; url: string } } }>
+    >;
+    const called = new Set(
+      [...source.matchAll(/octokit\.rest\.(\w+)\.(\w+)/g)].map(([call, scope = "", method = ""]) => {
+        const endpoint = rest[scope]?.[method]?.endpoint;
+        if (!endpoint) throw new Error(`${call} is not an Octokit endpoint method`);
+        return `${endpoint.DEFAULTS.method} ${endpoint.DEFAULTS.url}`;
+      }),
+    );
+
+    expect([...called].sort()).toEqual(Object.values(GITHUB_OPERATIONS).sort());
   });
 });
 

@@ -214,7 +214,7 @@ describe("phantom rectify", { timeout: 60_000 }, () => {
         "--template",
         template,
         "--drift",
-        "../shared/corpus/cfn-drift/aws-cli__detect-stack-drift.json",
+        "fixtures/corpus/cfn-drift/aws-cli__detect-stack-drift.json",
         "--decisions",
         decisions,
       ),

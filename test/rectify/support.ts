@@ -2,14 +2,15 @@ import { readdirSync, readFileSync } from "node:fs";
 import { openTemplate } from "../../core/rectify/rectify.ts";
 import { intrinsicsIn, type TemplateNode } from "../../core/rectify/tree.ts";
 import type { RectifyChange } from "../../core/rectify/types.ts";
+import { CORPUS } from "../support/corpus.ts";
 
 /**
- * Shared by the rectify tests: the corpus templates and drift outputs (`../shared/corpus/`, sources in
- * its MANIFEST, read in place), and line-level checks on a rectified text.
+ * Shared by the rectify tests: the corpus templates and drift outputs (`fixtures/corpus/`, sources in
+ * its SOURCES.md), and line-level checks on a rectified text.
  */
 
-export const TEMPLATES = new URL("../../../shared/corpus/cfn-templates/", import.meta.url);
-export const DRIFTS = new URL("../../../shared/corpus/cfn-drift/", import.meta.url);
+export const TEMPLATES = new URL("cfn-templates/", CORPUS);
+export const DRIFTS = new URL("cfn-drift/", CORPUS);
 export const SCENARIO = new URL("../../fixtures/scenarios/payments-3am-incident/", import.meta.url);
 
 export interface CorpusTemplate {

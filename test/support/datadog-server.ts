@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { client } from "@datadog/datadog-api-client";
+import { CORPUS } from "./corpus.ts";
 
 /**
  * A strict local Datadog API for adapter tests: the official client talks real HTTP to it on
@@ -9,7 +10,7 @@ import { client } from "@datadog/datadog-api-client";
  * what the test expected. An unexpected request gets a 400 (not retried by the adapter) and is
  * recorded, and `verify()` fails the test for it and for expectations left unmet.
  *
- * Replies are recorded Datadog responses: from `../shared/corpus/datadog/responses/` where one
+ * Replies are recorded Datadog responses: from `fixtures/corpus/datadog/responses/` where one
  * fits (`corpusResponse`), else realistic ones in `fixtures/datadog/` (`datadogFixture`).
  */
 
@@ -184,15 +185,15 @@ export function datadogConfiguration(server: { readonly url: string }): client.C
   });
 }
 
-const CORPUS = new URL("../../../shared/corpus/datadog/responses/", import.meta.url);
+const RESPONSES = new URL("datadog/responses/", CORPUS);
 const FIXTURES = new URL("../../fixtures/datadog/", import.meta.url);
 
 /**
- * A recorded Datadog response body from the shared corpus, read in place (sources: the corpus
- * MANIFEST; all from DataDog/datadog-api-client-typescript cassettes, Apache-2.0).
+ * A recorded Datadog response body from the corpus (`fixtures/corpus/datadog/responses/`; sources in its
+ * SOURCES.md, all from DataDog/datadog-api-client-typescript cassettes, Apache-2.0).
  */
 export function corpusResponse(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(`${name}.json`, CORPUS), "utf8")) as unknown;
+  return JSON.parse(readFileSync(new URL(`${name}.json`, RESPONSES), "utf8")) as unknown;
 }
 
 /** A response written for these tests, `fixtures/datadog/<name>.json` (see its README). */

@@ -1,14 +1,18 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { default as addFormatsModule } from "ajv-formats";
+import { GITHUB_OPENAPI_SUBSET, GITHUB_OPERATIONS } from "./github-operations.ts";
 
 /**
  * GitHub's published OpenAPI description (`@octokit/openapi`, `generated/api.github.com.json`:
- * github/rest-api-description plus Octokit's `x-octokit` extension) as a strict request validator
- * for the fake GitHub server, built on Ajv 8 (OpenAPI 3.0 schemas are JSON Schema draft-04/07
+ * github/rest-api-description plus Octokit's `x-octokit` extension, MIT), cut down to the operations
+ * Phantom calls (`GITHUB_OPERATIONS`, `github-operations.ts`) and checked in as
+ * `fixtures/github/openapi-subset.json` (`npm run openapi:subset` regenerates it), as a strict
+ * request validator for the fake GitHub server, built on Ajv 8 (OpenAPI 3.0 schemas are JSON Schema draft-04/07
  * plus `nullable`, which Ajv supports natively).
+ *
+ * A route outside the subset is rejected like an unknown one, so Phantom calling an operation the
+ * subset lacks fails the test that reaches it.
  *
  * Checked per request: the route (method + path template; `x-multi-segment` parameters such as a
  * git ref or a contents path may span `/`), path parameters, query parameters (types coerced from
@@ -82,7 +86,7 @@ export type RequestValidation =
   | { readonly ok: false; readonly operation?: MatchedOperation; readonly issues: readonly string[] };
 
 export interface GitHubOpenApi {
-  /** The description's version (`@octokit/openapi` release). */
+  /** The description's version (the `@octokit/openapi` release the subset was cut from). */
   readonly version: string;
   validateRequest(request: RequestToValidate): RequestValidation;
   /** Problems with a response body for the operation and status; empty when it conforms. */
@@ -111,10 +115,28 @@ interface CompiledOperation {
   readonly bodyRequired: boolean;
 }
 
-function specPath(): string {
-  const require = createRequire(import.meta.url);
-  // The package's `main` loads every description (~400 MB); read the one for api.github.com only.
-  return join(dirname(require.resolve("@octokit/openapi/package.json")), "generated", "api.github.com.json");
+const SUBSET = new URL(`../../${GITHUB_OPENAPI_SUBSET}`, import.meta.url);
+
+/** Throws unless the subset holds exactly the listed operations, at the listed routes. */
+function checkSubset(spec: Spec): void {
+  const inSubset = new Map<string, string>();
+  for (const [template, item] of Object.entries(spec.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method] as Operation | undefined;
+      if (operation) inSubset.set(operation.operationId, `${method.toUpperCase()} ${template}`);
+    }
+  }
+  const problems = [
+    ...Object.entries(GITHUB_OPERATIONS)
+      .filter(([id, route]) => inSubset.get(id) !== route)
+      .map(([id, route]) => `${id} (${route}) is missing`),
+    ...[...inSubset.keys()].filter((id) => !(id in GITHUB_OPERATIONS)).map((id) => `${id} is not listed`),
+  ];
+  if (problems.length > 0) {
+    throw new Error(
+      `${GITHUB_OPENAPI_SUBSET} does not match GITHUB_OPERATIONS (${problems.join("; ")}): run npm run openapi:subset`,
+    );
+  }
 }
 
 const SCHEMA_REF = "#/components/schemas/";
@@ -318,7 +340,10 @@ function createGitHubOpenApi(spec: Spec): GitHubOpenApi {
       if (!found) {
         return {
           ok: false,
-          issues: [`${request.method} ${request.path}: no such operation in GitHub's REST API`],
+          issues: [
+            `${request.method} ${request.path}: no such operation in the GitHub description (${GITHUB_OPENAPI_SUBSET} ` +
+              "holds only GITHUB_OPERATIONS; if GitHub has it, list it there and run npm run openapi:subset)",
+          ],
         };
       }
       const { route, params } = found;
@@ -383,8 +408,12 @@ function createGitHubOpenApi(spec: Spec): GitHubOpenApi {
 
 let loaded: GitHubOpenApi | undefined;
 
-/** The description for api.github.com, parsed once per worker (about 13 MB of JSON). */
+/** The checked-in subset of the description for api.github.com, parsed once per worker. */
 export function gitHubOpenApi(): GitHubOpenApi {
-  loaded ??= createGitHubOpenApi(JSON.parse(readFileSync(specPath(), "utf8")) as Spec);
+  if (!loaded) {
+    const spec = JSON.parse(readFileSync(SUBSET, "utf8")) as Spec;
+    checkSubset(spec);
+    loaded = createGitHubOpenApi(spec);
+  }
   return loaded;
 }

@@ -9,10 +9,11 @@ import { type GitHubOpenApi, gitHubOpenApi, type MatchedOperation } from "./gith
  * nested trees, commits), refs, pull requests (numbered per repository), labels (created on first
  * use, as `POST /issues/{n}/labels` does), comments and requested reviewers.
  *
- * Strict: every request is validated against GitHub's published OpenAPI description
- * (`@octokit/openapi`, see `github-openapi.ts`); a request the description would reject, a route it
- * does not know or this server does not implement, a missing token, or a response that does not
- * match the description's response schema is recorded, and `verify()` fails the test for it.
+ * Strict: every request is validated against GitHub's published OpenAPI description, cut down to the
+ * operations Phantom calls (`fixtures/github/openapi-subset.json`, see `github-openapi.ts` and
+ * `github-operations.ts`); a request the description would reject, a route outside the subset or
+ * not implemented here, a missing token, or a response that does not match the description's
+ * response schema is recorded, and `verify()` fails the test for it.
  * Responses start from the description's own examples, patched with the server's state.
  *
  * `script()` answers an operation differently a number of times: secondary rate limits (403/429

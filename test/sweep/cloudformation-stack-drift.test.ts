@@ -13,9 +13,10 @@ import {
   queryReply,
   startAwsServer,
 } from "../support/aws-server.ts";
+import { CORPUS } from "../support/corpus.ts";
 
-/** The AWS CLI's drift examples (shared/corpus/cfn-drift, from aws/aws-cli's examples). */
-const corpus = new URL("../../../shared/corpus/cfn-drift/", import.meta.url);
+/** The AWS CLI's drift examples (`fixtures/corpus/cfn-drift/`, from aws/aws-cli's examples). */
+const corpus = new URL("cfn-drift/", CORPUS);
 async function recorded(name: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(new URL(name, corpus), "utf8"));
 }

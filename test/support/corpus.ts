@@ -1,0 +1,8 @@
+/**
+ * Real third-party data the tests read: CloudTrail records, EventBridge envelopes, CloudFormation
+ * templates, drift outputs and Datadog responses, copied into `fixtures/corpus/` (each file's source
+ * repository, path, commit and license in its SOURCES.md and MANIFEST.json). Sub-paths are the
+ * corpus's own: `cloudtrail/events/`, `cloudtrail/eventbridge/`, `cfn-templates/`, `cfn-drift/`,
+ * `datadog/responses/`.
+ */
+export const CORPUS = new URL("../../fixtures/corpus/", import.meta.url);
