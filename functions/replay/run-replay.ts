@@ -131,7 +131,8 @@ export async function runReplay(
     account,
     accountDir: scenario.accountDir,
     ...(scenario.root ? { repoDir: path.join(scenario.root, "repo") } : {}),
-    signals,
+    // As of the virtual clock: at settle time, as the deployed adapter reads Datadog.
+    signals: recordedSignals(signals.recorded, { clock }),
     config: scenario.config,
     clock,
     outDir,
