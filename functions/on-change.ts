@@ -119,7 +119,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
   }
 }
 
-const runtime = containerRuntime(() => createRuntime());
+const runtime = containerRuntime(() => createRuntime({ role: "intake" }));
 
 /** The Lambda entry point; the runtime is built once per container. */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>

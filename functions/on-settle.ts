@@ -23,6 +23,16 @@ export function reactionFields(reaction: Reaction): Record<string, unknown> {
     severity: "severity" in report ? report.severity : null,
     unverified: report.detection.unverified.length,
     calls: report.detection.calls,
+    ...(report.changes.some((c) => "decision" in c)
+      ? {
+          decisions: Object.fromEntries(
+            report.changes.map((c) => [
+              `${c.logicalId}${c.propertyPath}`,
+              "decision" in c ? c.decision : null,
+            ]),
+          ),
+        }
+      : {}),
     ...(reaction.template ? { template: reaction.template } : {}),
     ...(publication.kind === "pull-request"
       ? { pullRequest: { outcome: publication.outcome.kind, url: publication.outcome.url } }

@@ -182,6 +182,13 @@ export interface RuntimeInputs {
   readonly resource?: object;
   readonly clock?: Clock;
   readonly log?: Logger;
+  /**
+   * GitHub asks integrations to pace writes (1 a second, 1 every 3 s for requests that notify):
+   * on by default; `phantom rehearse` turns it off against its stand-in, which has no such limit.
+   */
+  readonly gitHubPacing?: boolean;
+  /** `intake` (on-change) builds only what intake uses, so no port it never needs reports itself off. */
+  readonly role?: "intake" | "reaction";
 }
 
 /** Metrics that go nowhere: the Datadog port is off. */
@@ -251,11 +258,18 @@ interface Publishing {
 }
 
 /** The ports behind secrets: GitHub (pull requests, templates) and Datadog (metrics, events, signals). */
-function publishing(config: RuntimeConfig, secrets: Secrets, clock: Clock, log: Logger): Publishing {
+function publishing(
+  config: RuntimeConfig,
+  secrets: Secrets,
+  inputs: { clock: Clock; log: Logger; pacing: boolean; role: "intake" | "reaction" },
+): Publishing {
+  const { clock, log } = inputs;
   const disabled: { port: string; reason: string }[] = [];
   const auth = gitHubAuth(secrets);
   let github: Pick<Publishing, "changeRequests" | "repository"> = {};
-  if (auth.kind === "none") {
+  if (inputs.role === "intake") {
+    // on-change publishes nothing on GitHub: it has no GitHub secret linked.
+  } else if (auth.kind === "none") {
     disabled.push({ port: "github", reason: auth.reason });
   } else {
     const octokit = createOctokit({
@@ -264,6 +278,7 @@ function publishing(config: RuntimeConfig, secrets: Secrets, clock: Clock, log: 
           ? auth.token
           : { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId },
       ...(config.githubApiUrl ? { baseUrl: config.githubApiUrl } : {}),
+      ...(inputs.pacing ? {} : { throttle: { pacing: false } }),
       logger: log,
     });
     github = {
@@ -292,7 +307,9 @@ function publishing(config: RuntimeConfig, secrets: Secrets, clock: Clock, log: 
       log,
       "datadog",
     );
-    if (secrets.DatadogAppKey === undefined) {
+    if (inputs.role === "intake") {
+      // on-change reads no signals.
+    } else if (secrets.DatadogAppKey === undefined) {
       disabled.push({
         port: "datadog-signals",
         reason: "DatadogAppKey is not set: no monitors or metrics read",
@@ -338,7 +355,12 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
   const cloudFormation = new CloudFormationClient({ ...region, retryMode: "adaptive", maxAttempts: 5 });
   // The drift detector retries throttling itself (counting calls), so its client does not.
   const driftClient = new CloudFormationClient({ ...region, maxAttempts: 1 });
-  const published = publishing(settings, secrets, clock, log);
+  const published = publishing(settings, secrets, {
+    clock,
+    log,
+    pacing: inputs.gitHubPacing ?? true,
+    role: inputs.role ?? "reaction",
+  });
   for (const { port, reason } of published.disabled) log.log("warn", "port disabled", { port, reason });
   const disabledPoints: MetricPoint[] = published.disabled.map(({ port }) =>
     publicationPoint("portDisabled", clock.now(), { port }, region),

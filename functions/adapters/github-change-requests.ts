@@ -175,7 +175,11 @@ export function createOctokit(options: CreateOctokitOptions = {}): PhantomOctoki
       debug: () => {},
       info: () => {},
       warn: (message: string) => logger?.log("warn", "github.octokit", { detail: message }),
-      error: (message: string) => logger?.log("error", "github.octokit", { detail: message }),
+      // A 404 is how Phantom learns a file (CODEOWNERS, a template) is absent: not an error.
+      error: (message: string) =>
+        / - 404 with id /.test(message)
+          ? undefined
+          : logger?.log("error", "github.octokit", { detail: message }),
     },
   });
 }
