@@ -2,7 +2,8 @@
 
 // Phantom's AWS app (SST v4). Everything is declared in functions/infra/app.ts (`defineApp`), which
 // builds through the globals passed here; test/infra/app.test.ts runs the same function against
-// recording stand-ins. Deploy options come from `PHANTOM_DEPLOY_*` (README "Deploy").
+// recording stand-ins. Deploy options come from `PHANTOM_DEPLOY_*` (README "In AWS"); `phantom.yaml`
+// (or `PHANTOM_CONFIG`), when present, is validated here and shipped with the functions.
 export default $config({
   app(input) {
     const home = process.env.PHANTOM_DEPLOY_HOME_REGION;
@@ -15,9 +16,9 @@ export default $config({
     };
   },
   async run() {
-    const { existsSync } = await import("node:fs");
     const { defineApp } = await import("./functions/infra/app.ts");
     const { readAppOptions } = await import("./functions/infra/options.ts");
-    return defineApp({ sst, aws, $interpolate }, readAppOptions(process.env, existsSync));
+    // Throws before anything is deployed when an option or the shipped phantom.yaml is invalid.
+    return defineApp({ sst, aws, $interpolate }, readAppOptions(process.env));
   },
 });

@@ -2,7 +2,20 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { catalogContext } from "../core/change/context.ts";
 import { judgeDocument } from "../core/change/intake.ts";
 import { touch } from "../core/reactor/touch.ts";
-import { createRuntime, type Runtime } from "./runtime.ts";
+import { intakePoints } from "../core/report/metrics.ts";
+import { containerRuntime, createRuntime, type Runtime } from "./runtime.ts";
+
+/** What one invocation's intake saw: flushed as `phantom.events.*` / `phantom.windows.opened` points. */
+interface Tally {
+  received: number;
+  readonly ignored: Map<string, number>;
+  readonly rejected: Map<string, number>;
+  readonly opened: Map<string, number>;
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
 
 /**
  * on-change: SQS batch of EventBridge events ► intake ► owning stack ► window.touch ► settle timer.
@@ -12,9 +25,10 @@ import { createRuntime, type Runtime } from "./runtime.ts";
  */
 export async function processChanges(event: SQSEvent, runtime: Runtime): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
+  const tally: Tally = { received: 0, ignored: new Map(), rejected: new Map(), opened: new Map() };
   for (const message of event.Records) {
     try {
-      await processMessage(message, runtime);
+      await processMessage(message, runtime, tally);
     } catch (error) {
       runtime.log.log("error", "change processing failed; message will be retried", {
         messageId: message.messageId,
@@ -23,14 +37,26 @@ export async function processChanges(event: SQSEvent, runtime: Runtime): Promise
       batchItemFailures.push({ itemIdentifier: message.messageId });
     }
   }
+  // One flush per invocation; a failing Metrics port never fails a message (the runtime's is best effort).
+  await runtime.metrics.emit(
+    intakePoints({
+      at: runtime.clock.now(),
+      received: tally.received,
+      ignored: tally.ignored,
+      rejected: tally.rejected,
+      windowsOpened: tally.opened,
+    }),
+  );
   return { batchItemFailures };
 }
 
-async function processMessage(message: SQSRecord, runtime: Runtime): Promise<void> {
+async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally): Promise<void> {
   let body: unknown;
   try {
     body = JSON.parse(message.body);
   } catch (error) {
+    tally.received += 1;
+    bump(tally.rejected, "malformed");
     runtime.log.log("warn", "event rejected", {
       messageId: message.messageId,
       reason: `malformed: message body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
@@ -40,13 +66,17 @@ async function processMessage(message: SQSRecord, runtime: Runtime): Promise<voi
   const context = catalogContext(runtime.config);
   const judged = judgeDocument(body, context);
   if (judged.length === 0) {
+    tally.received += 1;
+    bump(tally.rejected, "malformed");
     runtime.log.log("warn", "event rejected", {
       messageId: message.messageId,
       reason: "malformed: no records in the body",
     });
   }
   for (const { judgement } of judged) {
+    tally.received += 1;
     if (judgement.verdict === "rejected") {
+      bump(tally.rejected, judgement.reason);
       runtime.log.log("warn", "event rejected", {
         messageId: message.messageId,
         eventID: judgement.partial.eventID,
@@ -57,6 +87,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime): Promise<voi
     }
     const { record } = judgement;
     if (judgement.verdict === "ignored") {
+      bump(tally.ignored, judgement.reason);
       runtime.log.log("debug", "event ignored", {
         messageId: message.messageId,
         eventID: record.eventID,
@@ -67,6 +98,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime): Promise<voi
     }
     const outcome = await touch(judgement, runtime);
     for (const s of outcome.stacks) {
+      if (s.opened) bump(tally.opened, s.stack);
       runtime.log.log("info", s.duplicate ? "event already in a window" : "event added to window", {
         eventID: record.eventID,
         eventName: record.eventName,
@@ -87,10 +119,8 @@ async function processMessage(message: SQSRecord, runtime: Runtime): Promise<voi
   }
 }
 
-let runtime: Runtime | undefined;
+const runtime = containerRuntime(() => createRuntime({ role: "intake" }));
 
 /** The Lambda entry point; the runtime is built once per container. */
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> => {
-  runtime ??= createRuntime();
-  return processChanges(event, runtime);
-};
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
+  processChanges(event, await runtime());

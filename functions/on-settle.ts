@@ -1,48 +1,68 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
-import type { ReportSink } from "../core/reactor/react.ts";
-import { react } from "../core/reactor/react.ts";
+import { type Reaction, react } from "../core/reactor/react.ts";
 import { settle } from "../core/reactor/settle.ts";
-import { createRuntime, type Runtime } from "./runtime.ts";
+import { containerRuntime, createRuntime, type Runtime } from "./runtime.ts";
 
 const settleMessageSchema = z.object({ stack: z.string().min(1), windowId: z.string().min(1) });
 
-/** A sink that logs each report's summary (pull requests and metrics publish here as they land). */
-export function loggingSink(runtime: Pick<Runtime, "log">): ReportSink {
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The one log line of a finished reaction: what was found, decided and published. */
+export function reactionFields(reaction: Reaction): Record<string, unknown> {
+  const { report, publication } = reaction;
   return {
-    async publish(report) {
-      runtime.log.log("info", "window analysed", {
-        stack: report.stack,
-        window: report.window.id,
-        events: report.window.events,
-        touched: report.window.touched,
-        changes: report.changes.length,
-        unverified: report.detection.unverified,
-        calls: report.detection.calls,
-      });
-    },
+    stack: report.stack,
+    window: report.window.id,
+    settledBy: report.window.settledBy,
+    events: report.window.events,
+    touched: report.window.touched,
+    changes: report.changes.length,
+    severity: "severity" in report ? report.severity : null,
+    unverified: report.detection.unverified.length,
+    calls: report.detection.calls,
+    ...(report.changes.some((c) => "decision" in c)
+      ? {
+          decisions: Object.fromEntries(
+            report.changes.map((c) => [
+              `${c.logicalId}${c.propertyPath}`,
+              "decision" in c ? c.decision : null,
+            ]),
+          ),
+        }
+      : {}),
+    ...(reaction.template ? { template: reaction.template } : {}),
+    ...(publication.kind === "pull-request"
+      ? { pullRequest: { outcome: publication.outcome.kind, url: publication.outcome.url } }
+      : publication.kind === "skipped"
+        ? { skipped: publication.reason, detail: publication.detail }
+        : {}),
+    ...(reaction.failed.length > 0 ? { failed: reaction.failed } : {}),
   };
 }
 
 /**
  * on-settle: a settle reminder ► settle (re-arm, or claim ► react ► complete). A reminder for a window
  * that is done or missing is dropped; a failure leaves the window claimed and the message is retried
- * (after the claim's lease the next settle takes over; a window is claimed at most twice).
+ * (after the claim's lease the next settle takes over; a window is claimed at most twice, then the
+ * message goes to the settle DLQ). Partial batch responses.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
 export async function processSettles(
   event: SQSEvent,
   runtime: Runtime,
-  sink: ReportSink = loggingSink(runtime),
   owner = "on-settle",
 ): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const message of event.Records) {
     try {
-      await processMessage(message, runtime, sink, `${owner}:${message.messageId}`);
+      await processMessage(message, runtime, `${owner}:${message.messageId}`);
     } catch (error) {
       runtime.log.log("error", "settle failed; message will be retried", {
         messageId: message.messageId,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: describe(error),
       });
       batchItemFailures.push({ itemIdentifier: message.messageId });
     }
@@ -50,12 +70,7 @@ export async function processSettles(
   return { batchItemFailures };
 }
 
-async function processMessage(
-  message: SQSRecord,
-  runtime: Runtime,
-  sink: ReportSink,
-  owner: string,
-): Promise<void> {
+async function processMessage(message: SQSRecord, runtime: Runtime, owner: string): Promise<void> {
   let body: unknown;
   try {
     body = JSON.parse(message.body);
@@ -70,31 +85,41 @@ async function processMessage(
     });
     return;
   }
+  const { stack, windowId } = parsed.data;
   const outcome = await settle(parsed.data, {
     windows: runtime.windows,
     timer: runtime.timer,
     clock: runtime.clock,
     policy: runtime.policy,
     owner,
-    react: (window, settled) => react(window, settled, { drift: runtime.drift, sink }),
+    react: async (window, settled) => {
+      try {
+        return await react(window, settled, runtime.reaction);
+      } catch (error) {
+        runtime.log.log("error", "reaction failed", { stack, window: windowId, error: describe(error) });
+        throw error;
+      }
+    },
   });
   if (outcome.kind === "skipped" && outcome.why === "exhausted") {
     // Claimed `maxAttempts` times and never completed: fail the message so SQS moves it to the
     // settle DLQ, where the DLQ alarm makes a person look. Dropping it would lose the window.
-    throw new Error(`window ${parsed.data.windowId} of ${parsed.data.stack} failed every settle attempt`);
+    throw new Error(`window ${windowId} of ${stack} failed every settle attempt`);
+  }
+  if (outcome.kind === "settled") {
+    runtime.log.log("info", "window analysed", reactionFields(outcome.result));
+    return;
   }
   runtime.log.log("info", `window ${outcome.kind}`, {
-    stack: parsed.data.stack,
-    window: parsed.data.windowId,
+    stack,
+    window: windowId,
     ...(outcome.kind === "rearmed" ? { at: new Date(outcome.at).toISOString(), why: outcome.why } : {}),
     ...(outcome.kind === "skipped" ? { why: outcome.why } : {}),
   });
 }
 
-let runtime: Runtime | undefined;
+const runtime = containerRuntime(() => createRuntime());
 
 /** The Lambda entry point; the runtime is built once per container. */
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> => {
-  runtime ??= createRuntime();
-  return processSettles(event, runtime);
-};
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
+  processSettles(event, await runtime());

@@ -1,14 +1,10 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import type { Clock } from "../core/clock.ts";
-import type { DriftDetector } from "../core/drift/ports.ts";
 import type { DriftReport } from "../core/drift/types.ts";
 import { react } from "../core/reactor/react.ts";
 import { type SweepSummary, type SweepTrigger, sweep } from "../core/reactor/sweep.ts";
-import type { WindowStore } from "../core/window/store.ts";
 import type { Window } from "../core/window/types.ts";
 import {
   createStackDriftDetector,
@@ -17,10 +13,9 @@ import {
   type ManagedStacks,
   type StackDriftDetector,
 } from "./adapters/cloudformation-stack-drift.ts";
-import { windowKeys } from "./adapters/dynamo-window-store.ts";
 import type { Logger } from "./log.ts";
-import { loggingSink } from "./on-settle.ts";
-import { createRuntime, type Runtime, readRuntimeConfig } from "./runtime.ts";
+import { reactionFields } from "./on-settle.ts";
+import { containerRuntime, createRuntime, type Runtime } from "./runtime.ts";
 
 /**
  * on-sweep: the weekly safety net (CronV2 ► EventBridge Scheduler ► this function). For each swept
@@ -28,25 +23,18 @@ import { createRuntime, type Runtime, readRuntimeConfig } from "./runtime.ts";
  * covers ► the same `react` as on-settle, reason `sweep`) ► one summary log line.
  */
 
-const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit account id");
-const list = (item: z.ZodString) =>
+const notYet = (what: string) =>
   z
     .string()
     .optional()
-    .transform((v) =>
-      (v ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== ""),
-    )
-    .pipe(z.array(item));
+    .refine((v) => v === undefined || v.trim() === "", {
+      message: `is not supported yet: the reactor reads stacks in its own account and region only, so ${what} would be swept but never analysed (see README "Deploy")`,
+    });
 
 const sweepEnvSchema = z.object({
   AWS_REGION: z.string().min(1, "is required (Lambda sets it)"),
-  /** Regions to sweep; the function's own region when empty. */
-  PHANTOM_REGIONS: list(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be a region such as eu-west-1")),
-  PHANTOM_MEMBER_ACCOUNTS: list(accountId),
-  PHANTOM_READ_ROLE_NAME: z.string().min(1).default("PhantomReadOnly"),
+  PHANTOM_REGIONS: notYet("other regions"),
+  PHANTOM_MEMBER_ACCOUNTS: notYet("member accounts"),
   PHANTOM_STACK_PREFIX: z.string().min(1).optional(),
   /** `key` or `key=value`. */
   PHANTOM_STACK_TAG: z.string().min(1).optional(),
@@ -59,11 +47,8 @@ export class SweepConfigError extends Error {
 }
 
 export interface SweepConfig {
-  /** Regions swept in the home account (and in each member account). */
+  /** Regions swept: the function's own. */
   readonly regions: readonly string[];
-  readonly memberAccounts: readonly string[];
-  /** The read-only role the reactor assumes in each member account. */
-  readonly readRoleName: string;
   readonly filter: ManagedStackFilter;
   /** Stacks swept side by side per account and region. */
   readonly concurrency: number;
@@ -80,9 +65,7 @@ export function readSweepConfig(env: Record<string, string | undefined> = proces
   const e = parsed.data;
   const [key = "", ...value] = (e.PHANTOM_STACK_TAG ?? "").split("=");
   return {
-    regions: e.PHANTOM_REGIONS.length > 0 ? [...new Set(e.PHANTOM_REGIONS)] : [e.AWS_REGION],
-    memberAccounts: [...new Set(e.PHANTOM_MEMBER_ACCOUNTS)],
-    readRoleName: e.PHANTOM_READ_ROLE_NAME,
+    regions: [e.AWS_REGION],
     filter: {
       ...(e.PHANTOM_STACK_PREFIX ? { prefix: e.PHANTOM_STACK_PREFIX } : {}),
       ...(key !== "" ? { tag: value.length > 0 ? { key, value: value.join("=") } : { key } } : {}),
@@ -178,55 +161,14 @@ export async function processSweep(runtime: SweepRuntime, deadline?: number): Pr
   return results;
 }
 
-/** A detector that answers from drift already found (the sweep's), so react does not check twice. */
-export function knownDrift(drift: DriftReport): DriftDetector {
-  return {
-    async detect(_stack, logicalIds) {
-      const wanted = new Set(logicalIds);
-      return { resources: drift.resources.filter((r) => wanted.has(r.logicalId)), calls: drift.calls };
-    },
-  };
-}
-
-/**
- * Open-window coverage from the windows table: the stack's `head` names its current window; an open
- * or claimed one covers its touched ids. (Proposed: `WindowStore.openWindow(stack)` replaces this.)
- */
-export function createOpenWindowLookup(options: {
-  readonly client: DynamoDBClient;
-  readonly table: string;
-  readonly windows: Pick<WindowStore, "get">;
-}): (stack: string) => Promise<readonly string[]> {
-  const doc = DynamoDBDocumentClient.from(options.client);
-  return async (stack) => {
-    const out = await doc.send(
-      new GetCommand({
-        TableName: options.table,
-        Key: { pk: windowKeys.stack(stack), sk: windowKeys.head },
-        ConsistentRead: true,
-      }),
-    );
-    const windowId = out.Item?.windowId;
-    if (typeof windowId !== "string") return [];
-    const window = await options.windows.get(stack, windowId);
-    return window && window.status !== "done" ? window.touched : [];
-  };
-}
-
 /** Lambda's leeway before its timeout: no stack starts later than this (detection + react must fit). */
 export const SWEEP_DEADLINE_MARGIN_MS = 6 * 60_000;
 
 /**
- * Builds the production sweep runtime: one target per region of the home account. Member accounts
- * need credentials from the read role (`sts:AssumeRole`), which needs an STS credential provider
- * the project does not ship yet; until then they are logged and skipped.
+ * Builds the production sweep runtime: one target per region of the home account, the reaction ports
+ * of the shared composition root, and open-window coverage through the `WindowStore` port.
  */
-export function createSweepRuntime(
-  config: SweepConfig = readSweepConfig(),
-  base: Runtime = createRuntime(),
-  env: Record<string, string | undefined> = process.env,
-): SweepRuntime {
-  const runtimeConfig = readRuntimeConfig(env);
+export function createSweepRuntime(config: SweepConfig, base: Runtime): SweepRuntime {
   const targets: SweepTarget[] = config.regions.map((region) => {
     const client = new CloudFormationClient({ region, maxAttempts: 1 });
     return {
@@ -235,36 +177,27 @@ export function createSweepRuntime(
       drift: createStackDriftDetector({ client, timeoutMs: 5 * 60_000 }),
     };
   });
-  if (config.memberAccounts.length > 0) {
-    base.log.log("warn", "sweep skips member accounts: assuming the read role is not wired yet", {
-      accounts: config.memberAccounts,
-      role: config.readRoleName,
-    });
-  }
-  const sink = loggingSink(base);
   return {
     targets,
-    openWindows: createOpenWindowLookup({
-      client: new DynamoDBClient(runtimeConfig.region ? { region: runtimeConfig.region } : {}),
-      table: runtimeConfig.table,
-      windows: base.windows,
-    }),
-    react: (window, trigger, drift) =>
-      react(window, trigger, {
-        drift: knownDrift(drift),
-        sink,
-      }),
+    openWindows: async (stack) => (await base.windows.unfinished(stack))?.touched ?? [],
+    react: async (window, trigger, drift) => {
+      const reaction = await react(window, trigger, base.reaction, drift);
+      base.log.log("info", "window analysed", reactionFields(reaction));
+      return reaction;
+    },
     clock: base.clock,
     log: base.log,
     concurrency: config.concurrency,
   };
 }
 
-let runtime: SweepRuntime | undefined;
+const sweepRuntime = containerRuntime(async () =>
+  createSweepRuntime(readSweepConfig(), await createRuntime()),
+);
 
 /** The Lambda entry point (a CronV2 schedule invokes it); the runtime is built once per container. */
 export const handler = async (_event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) => {
-  runtime ??= createSweepRuntime();
+  const runtime = await sweepRuntime();
   const deadline =
     context === undefined
       ? undefined

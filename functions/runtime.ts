@@ -1,56 +1,93 @@
 import { randomUUID } from "node:crypto";
+import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { client as datadog } from "@datadog/datadog-api-client";
+import { Resource } from "sst";
 import { z } from "zod";
+import { createRulesAnalyst } from "../core/analysis/rules.ts";
+import type { Analyst } from "../core/analysis/types.ts";
 import type { Clock, Ids } from "../core/clock.ts";
 import { parseDuration } from "../core/config/duration.ts";
 import type { PhantomConfig } from "../core/config/schema.ts";
 import { DEFAULT_CONFIG } from "../core/config/schema.ts";
-import type { DriftDetector, StackDirectory } from "../core/drift/ports.ts";
+import type { StackDirectory } from "../core/drift/ports.ts";
+import type { ChangeRequests, DomainEvents, MetricPoint, Metrics } from "../core/publish/ports.ts";
+import type { ReactPorts } from "../core/reactor/react.ts";
+import { analysisEvent, publicationPoint } from "../core/report/metrics.ts";
+import { NO_SIGNALS, type Signals } from "../core/signals/types.ts";
 import type { WindowStore } from "../core/window/store.ts";
 import type { Timer } from "../core/window/timer.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../core/window/types.ts";
+import { createBedrockAnalyst } from "./adapters/bedrock-analyst.ts";
 import { createCloudFormationDirectory } from "./adapters/cloudformation-directory.ts";
 import { createCloudFormationDriftDetector } from "./adapters/cloudformation-drift.ts";
+import {
+  createCloudFormationStackTags,
+  createDeployedTemplateSource,
+} from "./adapters/cloudformation-templates.ts";
+import { createDatadogEvents, createDatadogMetrics } from "./adapters/datadog-metrics.ts";
+import { createDatadogSignals } from "./adapters/datadog-signals.ts";
 import { createDynamoWindowStore } from "./adapters/dynamo-window-store.ts";
+import { createEventBridgeEvents } from "./adapters/eventbridge-events.ts";
+import { createGitHubChangeRequests, createOctokit } from "./adapters/github-change-requests.ts";
+import { createGitHubTemplateSource } from "./adapters/github-templates.ts";
 import { createSqsTimer } from "./adapters/sqs-timer.ts";
+import { loadConfig } from "./config/load-config.ts";
 import { jsonLogger, type Logger } from "./log.ts";
+import { gitHubAuth, readSecrets, type Secrets } from "./secrets.ts";
 
 /**
- * The one composition root for the Lambda handlers: reads the environment the SST app sets and
- * builds the real adapters. Handlers take the result as a parameter, so tests pass their own.
+ * The one composition root of the Lambda handlers (on-change, on-settle, on-sweep): reads the
+ * environment the SST app sets, the bundled `phantom.yaml` and the linked secrets, and builds the real
+ * adapters behind every port `touch`, `settle` and `react` use. Handlers take the result as a
+ * parameter, so tests and `phantom rehearse` build it with their own environment, clock and secrets.
+ * A secret that is not set turns its port off (one log line and a `phantom.port.disabled` point at
+ * cold start), never the function.
  */
 
-const duration = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const ms = parseDuration(value);
-      if (ms === undefined) {
-        ctx.addIssue({
-          code: "custom",
-          message: `${JSON.stringify(value)} is not a duration (e.g. 120s, 15m)`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .describe(name);
+const duration = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(value)} is not a duration (e.g. 120s, 15m)`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 const envSchema = z.object({
   PHANTOM_WINDOWS_TABLE: z
     .string({ error: "is required (the DynamoDB windows table name)" })
     .min(1, "is required (the DynamoDB windows table name)"),
   PHANTOM_SETTLE_QUEUE_URL: z.url({ error: "must be the settle queue URL" }),
-  PHANTOM_QUIET_PERIOD: duration("PHANTOM_QUIET_PERIOD"),
-  PHANTOM_MAX_WAIT: duration("PHANTOM_MAX_WAIT"),
+  /** Override the config file's `windows.quietPeriod` / `windows.maxWait`. */
+  PHANTOM_QUIET_PERIOD: duration,
+  PHANTOM_MAX_WAIT: duration,
+  /** The bundled configuration (`copyFiles`); defaults apply without one. */
+  PHANTOM_CONFIG_FILE: z.string().min(1).optional(),
+  PHANTOM_EVENT_BUS: z.string().min(1).default("default"),
+  /** Model or inference-profile id; default: Claude Sonnet 4.5 through the home region's profile. */
+  PHANTOM_BEDROCK_MODEL: z.string().min(1).optional(),
+  PHANTOM_ANALYZER: z.enum(["bedrock", "rules"], { error: "must be bedrock or rules" }).default("bedrock"),
+  /** Datadog site (`datadoghq.eu`, `us5.datadoghq.com`, ...); default `datadoghq.com`. */
+  DD_SITE: z.string().min(1).optional(),
+  /** A Datadog API base URL that replaces the site's (a proxy, `phantom rehearse`). */
+  DATADOG_HOST: z.url({ error: "must be a URL" }).optional(),
+  /** GitHub Enterprise Server's API (`https://ghe.example.com/api/v3`), or a stand-in. */
+  GITHUB_API_URL: z.url({ error: "must be a URL" }).optional(),
   AWS_REGION: z.string().optional(),
 });
 
-/** The Lambda environment is incomplete; lists every problem. */
+/** The Lambda environment or configuration is invalid; lists every problem. */
 export class RuntimeConfigError extends Error {
   override readonly name = "RuntimeConfigError";
 }
@@ -58,8 +95,36 @@ export class RuntimeConfigError extends Error {
 export interface RuntimeConfig {
   readonly table: string;
   readonly settleQueueUrl: string;
-  readonly policy: WindowPolicy;
+  /** Overrides of the config file's window policy. */
+  readonly quietMs?: number;
+  readonly maxWaitMs?: number;
+  readonly configFile?: string;
+  readonly eventBus: string;
+  readonly bedrockModel: string;
+  readonly analyzer: "bedrock" | "rules";
+  readonly datadogSite?: string;
+  readonly datadogHost?: string;
+  readonly githubApiUrl?: string;
   readonly region?: string;
+}
+
+/** Claude Sonnet 4.5, the model Phantom's prompt is written and measured for. */
+export const BEDROCK_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+/**
+ * The inference profile for the home region: `us.`, `eu.` or `apac.` by the region's geography,
+ * `global.` elsewhere (Claude 4 models are invoked through inference profiles).
+ * @see https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
+ */
+export function defaultBedrockModel(region: string | undefined): string {
+  const geography = region?.startsWith("us-")
+    ? "us"
+    : region?.startsWith("eu-")
+      ? "eu"
+      : region?.startsWith("ap-")
+        ? "apac"
+        : "global";
+  return `${geography}.${BEDROCK_MODEL}`;
 }
 
 /** Reads the handler configuration from the environment, reporting every problem at once. */
@@ -74,11 +139,15 @@ export function readRuntimeConfig(env: Record<string, string | undefined> = proc
   return {
     table: e.PHANTOM_WINDOWS_TABLE,
     settleQueueUrl: e.PHANTOM_SETTLE_QUEUE_URL,
-    policy: {
-      ...DEFAULT_WINDOW_POLICY,
-      quietMs: e.PHANTOM_QUIET_PERIOD ?? DEFAULT_WINDOW_POLICY.quietMs,
-      maxWaitMs: e.PHANTOM_MAX_WAIT ?? DEFAULT_WINDOW_POLICY.maxWaitMs,
-    },
+    ...(e.PHANTOM_QUIET_PERIOD !== undefined ? { quietMs: e.PHANTOM_QUIET_PERIOD } : {}),
+    ...(e.PHANTOM_MAX_WAIT !== undefined ? { maxWaitMs: e.PHANTOM_MAX_WAIT } : {}),
+    ...(e.PHANTOM_CONFIG_FILE ? { configFile: e.PHANTOM_CONFIG_FILE } : {}),
+    eventBus: e.PHANTOM_EVENT_BUS,
+    bedrockModel: e.PHANTOM_BEDROCK_MODEL ?? defaultBedrockModel(e.AWS_REGION),
+    analyzer: e.PHANTOM_ANALYZER,
+    ...(e.DD_SITE ? { datadogSite: e.DD_SITE } : {}),
+    ...(e.DATADOG_HOST ? { datadogHost: e.DATADOG_HOST.replace(/\/+$/, "") } : {}),
+    ...(e.GITHUB_API_URL ? { githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, "") } : {}),
     ...(e.AWS_REGION ? { region: e.AWS_REGION } : {}),
   };
 }
@@ -88,45 +157,282 @@ export interface Runtime {
   readonly config: PhantomConfig;
   readonly policy: WindowPolicy;
   readonly directory: StackDirectory;
-  readonly drift: DriftDetector;
   readonly windows: WindowStore;
   readonly timer: Timer;
   readonly clock: Clock;
   readonly ids: Ids;
   readonly log: Logger;
+  /** Intake figures (on-change); best effort. */
+  readonly metrics: Metrics;
+  /** The ports of `react` (on-settle, on-sweep). */
+  readonly reaction: ReactPorts;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** Window ids sort by creation time and never collide: `<stack>-<base36 ms>-<random>`. */
-export const randomIds: Ids = {
-  next: (prefix) => `${prefix}-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`,
-};
+export function randomIds(clock: Clock = systemClock): Ids {
+  return { next: (prefix) => `${prefix}-${clock.now().toString(36)}-${randomUUID().slice(0, 8)}` };
+}
 
-/** Builds the production runtime once per Lambda container. */
-export function createRuntime(config: RuntimeConfig = readRuntimeConfig()): Runtime {
-  const region = config.region ? { region: config.region } : {};
+/** What `createRuntime` takes besides the environment: production defaults, replaced by tests and rehearse. */
+export interface RuntimeInputs {
+  readonly env?: Record<string, string | undefined>;
+  /** SST's `Resource`, or any object of `{value}` entries. */
+  readonly resource?: object;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /**
+   * GitHub asks integrations to pace writes (1 a second, 1 every 3 s for requests that notify):
+   * on by default; `phantom rehearse` turns it off against its stand-in, which has no such limit.
+   */
+  readonly gitHubPacing?: boolean;
+  /** `intake` (on-change) builds only what intake uses, so no port it never needs reports itself off. */
+  readonly role?: "intake" | "reaction";
+}
+
+/** Metrics that go nowhere: the Datadog port is off. */
+const NO_METRICS: Metrics = { emit: async () => {} };
+
+/** Observability never blocks the reactor: a failing sink is logged with what it lost. */
+function bestEffortEvents(events: DomainEvents, log: Logger, target: string): DomainEvents {
+  return {
+    async driftAnalyzed(event) {
+      try {
+        await events.driftAnalyzed(event);
+      } catch (error) {
+        log.log("warn", "domain event not delivered", {
+          target,
+          stack: event.report.stack,
+          window: event.report.window.id,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+      }
+    },
+  };
+}
+
+function bestEffortMetrics(metrics: Metrics, log: Logger): Metrics {
+  return {
+    async emit(points) {
+      try {
+        await metrics.emit(points);
+      } catch (error) {
+        log.log("warn", "metrics not delivered", {
+          points: points.length,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+      }
+    },
+  };
+}
+
+/** The Datadog events sink of the domain event (the incident timeline next to the monitors). */
+function datadogDomainEvents(events: ReturnType<typeof createDatadogEvents>): DomainEvents {
+  return {
+    driftAnalyzed: (event) =>
+      events.analysed(
+        analysisEvent(event.report, {
+          ...(event.prUrl ? { prUrl: event.prUrl } : {}),
+          ...(event.env ? { env: event.env } : {}),
+        }),
+      ),
+  };
+}
+
+function fanOut(sinks: readonly DomainEvents[]): DomainEvents {
+  return {
+    async driftAnalyzed(event) {
+      for (const sink of sinks) await sink.driftAnalyzed(event);
+    },
+  };
+}
+
+interface Publishing {
+  readonly changeRequests?: ChangeRequests;
+  readonly repository?: ReactPorts["templates"]["repository"];
+  readonly metrics: Metrics;
+  readonly signals: Signals;
+  readonly datadogEvents?: DomainEvents;
+  readonly disabled: readonly { readonly port: string; readonly reason: string }[];
+}
+
+/** The ports behind secrets: GitHub (pull requests, templates) and Datadog (metrics, events, signals). */
+function publishing(
+  config: RuntimeConfig,
+  secrets: Secrets,
+  inputs: { clock: Clock; log: Logger; pacing: boolean; role: "intake" | "reaction" },
+): Publishing {
+  const { clock, log } = inputs;
+  const disabled: { port: string; reason: string }[] = [];
+  const auth = gitHubAuth(secrets);
+  let github: Pick<Publishing, "changeRequests" | "repository"> = {};
+  if (inputs.role === "intake") {
+    // on-change publishes nothing on GitHub: it has no GitHub secret linked.
+  } else if (auth.kind === "none") {
+    disabled.push({ port: "github", reason: auth.reason });
+  } else {
+    const octokit = createOctokit({
+      auth:
+        auth.kind === "token"
+          ? auth.token
+          : { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId },
+      ...(config.githubApiUrl ? { baseUrl: config.githubApiUrl } : {}),
+      ...(inputs.pacing ? {} : { throttle: { pacing: false } }),
+      logger: log,
+    });
+    github = {
+      changeRequests: createGitHubChangeRequests({ octokit, logger: log }),
+      repository: createGitHubTemplateSource({ octokit }),
+    };
+  }
+  const datadogConfig = (authMethods: Record<string, string>) =>
+    datadog.createConfiguration({
+      authMethods,
+      ...(config.datadogHost
+        ? { baseServer: new datadog.BaseServerConfiguration(config.datadogHost, {}) }
+        : {}),
+    });
+  const site = config.datadogSite && !config.datadogHost ? { site: config.datadogSite } : {};
+  let metrics = NO_METRICS;
+  let datadogEvents: DomainEvents | undefined;
+  let signals: Signals = { around: async () => NO_SIGNALS };
+  if (secrets.DatadogApiKey === undefined) {
+    disabled.push({ port: "datadog", reason: "DatadogApiKey is not set: no metrics, events or signals" });
+  } else {
+    const intake = datadogConfig({ apiKeyAuth: secrets.DatadogApiKey });
+    metrics = bestEffortMetrics(createDatadogMetrics({ configuration: intake, ...site }), log);
+    datadogEvents = bestEffortEvents(
+      datadogDomainEvents(createDatadogEvents({ configuration: intake, ...site })),
+      log,
+      "datadog",
+    );
+    if (inputs.role === "intake") {
+      // on-change reads no signals.
+    } else if (secrets.DatadogAppKey === undefined) {
+      disabled.push({
+        port: "datadog-signals",
+        reason: "DatadogAppKey is not set: no monitors or metrics read",
+      });
+    } else {
+      signals = createDatadogSignals({
+        configuration: datadogConfig({
+          apiKeyAuth: secrets.DatadogApiKey,
+          appKeyAuth: secrets.DatadogAppKey,
+        }),
+        ...site,
+        now: () => clock.now(),
+      });
+    }
+  }
+  return {
+    ...github,
+    metrics,
+    signals,
+    ...(datadogEvents ? { datadogEvents } : {}),
+    disabled,
+  };
+}
+
+/** Reads `phantom.yaml` when the app bundled one; a missing or invalid file fails the cold start. */
+async function configFrom(config: RuntimeConfig): Promise<PhantomConfig> {
+  if (config.configFile === undefined) return DEFAULT_CONFIG;
+  return (await loadConfig(config.configFile)).config;
+}
+
+/**
+ * Builds the production runtime once per Lambda container. The bundled configuration was validated
+ * at deploy (`sst.config.ts` loads it too), so a bad file never reaches here unnoticed.
+ */
+export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime> {
+  const env = inputs.env ?? process.env;
+  const settings = readRuntimeConfig(env);
+  const clock = inputs.clock ?? systemClock;
+  const log = inputs.log ?? jsonLogger(undefined, () => clock.now());
+  const config = await configFrom(settings);
+  const secrets = readSecrets(inputs.resource ?? Resource);
+  const region = settings.region ? { region: settings.region } : {};
   const cloudFormation = new CloudFormationClient({ ...region, retryMode: "adaptive", maxAttempts: 5 });
   // The drift detector retries throttling itself (counting calls), so its client does not.
   const driftClient = new CloudFormationClient({ ...region, maxAttempts: 1 });
+  const published = publishing(settings, secrets, {
+    clock,
+    log,
+    pacing: inputs.gitHubPacing ?? true,
+    role: inputs.role ?? "reaction",
+  });
+  for (const { port, reason } of published.disabled) log.log("warn", "port disabled", { port, reason });
+  const disabledPoints: MetricPoint[] = published.disabled.map(({ port }) =>
+    publicationPoint("portDisabled", clock.now(), { port }, region),
+  );
+  if (disabledPoints.length > 0) await published.metrics.emit(disabledPoints);
+
+  const fallback = createRulesAnalyst(clock);
+  const analyst: Analyst =
+    settings.analyzer === "rules"
+      ? fallback
+      : createBedrockAnalyst({
+          client: new BedrockRuntimeClient({ ...region, maxAttempts: 1 }),
+          modelId: settings.bedrockModel,
+          fallback,
+          now: () => clock.now(),
+          logger: log,
+        });
+  const eventBridge = createEventBridgeEvents({
+    client: new EventBridgeClient(region),
+    busName: settings.eventBus,
+  });
+  const policy: WindowPolicy = {
+    ...DEFAULT_WINDOW_POLICY,
+    quietMs: settings.quietMs ?? config.windows.quietPeriod,
+    maxWaitMs: settings.maxWaitMs ?? config.windows.maxWait,
+  };
   return {
-    config: DEFAULT_CONFIG,
-    policy: config.policy,
+    config,
+    policy,
     directory: createCloudFormationDirectory({
       client: cloudFormation,
       ttlMs: 10 * 60_000,
       negativeTtlMs: 60_000,
-      clock: systemClock,
+      clock,
     }),
-    drift: createCloudFormationDriftDetector({ client: driftClient }),
-    windows: createDynamoWindowStore({ client: new DynamoDBClient(region), table: config.table }),
-    timer: createSqsTimer({
-      client: new SQSClient(region),
-      queueUrl: config.settleQueueUrl,
-      clock: systemClock,
-    }),
-    clock: systemClock,
-    ids: randomIds,
-    log: jsonLogger(),
+    windows: createDynamoWindowStore({ client: new DynamoDBClient(region), table: settings.table }),
+    timer: createSqsTimer({ client: new SQSClient(region), queueUrl: settings.settleQueueUrl, clock }),
+    clock,
+    ids: randomIds(clock),
+    log,
+    metrics: published.metrics,
+    reaction: {
+      drift: createCloudFormationDriftDetector({ client: driftClient }),
+      tags: createCloudFormationStackTags({ client: cloudFormation, clock }),
+      templates: {
+        ...(published.repository ? { repository: published.repository } : {}),
+        deployed: createDeployedTemplateSource({ client: cloudFormation }),
+      },
+      signals: published.signals,
+      analyst,
+      fallback,
+      ...(published.changeRequests ? { changeRequests: published.changeRequests } : {}),
+      metrics: published.metrics,
+      events: fanOut([eventBridge, ...(published.datadogEvents ? [published.datadogEvents] : [])]),
+      config,
+      clock,
+      ...(settings.region ? { where: { region: settings.region } } : {}),
+    },
+  };
+}
+
+/**
+ * The runtime of a Lambda container, built on first use: a failed build (a throttled cold-start
+ * call) is not cached, so the next invocation tries again instead of failing forever.
+ */
+export function containerRuntime<R>(build: () => Promise<R>): () => Promise<R> {
+  let pending: Promise<R> | undefined;
+  return () => {
+    pending ??= build().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
   };
 }

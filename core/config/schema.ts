@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { identitiesSchema } from "../publish/identities.ts";
 import { stacksSchema } from "../publish/location.ts";
-import { parseDuration } from "./duration.ts";
+import { formatDuration, parseDuration } from "./duration.ts";
 
 /**
  * `phantom.yaml`: Phantom's own configuration. Strict (unknown keys are errors, so a typo never
@@ -88,4 +88,18 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path
     .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
     .join("");
+}
+
+/**
+ * A parsed configuration as a `phantom.yaml` document again (durations as `120s`, `15m`), such that
+ * `parseConfig(configDocument(c))` gives `c` back: what `phantom rehearse` bundles for the handlers.
+ */
+export function configDocument(config: PhantomConfig): Record<string, unknown> {
+  return {
+    ...config,
+    windows: {
+      quietPeriod: formatDuration(config.windows.quietPeriod),
+      maxWait: formatDuration(config.windows.maxWait),
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { z } from "zod";
 /**
  * Where a stack's safe-state template lives: the `stacks:` map in `phantom.yaml`
  * (`{<stack name or glob>: {repo, path, branch?, env?, parameters?}}`) or the stack's tags
- * (`phantom:repo`, `phantom:path`), field by field, with config winning.
+ * (`phantom:repo`, `phantom:path`, `phantom:ref`), field by field, with config winning.
  */
 
 /** One `stacks:` entry of `phantom.yaml`. */
@@ -71,12 +71,30 @@ function tagMap(tags: StackTags): Map<string, string> {
   return new Map(entries.map(([k, v]) => [k.toLowerCase(), v.trim()]));
 }
 
+// C0 and C1 controls, DEL, and the line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 /** A repository-relative path that stays inside the repository. */
 function safePath(path: string): string | undefined {
+  if (CONTROL.test(path)) return undefined;
   const clean = path.trim().replace(/^\.?\/+/, "");
   if (clean === "" || clean.includes("\\") || clean.split("/").some((s) => s === ".." || s === ""))
     return undefined;
   return clean;
+}
+
+/**
+ * A branch name git accepts (`git check-ref-format --branch`): no controls, spaces or `~^:?*[\`,
+ * no `..` or `@{`, no empty, dot-led or `.lock` component, not led by `-`.
+ * @see https://git-scm.com/docs/git-check-ref-format
+ */
+function safeBranch(branch: string): string | undefined {
+  const b = branch.trim();
+  if (b === "" || b.startsWith("-") || CONTROL.test(b) || /[\s~^:?*[\\]/.test(b)) return undefined;
+  if (b.includes("..") || b.includes("@{") || b === "@") return undefined;
+  if (b.split("/").some((c) => c === "" || c.startsWith(".") || c.endsWith(".lock"))) return undefined;
+  return b.endsWith(".") ? undefined : b;
 }
 
 /**
@@ -134,6 +152,12 @@ export function templateLocation(
       reason: `${where("path")} ${JSON.stringify(rawPath)} is not a path inside the repository`,
     };
   }
+  const rawBranch = entry.branch ?? fromTags.get("phantom:ref");
+  const branch = rawBranch !== undefined && rawBranch !== "" ? safeBranch(rawBranch) : undefined;
+  if (rawBranch !== undefined && rawBranch !== "" && branch === undefined) {
+    const field = entry.branch !== undefined ? `stacks["${matched?.pattern}"].branch` : "tag phantom:ref";
+    return { kind: "unknown", reason: `${field} ${JSON.stringify(rawBranch)} is not a branch name` };
+  }
   const parameters = entry.parameters !== undefined ? safePath(entry.parameters) : undefined;
   if (entry.parameters !== undefined && parameters === undefined) {
     return {
@@ -147,7 +171,7 @@ export function templateLocation(
     location: {
       repo: repo.trim(),
       path,
-      ...(entry.branch !== undefined ? { branch: entry.branch } : {}),
+      ...(branch !== undefined ? { branch } : {}),
       ...(env !== undefined && env !== "" ? { env } : {}),
       ...(parameters !== undefined ? { parameters } : {}),
       source: entry.repo !== undefined || entry.path !== undefined ? "config" : "tags",

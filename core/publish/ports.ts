@@ -1,3 +1,6 @@
+import type { AnalyzedReport } from "../analysis/analyze.ts";
+import type { WindowReport } from "../report/analysis.ts";
+
 /**
  * Ports for what Phantom publishes: the pull request per stack, metrics, and domain events.
  */
@@ -53,12 +56,6 @@ export type PullRequestOutcome =
 /** Ensures the ONE open pull request per stack reflects the newest window. */
 export interface ChangeRequests {
   ensure(request: PullRequestRequest): Promise<PullRequestOutcome>;
-  /** A later check found the stack back in sync: comment and close its open PR, if any. */
-  closeInSync(input: {
-    readonly repo: string;
-    readonly branch: string;
-    readonly comment: string;
-  }): Promise<{ readonly closed: false } | { readonly closed: true; readonly number: number }>;
 }
 
 /** One metric point (the `metrics.jsonl` line contract, DESIGN §4). */
@@ -76,7 +73,21 @@ export interface Metrics {
   emit(points: readonly MetricPoint[]): Promise<void>;
 }
 
-/** The "Phantom Drift Analyzed" domain event (EventBridge, source `phantom`). */
+/** One settled window, as the "Phantom Drift Analyzed" event tells it. */
+export interface DriftAnalyzed {
+  readonly report: WindowReport | AnalyzedReport;
+  /** The window's pull request, when one was opened or updated. */
+  readonly prUrl?: string;
+  /** Why no pull request was published (`no-repository`, ...), when none was. */
+  readonly skipped?: string;
+  /** The stack's environment as configured or tagged (`prod`, `Production`, ...). */
+  readonly env?: string;
+}
+
+/**
+ * The "Phantom Drift Analyzed" domain event, one port for every sink of it: EventBridge (source
+ * `phantom`, for other tools' rules) and Datadog events (the incident timeline); replay writes it to a file.
+ */
 export interface DomainEvents {
-  driftAnalyzed(detail: Record<string, unknown>): Promise<void>;
+  driftAnalyzed(event: DriftAnalyzed): Promise<void>;
 }

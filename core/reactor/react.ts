@@ -1,44 +1,228 @@
-import type { AnalysisArtifacts, AnalyzedReport } from "../analysis/analyze.ts";
+import { type AnalysisArtifacts, type AnalyzedReport, analyzeWindow } from "../analysis/analyze.ts";
+import { environmentOf } from "../analysis/environment.ts";
+import type { Analyst } from "../analysis/types.ts";
+import type { Clock } from "../clock.ts";
+import type { PhantomConfig } from "../config/schema.ts";
 import type { DriftDetector } from "../drift/ports.ts";
 import type { DriftReport } from "../drift/types.ts";
+import { type TemplateLocation, templateLocation } from "../publish/location.ts";
+import type {
+  ChangeRequests,
+  DomainEvents,
+  MetricPoint,
+  Metrics,
+  PullRequestOutcome,
+  PullRequestRequest,
+} from "../publish/ports.ts";
+import { pullRequestRequest } from "../publish/request.ts";
 import { buildWindowReport, type WindowReport } from "../report/analysis.ts";
+import { publicationPoint, reactionSeconds, windowPoints } from "../report/metrics.ts";
+import type { Signals, SignalsReport } from "../signals/types.ts";
+import type { SafeStateTemplate, StackTags, TemplateSource } from "../template/ports.ts";
 import type { Window } from "../window/types.ts";
 
-/** Where finished reports go: files in replay; pull requests, metrics and events in the cloud. */
-export interface ReportSink {
-  publish(report: WindowReport | AnalyzedReport, artifacts?: AnalysisArtifacts): Promise<void>;
+/**
+ * The reaction to a settled window, the one pipeline the Lambdas and replay share (DESIGN §1):
+ * targeted drift ► safe-state template ► signals ► analysis (guardrails, cost, rectification, revert
+ * plan) ► pull request ► metrics ► the "Phantom Drift Analyzed" event. Only the ports differ between
+ * the cloud (real clients) and replay (recorded files).
+ */
+
+/** What settled the window: its quiet period, its max wait, or the weekly sweep. */
+export interface Settled {
+  readonly at: number;
+  readonly reason: "quiet" | "max-wait" | "sweep";
 }
 
-/** Analyses a window whose drift was checked (context, analyzer, guardrails, rectification). */
-export type WindowAnalysis = (
-  report: WindowReport,
-  drift: DriftReport,
-  window: Window,
-) => Promise<{ report: AnalyzedReport; artifacts: AnalysisArtifacts }>;
+/** The steps of a reaction, in order; `afterStep` runs after each (logs, fault injection). */
+export const REACT_STEPS = ["drift", "analysis", "pull-request", "metrics", "event"] as const;
+export type ReactStep = (typeof REACT_STEPS)[number];
+
+/** Why a window with drift got no pull request (`phantom.publish.skipped`'s `reason` tag). */
+export type SkipReason = "no-repository" | "template-missing" | "github-disabled";
+
+export type Publication =
+  | {
+      readonly kind: "pull-request";
+      readonly request: PullRequestRequest;
+      readonly outcome: PullRequestOutcome;
+    }
+  | { readonly kind: "skipped"; readonly reason: SkipReason; readonly detail: string }
+  /** Nothing drifted: nothing to publish but the figures and the event. */
+  | { readonly kind: "in-sync" };
+
+/** Everything one reaction produced, for the caller to log or write (replay's output directory). */
+export interface Reaction {
+  readonly report: WindowReport | AnalyzedReport;
+  readonly artifacts?: AnalysisArtifacts;
+  /** Where the safe-state template came from, when one was found. */
+  readonly template?: Pick<SafeStateTemplate, "path" | "origin">;
+  readonly signals?: SignalsReport;
+  readonly publication: Publication;
+  /** The points handed to the `Metrics` port. */
+  readonly points: readonly MetricPoint[];
+  /** Steps whose port failed without failing the reaction (metrics are best effort). */
+  readonly failed: readonly { readonly step: ReactStep; readonly error: string }[];
+}
 
 export interface ReactPorts {
   readonly drift: DriftDetector;
-  readonly sink: ReportSink;
-  /** Without it the report carries the drift facts only. */
-  readonly analyze?: WindowAnalysis;
+  readonly tags: StackTags;
+  /**
+   * `repository` reads the template where config or tags say it lives (GitHub in the cloud);
+   * `deployed` is the fallback when no location is known or the file is missing (GetTemplate).
+   */
+  readonly templates: { readonly repository?: TemplateSource; readonly deployed?: TemplateSource };
+  readonly signals: Signals;
+  readonly analyst: Analyst;
+  /** Answers when `analyst` fails: the rules analyzer. */
+  readonly fallback: Analyst;
+  /** Absent when pull requests are off (no GitHub credentials): the reaction records the skip. */
+  readonly changeRequests?: ChangeRequests;
+  readonly metrics: Metrics;
+  readonly events: DomainEvents;
+  readonly config: Pick<PhantomConfig, "stacks" | "identities" | "environment">;
+  readonly clock: Clock;
+  /** Account and region tags of the figures. */
+  readonly where?: { readonly account?: string; readonly region?: string };
+  readonly afterStep?: (step: ReactStep, reaction: Partial<Reaction>) => void | Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+/** The signals an analysis reads: [first event − 2 h, last event + 1 h] around the window's events. */
+export function signalsQuery(report: WindowReport): Parameters<Signals["around"]>[0] {
+  const first = Date.parse(report.window.firstEventAt ?? report.window.settledAt);
+  const last = Date.parse(report.window.lastEventAt ?? report.window.settledAt);
+  return {
+    stack: report.stack,
+    from: first - 2 * HOUR,
+    to: last + HOUR,
+    firstEventAt: first,
+    lastEventAt: last,
+    resources: report.resources.map((r) => ({
+      logicalId: r.logicalId,
+      physicalId: r.physicalId,
+      type: r.resourceType,
+    })),
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function safeState(
+  stack: string,
+  location: TemplateLocation | undefined,
+  ports: ReactPorts,
+): Promise<SafeStateTemplate | undefined> {
+  const fromRepository = location ? await ports.templates.repository?.read(stack, location) : undefined;
+  return fromRepository ?? (await ports.templates.deployed?.read(stack, location));
 }
 
 /**
- * The reaction to a settled window: targeted drift detection on exactly the logical ids the window's
- * events touched, the report, its analysis when configured, and publication.
+ * Reacts to a settled window (see the module comment). `drift` is the drift already found (the
+ * sweep's stack-wide detection); without it the window's touched logical ids are checked.
+ *
+ * Failure semantics: a failing drift check, template read, pull request or domain event throws, so
+ * the settle message is retried (the pull request converges on its marker, so a retry never opens a
+ * second one); the analyzer falls back to the rules; metrics are best effort and never fail the
+ * reaction (`failed` says what was lost).
  */
 export async function react(
   window: Window,
-  settled: { at: number; reason: "quiet" | "max-wait" | "sweep" },
+  settled: Settled,
   ports: ReactPorts,
-): Promise<WindowReport | AnalyzedReport> {
-  const drift = await ports.drift.detect(window.stack, window.touched);
+  known?: DriftReport,
+): Promise<Reaction> {
+  const step = async (name: ReactStep, partial: Partial<Reaction>) => ports.afterStep?.(name, partial);
+  const drift = known ?? (await ports.drift.detect(window.stack, window.touched));
   const report = buildWindowReport(window, drift, settled);
-  if (ports.analyze === undefined || report.changes.length === 0) {
-    await ports.sink.publish(report);
-    return report;
+  await step("drift", { report });
+
+  const tags = await ports.tags.tagsOf(window.stack);
+  const located = templateLocation(window.stack, ports.config, tags);
+  const location = located.kind === "found" ? located.location : undefined;
+  const environment = environmentOf(ports.config.environment ?? location?.env, tags);
+  const env = environment === "unknown" ? undefined : environment;
+  const figures = { ...(env ? { env } : {}), ...ports.where };
+  const failed: { step: ReactStep; error: string }[] = [];
+
+  const finish = async (reaction: Omit<Reaction, "points" | "failed">, extra: MetricPoint[] = []) => {
+    const prUrl = reaction.publication.kind === "pull-request" ? reaction.publication.outcome.url : undefined;
+    const seconds = prUrl ? reactionSeconds(reaction.report, ports.clock.now()) : undefined;
+    const points = [
+      ...windowPoints(reaction.report, {
+        ...figures,
+        ...(seconds !== undefined ? { reactionSeconds: seconds } : {}),
+      }),
+      ...extra,
+    ];
+    try {
+      await ports.metrics.emit(points);
+    } catch (error) {
+      failed.push({ step: "metrics", error: describe(error) });
+    }
+    await step("metrics", { ...reaction, points });
+    await ports.events.driftAnalyzed({
+      report: reaction.report,
+      ...(prUrl ? { prUrl } : {}),
+      ...(reaction.publication.kind === "skipped" ? { skipped: reaction.publication.reason } : {}),
+      ...(env ? { env } : {}),
+    });
+    const done: Reaction = { ...reaction, points, failed };
+    await step("event", done);
+    return done;
+  };
+
+  if (report.changes.length === 0) return finish({ report, publication: { kind: "in-sync" } });
+
+  const template = await safeState(window.stack, location, ports);
+  const query = signalsQuery(report);
+  const signals = await ports.signals.around(query);
+  const analysed = await analyzeWindow(report, drift, window, {
+    analyst: ports.analyst,
+    fallback: ports.fallback,
+    environment,
+    region: window.events.find((e) => e.region)?.region ?? ports.where?.region ?? "us-east-1",
+    signals,
+    ...(template ? { template: { text: template.text, path: template.path, format: template.format } } : {}),
+    ...(template?.parameters ? { parameters: template.parameters } : {}),
+  });
+  const base = {
+    report: analysed.report,
+    artifacts: analysed.artifacts,
+    ...(template ? { template: { path: template.path, origin: template.origin } } : {}),
+    signals,
+  };
+  await step("analysis", base);
+
+  const skip = (reason: SkipReason, detail: string) =>
+    finish({ ...base, publication: { kind: "skipped", reason, detail } }, [
+      publicationPoint("publishSkipped", ports.clock.now(), { stack: window.stack, reason }, figures),
+    ]);
+  if (location === undefined) {
+    return skip("no-repository", located.kind === "unknown" ? located.reason : "no template location");
   }
-  const analysed = await ports.analyze(report, drift, window);
-  await ports.sink.publish(analysed.report, analysed.artifacts);
-  return analysed.report;
+  if (template?.origin !== "repository") {
+    return skip(
+      "template-missing",
+      `${location.path} is not on ${location.repo}${location.branch ? `@${location.branch}` : ""}`,
+    );
+  }
+  if (ports.changeRequests === undefined) {
+    return skip("github-disabled", "no GitHub credentials: pull requests are off");
+  }
+  const request = pullRequestRequest({
+    report: analysed.report,
+    artifacts: analysed.artifacts,
+    location,
+    signals,
+    ...(ports.config.identities ? { identities: ports.config.identities } : {}),
+  });
+  const outcome = await ports.changeRequests.ensure(request);
+  const publication: Publication = { kind: "pull-request", request, outcome };
+  await step("pull-request", { ...base, publication });
+  return finish({ ...base, publication });
 }

@@ -146,6 +146,27 @@ export const METRICS = {
     description: "Records intake could not read, by reason (malformed, missing field, …).",
     tags: [...BASE, "reason"],
   },
+  publishSkipped: {
+    metric: "phantom.publish.skipped",
+    type: "count",
+    description:
+      "Analysed windows with drift that got no pull request, by reason (no-repository, template-missing, github-disabled).",
+    tags: ["stack", ...BASE, "reason"],
+  },
+  publishFailed: {
+    metric: "phantom.publish.failed",
+    type: "count",
+    description:
+      "Publication steps that failed past their retries, by target (metrics, datadog-events); the window went on.",
+    tags: [...BASE, "target"],
+  },
+  portDisabled: {
+    metric: "phantom.port.disabled",
+    type: "gauge",
+    description:
+      "Ports a cold start left off because their secret is unset (github, datadog), by port: 1 per container start.",
+    tags: [...BASE, "port"],
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 /**
@@ -393,6 +414,38 @@ export function windowPoints(report: ReportFigures, extras: MetricExtras = {}): 
     point(METRICS.settleSeconds, round((settled - first) / 1000, 3), { ...base, settled_by: settledBy });
   }
   return points;
+}
+
+/* ---------- publication points ---------- */
+
+/**
+ * One point of a publication figure (`phantom.publish.skipped` by reason, `phantom.publish.failed`
+ * by target, `phantom.port.disabled` by port) at `at` (epoch ms).
+ */
+export function publicationPoint(
+  kind: "publishSkipped" | "publishFailed" | "portDisabled",
+  at: number,
+  tags: Readonly<{ stack?: string; reason?: string; target?: string; port?: string }>,
+  extras: Omit<MetricExtras, "reactionSeconds" | "prUrl"> = {},
+): MetricPoint {
+  const def = METRICS[kind];
+  const envText = text(extras.env);
+  const environment = normalizeEnvironment(envText);
+  return {
+    metric: def.metric,
+    type: def.type,
+    value: 1,
+    timestamp: Math.floor(at / 1000),
+    tags: tagList({
+      stack: tags.stack,
+      env: environment === "unknown" ? envText : environment,
+      account: extras.account,
+      region: extras.region,
+      reason: tags.reason,
+      target: tags.target,
+      port: tags.port,
+    }),
+  };
 }
 
 /* ---------- intake points ---------- */

@@ -11,6 +11,8 @@ import type { SignalResource } from "./types.ts";
  * @see https://docs.datadoghq.com/integrations/amazon_lambda/#data-collected
  * @see https://docs.datadoghq.com/integrations/amazon_dynamodb/#data-collected
  * @see https://docs.datadoghq.com/integrations/amazon_ecs/#data-collected
+ * @see https://docs.datadoghq.com/integrations/amazon_elasticache/#data-collected
+ * @see https://docs.datadoghq.com/integrations/amazon_auto_scaling/ (the `autoscaling_group` tag)
  * @see https://docs.datadoghq.com/getting_started/tagging/#define-tags (tags are lowercased)
  * @see https://docs.datadoghq.com/metrics/#time-and-space-aggregation (`avg:`/`sum:`, `.rollup()`, `.as_count()`)
  */
@@ -131,6 +133,56 @@ export const METRIC_CATALOG: Readonly<Record<string, CatalogEntry>> = {
       gauge("aws.ecs.service.memory_utilization", "percent"),
     ],
     scope: ecsServiceScope,
+  },
+  /**
+   * `Ref` is the replication group id. CloudWatch reports ElastiCache per node (dimensions
+   * `CacheClusterId`, `CacheNodeId`); the integration describes each cluster
+   * (`elasticache:DescribeCacheClusters`) and tags its nodes' metrics with the group it belongs
+   * to, `replication_group`, so one query covers every node of the group. Replication groups run
+   * Valkey or Redis OSS, which execute commands on one thread: `EngineCPUUtilization` is the CPU
+   * that sizes them, and memory (used %, evictions, bytes) is usually what runs out first.
+   * @see https://docs.datadoghq.com/integrations/amazon_elasticache/#data-collected
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.WhichShouldIMonitor.html
+   */
+  "AWS::ElastiCache::ReplicationGroup": {
+    metrics: [
+      gauge("aws.elasticache.engine_cpuutilization", "percent"),
+      gauge("aws.elasticache.database_memory_usage_percentage", "percent"),
+      count("aws.elasticache.evictions", "eviction/5min"),
+      gauge("aws.elasticache.bytes_used_for_cache", "byte"),
+    ],
+    scope: single("replication_group"),
+  },
+  /**
+   * `Ref` is the cache cluster id, the `CacheClusterId` dimension (`cacheclusterid` tag). A
+   * cluster runs Redis OSS or Memcached: engine CPU first (Redis), then host CPU (all Memcached
+   * has); the engine without a figure gets none.
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.HostLevel.html
+   */
+  "AWS::ElastiCache::CacheCluster": {
+    metrics: [
+      gauge("aws.elasticache.engine_cpuutilization", "percent"),
+      gauge("aws.elasticache.cpuutilization", "percent"),
+      gauge("aws.elasticache.database_memory_usage_percentage", "percent"),
+      count("aws.elasticache.evictions", "eviction/5min"),
+      gauge("aws.elasticache.bytes_used_for_cache", "byte"),
+    ],
+    scope: single("cacheclusterid"),
+  },
+  /**
+   * `Ref` is the group name. The integration tags the EC2 metrics of the group's hosts and the
+   * group's own metrics (`GroupInServiceInstances`, published once group metrics are enabled) with
+   * `autoscaling_group`, so the CPU query averages across the group's instances.
+   * @see https://docs.datadoghq.com/integrations/amazon_auto_scaling/
+   * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-metrics.html
+   */
+  "AWS::AutoScaling::AutoScalingGroup": {
+    metrics: [
+      gauge("aws.ec2.cpuutilization", "percent"),
+      gauge("aws.autoscaling.group_in_service_instances", "instance"),
+    ],
+    scope: single("autoscaling_group"),
   },
 };
 

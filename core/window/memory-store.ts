@@ -301,6 +301,12 @@ export function createMemoryWindowStore(options: MemoryWindowStoreOptions = {}):
       return window === undefined ? undefined : snapshot(window);
     },
 
+    async unfinished(stack) {
+      const state = stacks.get(stack);
+      const window = state?.current === undefined ? undefined : state.windows.get(state.current);
+      return window === undefined || window.status === "done" ? undefined : snapshot(window);
+    },
+
     async claim({ stack, windowId, owner, now, leaseMs, maxAttempts }): Promise<ClaimResult> {
       const window = windowOf(stack, windowId);
       const current = window === undefined ? undefined : snapshot(window);

@@ -39,6 +39,12 @@ export interface WindowStore {
   get(stack: string, windowId: string): Promise<Window | undefined>;
 
   /**
+   * The stack's unfinished window (open, or claimed and not yet done), if it has one: the weekly
+   * sweep leaves what it covers to the event path.
+   */
+  unfinished(stack: string): Promise<Window | undefined>;
+
+  /**
    * Takes the window for reaction: succeeds when it is open, or claimed with an expired lease and
    * fewer than `maxAttempts` claims so far. Exactly one concurrent caller wins.
    */

@@ -1,7 +1,7 @@
 import { client, v1, v2 } from "@datadog/datadog-api-client";
 import pLimit from "p-limit";
 import { z } from "zod";
-import { type MetricQuery, metricQueriesFor } from "../../core/signals/catalog.ts";
+import { DEFAULT_ROLLUP_SECONDS, type MetricQuery, metricQueriesFor } from "../../core/signals/catalog.ts";
 import {
   type AlertState,
   compareMonitors,
@@ -308,7 +308,7 @@ export function createDatadogSignals(options: DatadogSignalsOptions): Signals {
   const maxMonitorEventPages = Math.max(1, options.maxMonitorEventPages ?? 5);
   const maxEvents = Math.max(1, options.maxEvents ?? 50);
   const maxMetricQueries = options.maxMetricQueries ?? 40;
-  const rollupSeconds = options.rollupSeconds ?? 300;
+  const rollupSeconds = options.rollupSeconds ?? DEFAULT_ROLLUP_SECONDS;
   const monitorQuery = ["source:alert", ...(options.monitorTags ?? [])].join(" ");
   const eventsQuery = options.eventsQuery ?? "-source:alert";
 

@@ -518,6 +518,14 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
       return item === undefined ? undefined : windowFromItem(item);
     },
 
+    async unfinished(stack) {
+      const head = await readHead(stack);
+      if (head === undefined) return undefined;
+      const item = await readWindow(stack, head.windowId);
+      const window = item === undefined ? undefined : windowFromItem(item);
+      return window === undefined || window.status === "done" ? undefined : window;
+    },
+
     async claim({ stack, windowId, owner, now, leaseMs, maxAttempts }): Promise<ClaimResult> {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         try {

@@ -1,3 +1,4 @@
+import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
@@ -24,9 +25,6 @@ import type { Logger } from "../log.ts";
  *    removed on update; GitHub creates a missing label on first use, colour `ededed`) and review
  *    requests for the mapped actors plus the CODEOWNERS of the changed paths (teams as team reviewers).
  *    Neither can fail the PR: a non-collaborator reviewer (422) is skipped and logged.
- *
- * `closeInSync()` comments on the open PR and closes it; the branch stays, and the next drift
- * force-updates it.
  *
  * Failures (network, permissions, 5xx past the retries) reject with a `GitHubChangeRequestsError`
  * naming the step; the token never appears in it.
@@ -61,8 +59,15 @@ type LimiterGroup = NonNullable<ThrottleOptions["write"]>;
  * @see https://docs.github.com/rest/authentication/authenticating-to-the-rest-api
  */
 export interface CreateOctokitOptions {
-  /** A token (fine-grained PAT or installation token) with contents, pull requests and issues write. */
-  readonly auth?: string;
+  /**
+   * A token (fine-grained PAT or installation token) with contents, pull requests and issues write;
+   * or a GitHub App installation, whose short-lived installation tokens `@octokit/auth-app` mints
+   * (and renews) from the App's private key.
+   * @see https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-as-a-github-app-installation
+   */
+  readonly auth?:
+    | string
+    | { readonly appId: string; readonly privateKey: string; readonly installationId: number };
   /** GitHub Enterprise Server: `https://github.example.com/api/v3`; tests: the fake server's URL. */
   readonly baseUrl?: string;
   readonly userAgent?: string;
@@ -140,7 +145,17 @@ export function createOctokit(options: CreateOctokitOptions = {}): PhantomOctoki
     };
   const pacing = t.pacing === false ? { write: unpaced(), notifications: unpaced(), search: unpaced() } : {};
   return new PhantomOctokit({
-    ...(options.auth ? { auth: options.auth } : {}),
+    ...(typeof options.auth === "string" ? { auth: options.auth } : {}),
+    ...(typeof options.auth === "object"
+      ? {
+          authStrategy: createAppAuth,
+          auth: {
+            appId: options.auth.appId,
+            privateKey: options.auth.privateKey,
+            installationId: options.auth.installationId,
+          },
+        }
+      : {}),
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     userAgent: options.userAgent ?? "phantom-drift-reactor",
     ...(options.fetch ? { request: { fetch: options.fetch } } : {}),
@@ -160,7 +175,11 @@ export function createOctokit(options: CreateOctokitOptions = {}): PhantomOctoki
       debug: () => {},
       info: () => {},
       warn: (message: string) => logger?.log("warn", "github.octokit", { detail: message }),
-      error: (message: string) => logger?.log("error", "github.octokit", { detail: message }),
+      // A 404 is how Phantom learns a file (CODEOWNERS, a template) is absent: not an error.
+      error: (message: string) =>
+        / - 404 with id /.test(message)
+          ? undefined
+          : logger?.log("error", "github.octokit", { detail: message }),
     },
   });
 }
@@ -656,20 +675,6 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
       const { owner, repo } = splitRepo(request.repo);
       const open = await findOpenPull(owner, repo, request.branch);
       return open ? updateOpen(owner, repo, open, request) : create(owner, repo, request);
-    },
-
-    async closeInSync(input) {
-      const { owner, repo } = splitRepo(input.repo);
-      const open = await findOpenPull(owner, repo, input.branch);
-      if (!open) return { closed: false };
-      await step(`comment on pull request #${open.number}`, () =>
-        octokit.rest.issues.createComment({ owner, repo, issue_number: open.number, body: input.comment }),
-      );
-      await step(`close pull request #${open.number}`, () =>
-        octokit.rest.pulls.update({ owner, repo, pull_number: open.number, state: "closed" }),
-      );
-      logger?.log("info", "github.pull-request.closed-in-sync", { repo: input.repo, number: open.number });
-      return { closed: true, number: open.number };
     },
   };
 }

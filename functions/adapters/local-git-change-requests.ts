@@ -27,8 +27,7 @@ import type { Logger } from "../log.ts";
  * (`Phantom-Pull-Request`, `Phantom-Stack`, `Phantom-Window`, `Phantom-Fingerprint`,
  * `Phantom-Valid-At`), so a re-run reads it back: the `unchanged` / `stale` / `updated` semantics are
  * the GitHub adapter's (`markerVerdict`), and `unchanged` or `stale` write nothing to the repository.
- * Closing (`closeInSync`) records the comment in a commit kept at `refs/phantom/closed/<n>` and
- * deletes the branch. Ref moves are compare-and-swap (`update-ref <ref> <new> <old>`): a concurrent
+ * Ref moves are compare-and-swap (`update-ref <ref> <new> <old>`): a concurrent
  * writer makes `ensure` start over once, then fail.
  *
  * @see https://git-scm.com/docs/git-commit-tree
@@ -68,7 +67,6 @@ const TRAILER = {
   window: "Phantom-Window",
   fingerprint: "Phantom-Fingerprint",
   validAt: "Phantom-Valid-At",
-  closed: "Phantom-Closed",
 } as const;
 
 const run = promisify(execFile);
@@ -201,9 +199,6 @@ export function createLocalGitChangeRequests(options: LocalGitChangeRequestsOpti
 
   async function nextNumber(): Promise<number> {
     let max = 0;
-    const closed = await git(["for-each-ref", "--format=%(refname)", "refs/phantom/closed/"]);
-    for (const ref of closed.split("\n"))
-      max = Math.max(max, Number.parseInt(ref.split("/").pop() ?? "", 10) || 0);
     const open = await git(["for-each-ref", "--format=%(objectname)", "refs/heads/phantom/"]);
     for (const sha of open.split("\n").filter((s) => s !== "")) {
       max = Math.max(max, parseTrailers(await messageOf(sha)).number ?? 0);
@@ -348,41 +343,6 @@ export function createLocalGitChangeRequests(options: LocalGitChangeRequestsOpti
       throw new LocalGitChangeRequestsError(
         `refs/heads/${request.branch} kept moving while Phantom wrote it`,
       );
-    },
-
-    async closeInSync(input) {
-      const ref = `refs/heads/${input.branch}`;
-      const tip = await resolveRef(ref);
-      if (!tip) return { closed: false };
-      await assertNotCheckedOut(input.branch);
-      const number = parseTrailers(await messageOf(tip)).number ?? (await nextNumber());
-      const tree = (await git(["rev-parse", `${tip}^{tree}`])).trim();
-      const date = `${Math.floor(now() / 1000)} +0000`;
-      const record = (
-        await git(
-          ["commit-tree", tree, "-p", tip, "--no-gpg-sign", "-F", "-"],
-          `${input.comment.trimEnd()}\n\n${TRAILER.number}: ${number}\n${TRAILER.closed}: in-sync\n`,
-          {
-            GIT_AUTHOR_NAME: author.name,
-            GIT_AUTHOR_EMAIL: author.email,
-            GIT_AUTHOR_DATE: date,
-            GIT_COMMITTER_NAME: author.name,
-            GIT_COMMITTER_EMAIL: author.email,
-            GIT_COMMITTER_DATE: date,
-          },
-        )
-      ).trim();
-      await git([
-        "update-ref",
-        "-m",
-        "phantom: closed in sync",
-        `refs/phantom/closed/${number}`,
-        record,
-        ZERO,
-      ]);
-      await git(["update-ref", "-m", "phantom: closed in sync", "-d", ref, tip]);
-      logger?.log("info", "local-git.pull-request.closed-in-sync", { repo: repoPath, number });
-      return { closed: true, number };
     },
   };
 }

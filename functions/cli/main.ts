@@ -14,6 +14,10 @@ import type { RectifyOptions } from "./rectify.ts";
 export function buildProgram(io: Output): Command {
   const program = new Command("phantom")
     .description("Drift reactor for AWS CloudFormation: console changes become reviewed pull requests.")
+    .addHelpText(
+      "after",
+      "\nHow the pieces fit, and every output contract: docs/architecture.md in the repository.\n",
+    )
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
@@ -25,7 +29,7 @@ export function buildProgram(io: Output): Command {
       "<path...>",
       "files or directories (read recursively) of captured events: JSON, JSON lines, .gz",
     )
-    .option("--json", "print one JSON line per record (DESIGN §4 contract)", false)
+    .option("--json", "print one JSON line per record (docs/architecture.md, CLI contracts)", false)
     .option("--config <file>", "configuration file (default: ./phantom.yaml when present)")
     .action(async (paths: string[], opts: { json: boolean; config?: string }) => {
       const { config } = await loadConfig(opts.config);
@@ -99,6 +103,54 @@ export function buildProgram(io: Output): Command {
             json: opts.json,
             ...(analyst ? { analyst } : {}),
             ...(opts.repo ? { repo: opts.repo } : {}),
+          },
+          io,
+        );
+      },
+    );
+
+  program
+    .command("rehearse")
+    .description(
+      "run the deployed Lambda handlers with the real AWS, GitHub and Datadog clients against local stand-ins",
+    )
+    .argument("<scenario>", "scenario directory (events/, account/, scenario.yaml, signals.json)")
+    .option("--json", "print one JSON document (docs/architecture.md, Rehearsal)", false)
+    .option(
+      "--config <file>",
+      "configuration file bundled with the handlers (default: ./phantom.yaml when present)",
+    )
+    .option("--quiet-period <duration>", "settle a window after this long without events (e.g. 120s)")
+    .option("--max-wait <duration>", "settle a window at the latest this long after it opened (e.g. 15m)")
+    .option("--verbose", "print every handler log line on stderr", false)
+    .addHelpText(
+      "after",
+      "\nA stand-in is not started when its endpoint is set: AWS_ENDPOINT_URL_CLOUDFORMATION,\n" +
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL_EVENTBRIDGE, GITHUB_API_URL, DATADOG_HOST.\n",
+    )
+    .action(
+      async (
+        target: string,
+        opts: { json: boolean; config?: string; quietPeriod?: string; maxWait?: string; verbose: boolean },
+      ) => {
+        const { doc } = await readConfigDocument(opts.config);
+        const { loadScenario } = await import("../replay/scenario.ts");
+        const scenario = await loadScenario(target, { base: doc });
+        const quietMs = opts.quietPeriod ? durationFlag("--quiet-period", opts.quietPeriod) : undefined;
+        const maxWaitMs = opts.maxWait ? durationFlag("--max-wait", opts.maxWait) : undefined;
+        if (
+          (maxWaitMs ?? scenario.config.windows.maxWait) < (quietMs ?? scenario.config.windows.quietPeriod)
+        ) {
+          throw new UsageError("--max-wait must not be shorter than the quiet period");
+        }
+        const { runRehearseCommand } = await import("./rehearse.ts");
+        await runRehearseCommand(
+          scenario,
+          {
+            json: opts.json,
+            verbose: opts.verbose,
+            ...(quietMs !== undefined ? { quietMs } : {}),
+            ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
           },
           io,
         );
@@ -243,7 +295,12 @@ class EvalFailure extends Error {
 }
 
 /** Errors that mean the user's input is wrong (exit 1), from modules main.ts loads lazily. */
-const INPUT_ERRORS = new Set(["RecordedAccountError", "RecordedSignalsError", "PriceTableError"]);
+const INPUT_ERRORS = new Set([
+  "RecordedAccountError",
+  "RecordedSignalsError",
+  "PriceTableError",
+  "StandInConfigError",
+]);
 
 /** Runs the CLI and returns the exit code; the one boundary that maps errors to codes. */
 export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {

@@ -13,7 +13,7 @@ export const processOutput: Output = {
   },
 };
 
-/** Exit codes (DESIGN §4): 0 success, 1 input or usage error, 2 runtime failure. */
+/** Exit codes (docs/architecture.md, CLI): 0 success, 1 input or usage error, 2 runtime failure. */
 export const EXIT = { ok: 0, usage: 1, failure: 2 } as const;
 
 /** An input or usage problem the user can fix; exits 1 with the message. */

@@ -2,15 +2,26 @@ import { CATALOG } from "../../core/catalog/entries.ts";
 import type { CatalogEntry } from "../../core/catalog/types.ts";
 import { type EventPattern, eventPatterns } from "../../core/pattern/generate.ts";
 import { WINDOW_TABLE } from "../adapters/dynamo-window-store.ts";
+import { SECRET_NAMES, SECRET_PLACEHOLDER, type SecretName } from "../secrets.ts";
 import {
+  ANALYST_ACTIONS,
   bedrockResources,
-  DRIFT_WILDCARD_ACTIONS,
+  DEPLOYED_TEMPLATE_ACTIONS,
+  DETECTION_STATUS_ACTIONS,
+  DOMAIN_EVENT_ACTIONS,
   type Input,
   READ_ONLY_ACCESS,
   RESOURCE_DRIFT_ACTIONS,
+  SETTLE_TIMER_ACTIONS,
   STACK_DRIFT_ACTIONS,
-  STACK_READ_ACTIONS,
+  STACK_LIST_ACTIONS,
+  STACK_LOOKUP_ACTIONS,
+  STACK_TAGS_ACTIONS,
   type Statement,
+  TYPE_CONFIGURATION_ACTIONS,
+  WINDOW_READ_ACTIONS,
+  WINDOW_SETTLE_ACTIONS,
+  WINDOW_TOUCH_ACTIONS,
 } from "./iam.ts";
 import { type AppOptions, DEFAULT_APP_OPTIONS, GLOBAL_EVENTS_REGION } from "./options.ts";
 
@@ -59,13 +70,28 @@ export interface QueueLike<O> {
   subscribe(subscriber: FunctionArgs<O>, args: QueueSubscriberArgs): unknown;
 }
 
-/** SST's `Transform<EventRuleArgs>` in its function form: mutate the rule's arguments. */
-export type RuleTransform = (args: { eventPattern?: unknown; state?: unknown }) => undefined;
+/**
+ * SST's `Transform<scheduler.ScheduleArgs>` in its function form: mutate the schedule's arguments.
+ * CronV2 builds `target` as a plain object (`arn`, `roleArn`, `input`, `retryPolicy`, `deadLetterConfig`).
+ */
+export type ScheduleTransform = (args: { target: unknown }) => undefined;
+
+/** The `sst.aws.CronV2` arguments Phantom uses. */
+export interface CronArgs<O> {
+  readonly schedule: `cron(${string})` | `rate(${string})`;
+  readonly function: FunctionArgs<O>;
+  /** The schedule target's `retryPolicy.maximumRetryAttempts`. */
+  readonly retries?: number;
+  /** ARN of the schedule target's dead-letter queue; SST lets the schedule's role send to it. */
+  readonly dlq?: Input<string, O>;
+  readonly transform?: { readonly schedule?: ScheduleTransform };
+}
 
 /** Policy documents as Pulumi takes them (values may be deploy-time outputs). */
 export interface PolicyDocument<O> {
   readonly Version: "2012-10-17";
   readonly Statement: {
+    readonly Sid?: string;
     readonly Effect: "Allow";
     readonly Action: string[];
     readonly Resource?: Input<string, O>[];
@@ -91,20 +117,13 @@ export interface Platform<O, P = unknown> {
         name: string,
         args: typeof WINDOW_TABLE.sst,
       ) => { readonly arn: O; readonly name: O };
-      readonly CronV2: new (
-        name: string,
-        args: { schedule: `cron(${string})` | `rate(${string})`; function: FunctionArgs<O> },
-      ) => unknown;
-      readonly Bus: {
-        subscribeQueue(
-          name: string,
-          busArn: Input<string, O>,
-          queueArn: Input<string, O>,
-          args: { transform: { rule: RuleTransform } },
-        ): unknown;
-      };
+      readonly CronV2: new (name: string, args: CronArgs<O>) => unknown;
     };
-    readonly Secret: new (name: string) => unknown;
+    /** `new sst.Secret(name, placeholder)`: with a placeholder, a secret that is not set does not fail the deploy. */
+    readonly Secret: new (
+      name: string,
+      placeholder?: string,
+    ) => unknown;
   };
   readonly aws: {
     getCallerIdentityOutput(): { readonly accountId: O };
@@ -118,16 +137,19 @@ export interface Platform<O, P = unknown> {
         name: string,
         args: { region?: string; description?: string; eventPattern: string; state: "ENABLED" },
         opts?: ResourceOptions<P>,
-      ) => { readonly name: O };
+      ) => { readonly name: O; readonly arn: O };
       readonly EventTarget: new (
         name: string,
-        args: { region?: string; rule: O; arn: Input<string, O>; roleArn: O },
+        args: { region?: string; rule: O; arn: Input<string, O>; roleArn?: O },
         opts?: ResourceOptions<P>,
       ) => unknown;
       readonly EventPermission: new (
         name: string,
         args: { principal: string; statementId: string; action: "events:PutEvents"; eventBusName: "default" },
       ) => unknown;
+    };
+    readonly sqs: {
+      readonly QueuePolicy: new (name: string, args: { queueUrl: O; policy: PolicyDocument<O> }) => unknown;
     };
     readonly iam: {
       readonly Role: new (
@@ -166,7 +188,7 @@ export const TIMEOUTS = {
   visibilityFactor: 6,
 } as const;
 
-/** SQS ► Lambda settings, chosen deliberately (README "Deploy"). */
+/** SQS ► Lambda settings, chosen deliberately (README "In AWS"). */
 export const SUBSCRIPTIONS = {
   /** Up to 10 events per invocation, waiting at most 5 s: a console burst is batched, latency stays low. */
   changes: { size: 10, window: "5 seconds", partialResponses: true },
@@ -177,8 +199,26 @@ export const SUBSCRIPTIONS = {
 /** Receives before a message moves to its DLQ (`maxReceiveCount`). */
 export const DLQ_RETRY = 5;
 
-/** The secrets `sst secret set <Name> <value>` must set before the first deploy. */
-export const SECRETS = ["GithubToken", "DatadogApiKey", "DatadogAppKey"] as const;
+/**
+ * How EventBridge Scheduler delivers the sweep: retried twice within an hour of the scheduled time,
+ * then sent to `SweepDlq`. Scheduler invokes Lambda asynchronously, so these cover delivery (throttling,
+ * an unavailable function), not a sweep that fails once started.
+ * @see https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html
+ */
+export const SWEEP_DELIVERY = { retries: 2, maximumEventAgeInSeconds: 3600 } as const;
+
+/**
+ * The secrets each function links (`sst.Secret`, each optional: {@link SECRET_PLACEHOLDER} until
+ * `sst secret set`): on-change emits intake metrics to Datadog; a reaction (on-settle, on-sweep) also
+ * opens pull requests on GitHub (a token or an App) and reads Datadog monitors.
+ */
+export const SECRET_LINKS = {
+  onChange: ["DatadogApiKey", "DatadogAppKey"],
+  reaction: SECRET_NAMES,
+} as const satisfies Record<string, readonly SecretName[]>;
+
+/** Where the configuration file lands in each function's bundle (`PHANTOM_CONFIG_FILE`). */
+export const BUNDLED_CONFIG = "phantom.yaml";
 
 /** Which patterns a region's rules carry: only us-east-1 watches global services. */
 export function patternsForRegion(
@@ -210,7 +250,8 @@ const minutes = (s: number): DurationHours => `${Math.ceil(s / 60)} minutes`;
 /**
  * The regions whose default bus forwards to the home bus, each with its patterns: every extra region
  * (global services only in us-east-1), plus us-east-1 with the global services alone when it is
- * neither home nor listed, so IAM/CloudFront changes are never missed.
+ * neither home nor listed, so IAM/CloudFront changes are never missed. Deployed today: only that
+ * us-east-1 forwarding (extra regions are refused by `readAppOptions`).
  */
 export function forwardingRegions(options: AppOptions): { region: string; patterns: EventPattern[] }[] {
   const home = options.homeRegion;
@@ -229,15 +270,21 @@ export interface AppOutputs<O> {
   readonly windowsTable: O;
 }
 
+/** Unique actions, in first-seen order. */
+const actions = (...lists: readonly (readonly string[])[]): string[] => [...new Set(lists.flat())];
+
 /**
- * Declares Phantom's AWS resources (README "Deploy" lists them, per option):
+ * Declares Phantom's AWS resources (README "In AWS" lists them, per option):
  * - the windows table (DynamoDB, TTL `expiresAt`);
  * - `Changes` queue + `ChangesDlq` ► on-change; `Settle` queue + `SettleDlq` ► on-settle;
- * - rules on the home region's default bus with the catalog's patterns ► `Changes`;
- * - the weekly `Sweep` (CronV2 ► on-sweep); the secrets; Bedrock access;
- * - per extra region, forwarding rules to the home bus; per member account, forwarding rules, a
- *   read-only role and a bus permission.
- * Invariants: every IAM statement names its actions; visibility timeouts are ≥ 6× the function
+ * - rules on the home region's default bus with the catalog's patterns ► `Changes`, whose queue
+ *   policy admits EventBridge only for those rules (`aws:SourceArn`);
+ * - the weekly `Sweep` (CronV2 ► on-sweep, retried, `SweepDlq`); the secrets; Bedrock access;
+ * - forwarding rules to the home bus: us-east-1's global services when home is elsewhere; per extra
+ *   region and per member account (a read role and a bus permission too) only from options built in
+ *   code, since `readAppOptions` refuses them.
+ * Invariants: every IAM statement names its actions, and each function is granted what its code
+ * sends (iam.ts names the adapter call behind each); visibility timeouts are ≥ 6× the function
  * timeouts; patterns are the catalog's (`eventPatterns`), never copies.
  */
 export function defineApp<O, P>(
@@ -261,44 +308,39 @@ export function defineApp<O, P>(
     visibilityTimeout: minutes(TIMEOUTS.onSettle * TIMEOUTS.visibilityFactor),
     dlq: { queue: settleDlq.arn, retry: DLQ_RETRY },
   });
-  const secrets = SECRETS.map((name) => new sst.Secret(name));
+  const sweepDlq = new sst.aws.Queue("SweepDlq");
+  const secrets = new Map(SECRET_NAMES.map((name) => [name, new sst.Secret(name, SECRET_PLACEHOLDER)]));
+  const linked = (names: readonly SecretName[]) => names.map((name) => secrets.get(name));
 
-  const allRegions = options.homeRegion ? [options.homeRegion, ...options.regions] : [];
-  const members = options.memberAccounts;
+  // What functions/runtime.ts `readRuntimeConfig` reads; PHANTOM_ANALYZER keeps its default (bedrock).
   const environment: Record<string, Input<string, O>> = {
     PHANTOM_WINDOWS_TABLE: windows.name,
     PHANTOM_SETTLE_QUEUE_URL: settle.url,
     PHANTOM_EVENT_BUS: "default",
-    PHANTOM_BEDROCK_MODEL_ID: options.bedrockModelId,
-    ...(allRegions.length > 0 ? { PHANTOM_REGIONS: allRegions.join(",") } : {}),
-    ...(members.length > 0
-      ? { PHANTOM_MEMBER_ACCOUNTS: members.join(","), PHANTOM_READ_ROLE_NAME: options.readRoleName }
-      : {}),
-    ...(options.configFile ? { PHANTOM_CONFIG_FILE: "phantom.yaml" } : {}),
+    ...(options.bedrockModelId ? { PHANTOM_BEDROCK_MODEL: options.bedrockModelId } : {}),
+    ...(options.datadogSite ? { DD_SITE: options.datadogSite } : {}),
+    ...(options.configFile ? { PHANTOM_CONFIG_FILE: BUNDLED_CONFIG } : {}),
   };
-  const copyFiles = options.configFile ? [{ from: options.configFile, to: "phantom.yaml" }] : undefined;
+  const copyFiles = options.configFile ? [{ from: options.configFile, to: BUNDLED_CONFIG }] : undefined;
 
-  const stackRead: Statement<O> = { actions: [...STACK_READ_ACTIONS], resources: [stacks] };
-  const table = (actions: string[]): Statement<O> => ({
-    actions: actions.map((a) => `dynamodb:${a}`),
+  const onStacks = (...lists: readonly (readonly string[])[]): Statement<O> => ({
+    actions: actions(...lists),
+    resources: [stacks],
+  });
+  const onAnything = (...lists: readonly (readonly string[])[]): Statement<O> => ({
+    actions: actions(...lists),
+    resources: ["*"],
+  });
+  const onTable = (list: readonly string[]): Statement<O> => ({
+    actions: [...list],
     resources: [windows.arn],
   });
-  const armSettle: Statement<O> = { actions: ["sqs:SendMessage"], resources: [settle.arn] };
-  const bedrock: Statement<O> = {
-    actions: ["bedrock:InvokeModel"],
+  const armSettle: Statement<O> = { actions: [...SETTLE_TIMER_ACTIONS], resources: [settle.arn] };
+  const analyse: Statement<O> = {
+    actions: [...ANALYST_ACTIONS],
     resources: bedrockResources(options.bedrockModelId, account, $interpolate),
   };
-  const publish: Statement<O> = { actions: ["events:PutEvents"], resources: [homeBus] };
-  const driftWildcard: Statement<O> = { actions: [...DRIFT_WILDCARD_ACTIONS], resources: ["*"] };
-  const assumeRead: Statement<O>[] =
-    members.length > 0
-      ? [
-          {
-            actions: ["sts:AssumeRole"],
-            resources: members.map((m) => `arn:aws:iam::${m}:role/${options.readRoleName}`),
-          },
-        ]
-      : [];
+  const publish: Statement<O> = { actions: [...DOMAIN_EVENT_ACTIONS], resources: [homeBus] };
   const shipped = (args: FunctionArgs<O>): FunctionArgs<O> => ({
     ...args,
     runtime: LAMBDA_RUNTIME,
@@ -311,7 +353,8 @@ export function defineApp<O, P>(
       timeout: seconds(TIMEOUTS.onChange),
       memory: "512 MB",
       environment,
-      permissions: [stackRead, table(["GetItem", "PutItem", "UpdateItem"]), armSettle, ...assumeRead],
+      link: linked(SECRET_LINKS.onChange),
+      permissions: [onStacks(STACK_LOOKUP_ACTIONS), onTable(WINDOW_TOUCH_ACTIONS), armSettle],
     }),
     { batch: { ...SUBSCRIPTIONS.changes } },
   );
@@ -321,23 +364,38 @@ export function defineApp<O, P>(
       timeout: seconds(TIMEOUTS.onSettle),
       memory: "1024 MB",
       environment,
-      link: secrets,
+      link: linked(SECRET_LINKS.reaction),
       permissions: [
-        stackRead,
-        { actions: [...RESOURCE_DRIFT_ACTIONS], resources: [stacks] },
-        driftWildcard,
-        table(["GetItem", "PutItem", "UpdateItem"]),
+        onStacks(RESOURCE_DRIFT_ACTIONS, STACK_TAGS_ACTIONS, DEPLOYED_TEMPLATE_ACTIONS),
+        onAnything(TYPE_CONFIGURATION_ACTIONS),
+        onTable(WINDOW_SETTLE_ACTIONS),
         armSettle,
-        bedrock,
+        analyse,
         publish,
-        ...assumeRead,
       ],
       policies: [READ_ONLY_ACCESS],
     }),
     { batch: { ...SUBSCRIPTIONS.settle } },
   );
+  const sweepTarget: ScheduleTransform = (args) => {
+    // CronV2 sets maximumRetryAttempts from `retries`; the event age has no argument of its own.
+    const target = args.target as { retryPolicy?: object };
+    args.target = {
+      ...target,
+      retryPolicy: {
+        ...target.retryPolicy,
+        maximumEventAgeInSeconds: SWEEP_DELIVERY.maximumEventAgeInSeconds,
+      },
+    };
+    return undefined;
+  };
   new sst.aws.CronV2("Sweep", {
     schedule: options.sweepSchedule,
+    retries: SWEEP_DELIVERY.retries,
+    // Scheduler sends dead letters with the schedule's role (SST grants it sqs:SendMessage on this
+    // queue), so the queue needs no resource policy.
+    dlq: sweepDlq.arn,
+    transform: { schedule: sweepTarget },
     function: shipped({
       handler: "functions/on-sweep.handler",
       timeout: seconds(TIMEOUTS.onSweep),
@@ -347,30 +405,50 @@ export function defineApp<O, P>(
         ...(options.stackPrefix ? { PHANTOM_STACK_PREFIX: options.stackPrefix } : {}),
         ...(options.stackTag ? { PHANTOM_STACK_TAG: options.stackTag } : {}),
       },
-      link: secrets,
+      link: linked(SECRET_LINKS.reaction),
       permissions: [
-        stackRead,
-        { actions: [...RESOURCE_DRIFT_ACTIONS, ...STACK_DRIFT_ACTIONS], resources: [stacks] },
-        driftWildcard,
-        table(["GetItem"]),
-        bedrock,
+        onStacks(STACK_LIST_ACTIONS, STACK_DRIFT_ACTIONS, STACK_TAGS_ACTIONS, DEPLOYED_TEMPLATE_ACTIONS),
+        onAnything(DETECTION_STATUS_ACTIONS, TYPE_CONFIGURATION_ACTIONS),
+        onTable(WINDOW_READ_ACTIONS),
+        analyse,
         publish,
-        ...assumeRead,
       ],
       policies: [READ_ONLY_ACCESS],
     }),
   });
 
   // The home rules carry every pattern: they also match what other regions and accounts forward.
-  for (const [i, pattern] of eventPatterns().entries()) {
-    // SST keeps only source/detailType/detail of a pattern; ours may use a top-level `$or` (one
-    // branch per service), so the rule gets the generated pattern verbatim.
-    const rule: RuleTransform = (args) => {
-      args.eventPattern = JSON.stringify(pattern);
-      return undefined;
-    };
-    sst.aws.Bus.subscribeQueue(`CloudTrailWrites${i + 1}`, homeBus, changes.arn, { transform: { rule } });
-  }
+  // Plain rules and targets rather than `Bus.subscribeQueue`, whose queue policy (one per
+  // subscription) lets EventBridge, SNS and S3 send from any source: here one policy admits
+  // EventBridge for these rules only.
+  const patterns = eventPatterns();
+  const homeRules = patterns.map((pattern, i) => {
+    const name = `CloudTrailWrites${i + 1}`;
+    const rule = new aws.cloudwatch.EventRule(name, {
+      description: `Phantom: CloudTrail writes (${i + 1}/${patterns.length}) to the Changes queue`,
+      // Verbatim: our patterns may use a top-level `$or` (one branch per service).
+      eventPattern: JSON.stringify(pattern),
+      state: "ENABLED",
+    });
+    new aws.cloudwatch.EventTarget(`${name}Target`, { rule: rule.name, arn: changes.arn });
+    return rule;
+  });
+  new aws.sqs.QueuePolicy("ChangesPolicy", {
+    queueUrl: changes.url,
+    policy: {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "CloudTrailWritesRules",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: ["sqs:SendMessage"],
+          Resource: [changes.arn],
+          Condition: { ArnEquals: { "aws:SourceArn": homeRules.map((rule) => rule.arn) } },
+        },
+      ],
+    },
+  });
 
   const forwarded = forwardingRegions(options);
   /** Forwarding rules in `regions` (and the home region too in a member account) ► the home bus. */
@@ -418,7 +496,7 @@ export function defineApp<O, P>(
         role: role.name,
         policy: {
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: ["events:PutEvents"], Resource: [homeBus] }],
+          Statement: [{ Effect: "Allow", Action: [...DOMAIN_EVENT_ACTIONS], Resource: [homeBus] }],
         },
       },
       opts,
@@ -428,7 +506,9 @@ export function defineApp<O, P>(
 
   if (forwarded.length > 0) forward("Forward", forwarderRole("Forward"));
 
-  for (const member of members) {
+  // Member accounts: reached only from options built in code (readAppOptions refuses them). The
+  // functions get no sts:AssumeRole: nothing in them assumes the read role yet.
+  for (const member of options.memberAccounts) {
     const prefix = `Member${member}`;
     const opts: ResourceOptions<P> = {
       provider: new aws.Provider(prefix, {
@@ -480,10 +560,21 @@ export function defineApp<O, P>(
           Statement: [
             {
               Effect: "Allow",
-              Action: [...STACK_READ_ACTIONS, ...RESOURCE_DRIFT_ACTIONS, ...STACK_DRIFT_ACTIONS],
+              Action: actions(
+                STACK_LOOKUP_ACTIONS,
+                STACK_LIST_ACTIONS,
+                STACK_TAGS_ACTIONS,
+                DEPLOYED_TEMPLATE_ACTIONS,
+                RESOURCE_DRIFT_ACTIONS,
+                STACK_DRIFT_ACTIONS,
+              ),
               Resource: [`arn:aws:cloudformation:*:${member}:stack/*/*`],
             },
-            { Effect: "Allow", Action: [...DRIFT_WILDCARD_ACTIONS], Resource: ["*"] },
+            {
+              Effect: "Allow",
+              Action: actions(DETECTION_STATUS_ACTIONS, TYPE_CONFIGURATION_ACTIONS),
+              Resource: ["*"],
+            },
           ],
         },
       },

@@ -1,8 +1,9 @@
 /**
  * Least-privilege IAM for the SST app: every statement names its actions (never `*` or a wildcard
- * action), and resources are scoped to ARNs wherever the service supports resource-level
- * permissions. The exceptions are listed here with their reasons, and test/infra checks the app
- * against them.
+ * action), each action is granted only to a function whose code sends it (the constants below name
+ * the adapter call behind each), and resources are scoped to ARNs wherever the service supports
+ * resource-level permissions. The exceptions are listed here with their reasons, and test/infra checks
+ * the app against them.
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html
  */
 
@@ -27,6 +28,24 @@ export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Actions granted although no adapter sends a command of that name: AWS authorizes a call the code
+ * does send (`by`) as this action too. test/infra's grep-level proof accepts them on that command.
+ */
+export const IMPLIED_ACTIONS: Readonly<
+  Record<string, { readonly by: readonly string[]; readonly reason: string }>
+> = {
+  "cloudformation:ListStacks": {
+    by: ["DescribeStacksCommand"],
+    reason:
+      "DescribeStacks without a StackName (listManagedStacks) also needs ListStacks (a CloudFormation change of 2023)",
+  },
+  "cloudformation:BatchDescribeTypeConfigurations": {
+    by: ["DetectStackResourceDriftCommand", "DetectStackDriftCommand"],
+    reason: "drift detection reads the checked types' configurations with the caller's permissions",
+  },
+};
+
+/**
  * AWS managed policies attached to function roles, with the reason. Drift detection reads every
  * checked resource with the caller's own permissions, across every service a template may use, so a
  * hand-written list would lag behind the templates; the managed read-only policy is the documented,
@@ -41,28 +60,61 @@ export const MANAGED_POLICIES: Readonly<Record<string, string>> = {
 /** The ReadOnlyAccess managed policy ARN. */
 export const READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 
-/** What the handlers call on CloudFormation stacks; resource-scoped to the account's stacks. */
-export const STACK_READ_ACTIONS = [
+// CloudFormation, on the account's stacks (`arn:aws:cloudformation:*:<account>:stack/*/*`).
+
+/** `createCloudFormationDirectory` (on-change): `DescribeStackResources` by physical id, `ListStackResources` past 100. */
+export const STACK_LOOKUP_ACTIONS = [
   "cloudformation:DescribeStackResources",
   "cloudformation:ListStackResources",
-  "cloudformation:DescribeStacks",
-  "cloudformation:GetTemplate",
 ] as const;
 
-/** Targeted drift detection (on-settle). */
+/** `createCloudFormationStackTags` (react): `DescribeStacks` of one stack, for the tags that locate its template. */
+export const STACK_TAGS_ACTIONS = ["cloudformation:DescribeStacks"] as const;
+
+/** `createDeployedTemplateSource` (react): `GetTemplate`, the deployed template when no repository holds it. */
+export const DEPLOYED_TEMPLATE_ACTIONS = ["cloudformation:GetTemplate"] as const;
+
+/** `listManagedStacks` (on-sweep): `DescribeStacks` of every stack, which AWS also checks as `ListStacks`. */
+export const STACK_LIST_ACTIONS = ["cloudformation:DescribeStacks", "cloudformation:ListStacks"] as const;
+
+/** `createCloudFormationDriftDetector` (on-settle): `DetectStackResourceDrift` per touched logical id. */
 export const RESOURCE_DRIFT_ACTIONS = ["cloudformation:DetectStackResourceDrift"] as const;
 
-/** Stack-wide drift detection (the sweep). */
+/** `createStackDriftDetector` (on-sweep): `DetectStackDrift`, then `DescribeStackResourceDrifts`. */
 export const STACK_DRIFT_ACTIONS = [
   "cloudformation:DetectStackDrift",
   "cloudformation:DescribeStackResourceDrifts",
 ] as const;
 
-/** Unscoped drift actions (see {@link WILDCARD_RESOURCE_ACTIONS}). */
-export const DRIFT_WILDCARD_ACTIONS = [
-  "cloudformation:DescribeStackDriftDetectionStatus",
-  "cloudformation:BatchDescribeTypeConfigurations",
-] as const;
+// CloudFormation on `"*"` (see WILDCARD_RESOURCE_ACTIONS).
+
+/** `createStackDriftDetector` (on-sweep) polls `DescribeStackDriftDetectionStatus`. */
+export const DETECTION_STATUS_ACTIONS = ["cloudformation:DescribeStackDriftDetectionStatus"] as const;
+
+/** Drift detection of either kind (on-settle, on-sweep) calls `BatchDescribeTypeConfigurations` as the caller. */
+export const TYPE_CONFIGURATION_ACTIONS = ["cloudformation:BatchDescribeTypeConfigurations"] as const;
+
+// The windows table (functions/adapters/dynamo-window-store.ts, document client commands).
+
+/** `WindowStore.touch` (on-change): `GetCommand`, `PutCommand` (new window, event marker), `UpdateCommand`. */
+export const WINDOW_TOUCH_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"] as const;
+
+/** `WindowStore.get`, `claim`, `complete` (on-settle): `GetCommand` and conditional `UpdateCommand`s. */
+export const WINDOW_SETTLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"] as const;
+
+/** `WindowStore.unfinished` (on-sweep): `GetCommand` of the stack's head, then of its window. */
+export const WINDOW_READ_ACTIONS = ["dynamodb:GetItem"] as const;
+
+// Queues, models, buses.
+
+/** `createSqsTimer` (on-change arms, on-settle re-arms): `SendMessageCommand` on the settle queue. */
+export const SETTLE_TIMER_ACTIONS = ["sqs:SendMessage"] as const;
+
+/** `createBedrockAnalyst` (react): `ConverseCommand`, which Bedrock authorizes as `InvokeModel`. */
+export const ANALYST_ACTIONS = ["bedrock:InvokeModel"] as const;
+
+/** `createEventBridgeEvents` (react): `PutEventsCommand` of the domain event on the home bus. */
+export const DOMAIN_EVENT_ACTIONS = ["events:PutEvents"] as const;
 
 /**
  * Cross-region inference-profile ids start with a geography (`us.`, `eu.`, `apac.`, `global.`, …);
@@ -72,15 +124,35 @@ export const DRIFT_WILDCARD_ACTIONS = [
 const PROFILE_PREFIX = /^(us|eu|apac|jp|au|ca|us-gov|global)\./;
 
 /**
+ * The model the runtime defaults to when the deploy names none (functions/runtime.ts `BEDROCK_MODEL`,
+ * through the profile of the function's geography, `defaultBedrockModel`); test/infra proves they agree.
+ */
+export const RUNTIME_DEFAULT_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+/** The profile geographies `defaultBedrockModel` picks from, by the function's AWS_REGION. */
+export const RUNTIME_DEFAULT_GEOGRAPHIES = ["us", "eu", "apac", "global"] as const;
+
+/**
  * Resources `bedrock:InvokeModel` (which Converse uses) needs for a model id: an inference profile
  * needs the profile ARN and the foundation model in every region the profile routes to (any region,
  * and the region-less ARN for `global.` profiles); a plain model id needs only the foundation model.
+ * Without a model id, the runtime's default: its model through every geography's profile.
  */
 export function bedrockResources<O>(
-  modelId: string,
+  modelId: string | undefined,
   account: O,
   interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => O,
 ): Input<string, O>[] {
+  if (modelId === undefined) {
+    return [
+      ...RUNTIME_DEFAULT_GEOGRAPHIES.map(
+        (geography) =>
+          interpolate`arn:aws:bedrock:*:${account}:inference-profile/${geography}.${RUNTIME_DEFAULT_MODEL}`,
+      ),
+      `arn:aws:bedrock:*::foundation-model/${RUNTIME_DEFAULT_MODEL}`,
+      `arn:aws:bedrock:::foundation-model/${RUNTIME_DEFAULT_MODEL}`,
+    ];
+  }
   if (modelId.startsWith("arn:")) return [modelId];
   const base = modelId.replace(PROFILE_PREFIX, "");
   if (base === modelId) return [`arn:aws:bedrock:*::foundation-model/${modelId}`];

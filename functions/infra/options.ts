@@ -1,10 +1,13 @@
+import { existsSync, readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
 import { z } from "zod";
-import { DEFAULT_BEDROCK_MODEL_ID } from "../adapters/bedrock-analyst.ts";
+import { parseConfig } from "../../core/config/schema.ts";
 
 /**
- * Deploy-time options of the SST app (README "Deploy"). They come from the deploying shell's
+ * Deploy-time options of the SST app (README "In AWS"). They come from the deploying shell's
  * environment (`PHANTOM_DEPLOY_*`), because `phantom.yaml` is strict and describes the reactor's
- * behaviour, not its topology. Every problem is reported at once.
+ * behaviour, not its topology. The `phantom.yaml` shipped with the functions is validated here too,
+ * so a bad file fails `sst deploy` instead of every cold start. Every problem is reported at once.
  */
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -17,34 +20,51 @@ export const GLOBAL_EVENTS_REGION = "us-east-1";
 export interface AppOptions {
   /**
    * Region the reactor runs in (queues, table, functions, the rules delivering to the queue). Unset:
-   * the provider's region, single-region mode. Required with `regions` or `memberAccounts`.
+   * the provider's region, and no forwarding of global-service events from us-east-1.
    */
   readonly homeRegion?: string;
   /**
    * Further regions to watch. Each gets forwarding rules on its default bus to the home region's
-   * default bus; patterns for global services (IAM, CloudFront) only in us-east-1.
+   * default bus; patterns for global services (IAM, CloudFront) only in us-east-1. Refused by
+   * {@link readAppOptions} until the reactor can process them ("organisation scale").
    */
   readonly regions: readonly string[];
-  /** Member accounts whose events are forwarded to the home bus and whose stacks are read via a role. */
+  /**
+   * Member accounts whose events are forwarded to the home bus, with a read role in each. Refused by
+   * {@link readAppOptions} until the reactor can process them ("organisation scale").
+   */
   readonly memberAccounts: readonly string[];
-  /** Name of the read-only role created in each member account and assumed by the reactor. */
+  /** Name of the read-only role created in each member account. */
   readonly readRoleName: string;
   /** Role the deployer assumes in each member account to create its forwarding rules and read role. */
   readonly memberDeployRoleName: string;
-  /** Bedrock model or inference-profile id the analyzer calls (IAM is scoped to it). */
-  readonly bedrockModelId: string;
+  /**
+   * Bedrock model or inference-profile id the analyzer calls (IAM is scoped to it). Unset: the
+   * runtime's default (Claude Sonnet 4.5 through the profile of the function's geography).
+   */
+  readonly bedrockModelId?: string;
+  /** Datadog site of the keys (`datadoghq.eu`, `us5.datadoghq.com`, …); unset: `datadoghq.com`. */
+  readonly datadogSite?: string;
   /** EventBridge Scheduler expression of the sweep. Default weekly, Monday 06:00 UTC. */
   readonly sweepSchedule: `cron(${string})` | `rate(${string})`;
   /** Only stacks whose name starts with this are swept. */
   readonly stackPrefix?: string;
   /** Only stacks with this tag (`key` or `key=value`) are swept. */
   readonly stackTag?: string;
-  /** The Phantom configuration file shipped with the functions, when it exists. */
+  /** The Phantom configuration file shipped with the functions, when it exists (validated). */
   readonly configFile?: string;
 }
 
 /** Weekly, Mondays 06:00 UTC (EventBridge Scheduler cron: minutes hours day-of-month month day-of-week year). */
 export const DEFAULT_SWEEP_SCHEDULE = "cron(0 6 ? * MON *)";
+
+/** Why multi-region and multi-account deploys are refused, and what to do instead. */
+export const NOT_YET = {
+  PHANTOM_DEPLOY_REGIONS:
+    "is refused: Phantom processes one account and region today (it looks stacks up in its home region), so events forwarded from other regions would be dropped; more regions come with the organisation scale work. Unset it, and deploy one Phantom per region instead (a stage each, with PHANTOM_DEPLOY_HOME_REGION)",
+  PHANTOM_DEPLOY_MEMBER_ACCOUNTS:
+    "is refused: Phantom processes one account and region today (it looks stacks up in its own account), so events forwarded from member accounts would be dropped; member accounts come with the organisation scale work. Unset it, and deploy Phantom in each account instead",
+} as const;
 
 const list = (item: z.ZodString) =>
   z
@@ -58,20 +78,20 @@ const list = (item: z.ZodString) =>
     )
     .pipe(z.array(item));
 
+const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name");
+
 const envSchema = z
   .object({
     PHANTOM_DEPLOY_HOME_REGION: regionSchema.optional(),
     PHANTOM_DEPLOY_REGIONS: list(regionSchema),
     PHANTOM_DEPLOY_MEMBER_ACCOUNTS: list(z.string().regex(/^\d{12}$/, "must be 12-digit account ids")),
-    PHANTOM_DEPLOY_READ_ROLE_NAME: z
+    PHANTOM_DEPLOY_READ_ROLE_NAME: roleName.default("PhantomReadOnly"),
+    PHANTOM_DEPLOY_MEMBER_DEPLOY_ROLE_NAME: roleName.default("OrganizationAccountAccessRole"),
+    PHANTOM_DEPLOY_BEDROCK_MODEL_ID: z.string().min(1).optional(),
+    PHANTOM_DEPLOY_DD_SITE: z
       .string()
-      .regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name")
-      .default("PhantomReadOnly"),
-    PHANTOM_DEPLOY_MEMBER_DEPLOY_ROLE_NAME: z
-      .string()
-      .regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name")
-      .default("OrganizationAccountAccessRole"),
-    PHANTOM_DEPLOY_BEDROCK_MODEL_ID: z.string().min(1).default(DEFAULT_BEDROCK_MODEL_ID),
+      .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a Datadog site such as datadoghq.eu")
+      .optional(),
     PHANTOM_DEPLOY_SWEEP_SCHEDULE: z
       .string()
       .regex(/^(cron|rate)\(.+\)$/, "must be cron(...) or rate(...)")
@@ -81,37 +101,86 @@ const envSchema = z
     PHANTOM_CONFIG: z.string().min(1).default("phantom.yaml"),
   })
   .superRefine((e, ctx) => {
-    if (
-      (e.PHANTOM_DEPLOY_REGIONS.length > 0 || e.PHANTOM_DEPLOY_MEMBER_ACCOUNTS.length > 0) &&
-      !e.PHANTOM_DEPLOY_HOME_REGION
-    ) {
+    const home = e.PHANTOM_DEPLOY_HOME_REGION;
+    if (e.PHANTOM_DEPLOY_REGIONS.some((r) => r !== home)) {
       ctx.addIssue({
         code: "custom",
-        path: ["PHANTOM_DEPLOY_HOME_REGION"],
-        message: "is required with PHANTOM_DEPLOY_REGIONS or PHANTOM_DEPLOY_MEMBER_ACCOUNTS",
+        path: ["PHANTOM_DEPLOY_REGIONS"],
+        message: NOT_YET.PHANTOM_DEPLOY_REGIONS,
+      });
+    }
+    if (e.PHANTOM_DEPLOY_MEMBER_ACCOUNTS.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PHANTOM_DEPLOY_MEMBER_ACCOUNTS"],
+        message: NOT_YET.PHANTOM_DEPLOY_MEMBER_ACCOUNTS,
       });
     }
   });
 
-/** The deploy options are invalid; the message lists every problem. */
+/** The deploy options (or the shipped `phantom.yaml`) are invalid; lists every problem. */
 export class AppOptionsError extends Error {
   override readonly name = "AppOptionsError";
+  constructor(readonly issues: readonly string[]) {
+    super(`Phantom cannot be deployed as configured:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+  }
+}
+
+/** How the deploy reads the configuration file; tests pass plain objects. */
+export interface DeployFiles {
+  exists(path: string): boolean;
+  /** The file's text; throws when it cannot be read. */
+  read(path: string): string;
+}
+
+/** The deploying machine's files. */
+export const NODE_FILES: DeployFiles = { exists: existsSync, read: (path) => readFileSync(path, "utf8") };
+
+/** No files at all (the defaults). */
+export const NO_FILES: DeployFiles = {
+  exists: () => false,
+  read: (path) => {
+    throw new Error(`${path} does not exist`);
+  },
+};
+
+/**
+ * The problems of the configuration file at `path`, each prefixed with it: unreadable, not YAML, or
+ * invalid for `parseConfig` (the validator the runtime's `loadConfig` uses). Mirrors
+ * functions/config/load-config.ts `readConfigDocument`, synchronously.
+ */
+export function configFileIssues(path: string, files: DeployFiles): string[] {
+  let text: string;
+  try {
+    text = files.read(path);
+  } catch (error) {
+    return [`${path}: ${error instanceof Error ? error.message : String(error)}`];
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0)
+    return doc.errors.map((e) => `${path}: ${e.message.split("\n")[0] ?? e.message}`);
+  const result = parseConfig(doc.toJS() ?? {});
+  return result.ok ? [] : result.issues.map((issue) => `${path}: ${issue}`);
 }
 
 /**
- * Reads the deploy options from `env`. `exists` decides whether the configuration file is shipped
- * (`copyFiles` fails the build on a missing file). Invariant: `regions` never holds the home region.
+ * Reads the deploy options from `env`, and validates the configuration file when it exists (it is
+ * then shipped with the functions: `copyFiles` fails the build on a missing file). Refuses extra
+ * regions and member accounts ({@link NOT_YET}). Throws one {@link AppOptionsError} listing every
+ * problem. Invariant: `regions` never holds the home region.
  */
 export function readAppOptions(
   env: Record<string, string | undefined>,
-  exists: (path: string) => boolean,
+  files: DeployFiles = NODE_FILES,
 ): AppOptions {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new AppOptionsError(
-      `Phantom's deploy options are invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
-    );
-  }
+  const configPath = parsed.success ? parsed.data.PHANTOM_CONFIG : (env.PHANTOM_CONFIG ?? "phantom.yaml");
+  const shipped = configPath !== "" && files.exists(configPath);
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`)),
+    ...(shipped ? configFileIssues(configPath, files) : []),
+  ];
+  if (!parsed.success || issues.length > 0) throw new AppOptionsError(issues);
   const e = parsed.data;
   const home = e.PHANTOM_DEPLOY_HOME_REGION;
   return {
@@ -120,13 +189,14 @@ export function readAppOptions(
     memberAccounts: [...new Set(e.PHANTOM_DEPLOY_MEMBER_ACCOUNTS)],
     readRoleName: e.PHANTOM_DEPLOY_READ_ROLE_NAME,
     memberDeployRoleName: e.PHANTOM_DEPLOY_MEMBER_DEPLOY_ROLE_NAME,
-    bedrockModelId: e.PHANTOM_DEPLOY_BEDROCK_MODEL_ID,
+    ...(e.PHANTOM_DEPLOY_BEDROCK_MODEL_ID ? { bedrockModelId: e.PHANTOM_DEPLOY_BEDROCK_MODEL_ID } : {}),
+    ...(e.PHANTOM_DEPLOY_DD_SITE ? { datadogSite: e.PHANTOM_DEPLOY_DD_SITE } : {}),
     sweepSchedule: e.PHANTOM_DEPLOY_SWEEP_SCHEDULE as AppOptions["sweepSchedule"],
     ...(e.PHANTOM_DEPLOY_STACK_PREFIX ? { stackPrefix: e.PHANTOM_DEPLOY_STACK_PREFIX } : {}),
     ...(e.PHANTOM_DEPLOY_STACK_TAG ? { stackTag: e.PHANTOM_DEPLOY_STACK_TAG } : {}),
-    ...(exists(e.PHANTOM_CONFIG) ? { configFile: e.PHANTOM_CONFIG } : {}),
+    ...(shipped ? { configFile: configPath } : {}),
   };
 }
 
-/** Options with every default: single region, single account (what a plain `sst deploy` gets). */
-export const DEFAULT_APP_OPTIONS: AppOptions = readAppOptions({}, () => false);
+/** Options with every default: one region, one account (what a plain `sst deploy` gets). */
+export const DEFAULT_APP_OPTIONS: AppOptions = readAppOptions({}, NO_FILES);

@@ -38,6 +38,8 @@ export interface RecordedAccount {
   readonly drift: DriftDetector;
   /** The stack's tags (`Key` ► `Value`); empty when none were recorded or the stack is unknown. */
   stackTags(stack: string): Readonly<Record<string, string>>;
+  /** The stack's live resources (deleted and never-created ones left out). */
+  resources(stack: string): readonly StackResource[];
 }
 
 interface RecordedStack {
@@ -230,5 +232,6 @@ export async function loadRecordedAccount(dir: string): Promise<RecordedAccount>
     directory,
     drift,
     stackTags: (stack) => stacks.get(stack)?.tags ?? {},
+    resources: (stack) => stacks.get(stack)?.resources ?? [],
   };
 }

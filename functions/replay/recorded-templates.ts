@@ -1,42 +1,45 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { type SafeStateTemplate, type TemplateSource, templateFormat } from "../../core/template/ports.ts";
 
-/** A stack's safe-state template and where it lives in its repository. */
-export interface StoredTemplate {
-  readonly text: string;
-  /** The template's path in the IaC repository (stack tag `phantom:path`, else `<Stack>.<ext>`). */
-  readonly path: string;
-  readonly format: "yaml" | "json";
+const EXTENSIONS = [".yaml", ".yml", ".json", ".template"] as const;
+
+async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
 }
 
-const EXTENSIONS = [
-  [".yaml", "yaml"],
-  [".yml", "yaml"],
-  [".json", "json"],
-  [".template", "yaml"],
-] as const;
-
 /**
- * Reads `account/templates/<Stack>.yaml|yml|json` of a scenario (DESIGN §4). `undefined` when the
- * scenario has no template for the stack: the analysis then runs without template fragments and
- * without a rectified template.
+ * The replay `TemplateSource`: a scenario's `account/templates/<Stack>.yaml|yml|json|template`
+ * (DESIGN §4) stands for the file in the stack's repository, at the location's path (else the file's
+ * own name); the location's parameter file is read from the scenario's `repo/` when it is there.
+ * `undefined` when the scenario recorded no template for the stack.
  */
-export async function loadRecordedTemplate(
-  accountDir: string,
-  stack: string,
-  tags: Readonly<Record<string, string>>,
-): Promise<StoredTemplate | undefined> {
-  for (const [extension, format] of EXTENSIONS) {
-    const file = path.join(accountDir, "templates", `${stack}${extension}`);
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw error;
-    }
-    const detected = text.trimStart().startsWith("{") ? "json" : format;
-    return { text, path: tags["phantom:path"] ?? `${stack}${extension}`, format: detected };
-  }
-  return undefined;
+export function recordedTemplateSource(accountDir: string, repoDir?: string): TemplateSource {
+  return {
+    async read(stack, location): Promise<SafeStateTemplate | undefined> {
+      for (const extension of EXTENSIONS) {
+        const text = await readIfPresent(path.join(accountDir, "templates", `${stack}${extension}`));
+        if (text === undefined) continue;
+        const parameters =
+          location?.parameters && repoDir
+            ? await readIfPresent(path.join(repoDir, ...location.parameters.split("/")))
+            : undefined;
+        return {
+          text,
+          path: location?.path ?? `${stack}${extension}`,
+          format: templateFormat(text),
+          ...(parameters !== undefined && location?.parameters
+            ? { parameters: { text: parameters, path: location.parameters } }
+            : {}),
+          origin: "repository",
+        };
+      }
+      return undefined;
+    },
+  };
 }

@@ -1,33 +1,23 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { AnalysisArtifacts, AnalyzedReport } from "../../core/analysis/analyze.ts";
-import { createRulesAnalyst } from "../../core/analysis/rules.ts";
+import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
 import type { Analyst } from "../../core/analysis/types.ts";
 import type { Judgement } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeDocument } from "../../core/change/intake.ts";
-import { mappedHandles, mention } from "../../core/publish/identities.ts";
-import type { ChangeRequests, PullRequestOutcome } from "../../core/publish/ports.ts";
-import { react } from "../../core/reactor/react.ts";
+import type { PullRequestOutcome } from "../../core/publish/ports.ts";
+import { type Reaction, react } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
 import { type TouchOutcome, touch } from "../../core/reactor/touch.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
 import { intakePoints } from "../../core/report/metrics.ts";
-import {
-  pullRequestBody,
-  pullRequestFiles,
-  pullRequestMarker,
-  pullRequestTitle,
-} from "../../core/report/pull-request.ts";
-import { NO_SIGNALS, type Signals } from "../../core/signals/types.ts";
+import { NO_SIGNALS } from "../../core/signals/types.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/types.ts";
-import { createLocalGitChangeRequests } from "../adapters/local-git-change-requests.ts";
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
-import { replayAnalysis } from "./analysis.ts";
-import { createFileSink } from "./file-sink.ts";
 import { loadRecordedAccount } from "./recorded-account.ts";
 import { loadRecordedSignals, loadSignalsFile, recordedSignals } from "./recorded-signals.ts";
+import { replayReactPorts, writeReaction } from "./replay-ports.ts";
 import type { Scenario } from "./scenario.ts";
 import { SequentialIds, VirtualClock, VirtualTimer } from "./virtual-time.ts";
 
@@ -43,8 +33,8 @@ export interface ReplayListener {
 
 export interface ReplayOptions {
   readonly policy?: Partial<WindowPolicy>;
-  /** The analyzer; the rules analyzer by default. `null` skips the analysis (drift facts only). */
-  readonly analyst?: Analyst | null;
+  /** The analyzer; the rules analyzer by default. */
+  readonly analyst?: Analyst;
   /** A local git repository to publish each analysed window's pull request to (`--repo`). */
   readonly repo?: string;
 }
@@ -54,10 +44,12 @@ export interface ReplayedWindow {
   readonly windowId: string;
   readonly out: string;
   readonly changes: number;
-  /** The window's severity; `null` when nothing drifted or the analysis was skipped. */
+  /** The window's severity; `null` when nothing drifted. */
   readonly severity: string | null;
-  /** With `repo`: the pull request outcome. */
+  /** The pull request outcome, when one was published. */
   readonly pullRequest?: PullRequestOutcome;
+  /** Everything the reaction produced. */
+  readonly reaction: Reaction;
 }
 
 export interface ReplaySummary {
@@ -134,40 +126,19 @@ export async function runReplay(
   const windows = createMemoryWindowStore();
   const ids = new SequentialIds();
   const written: ReplayedWindow[] = [];
-  const identities = scenario.config.identities ?? {};
-  const sink = createFileSink(
+  await rm(path.join(outDir, "events.jsonl"), { force: true });
+  const ports = replayReactPorts({
+    account,
+    accountDir: scenario.accountDir,
+    ...(scenario.root ? { repoDir: path.join(scenario.root, "repo") } : {}),
+    // As of the virtual clock: at settle time, as the deployed adapter reads Datadog.
+    signals: recordedSignals(signals.recorded, { clock }),
+    config: scenario.config,
+    clock,
     outDir,
-    async (report, dir, artifacts) => {
-      const analyzed = "analyzer" in report ? report : undefined;
-      const outcome =
-        options.repo && analyzed && artifacts && analyzed.changes.length > 0
-          ? await publishPullRequest(options.repo, analyzed, artifacts, dir, signals, identities)
-          : undefined;
-      written.push({
-        stack: report.stack,
-        windowId: report.window.id,
-        out: dir,
-        changes: report.changes.length,
-        severity: analyzed?.severity ?? null,
-        ...(outcome ? { pullRequest: outcome } : {}),
-      });
-      listener.settled?.(report, dir);
-      if (analyzed && outcome) listener.published?.(analyzed, outcome);
-    },
-    { signalsFor: (report) => signalsAround(signals, report), identities },
-  );
-  const fallback = createRulesAnalyst(clock);
-  const analyze =
-    options.analyst === null
-      ? undefined
-      : replayAnalysis({
-          accountDir: scenario.accountDir,
-          account,
-          signals,
-          analyst: options.analyst ?? fallback,
-          fallback,
-          ...(scenario.config.environment ? { environment: scenario.config.environment } : {}),
-        });
+    ...(options.analyst ? { analyst: options.analyst } : {}),
+    ...(options.repo ? { repoPath: options.repo } : {}),
+  });
   const touchPorts = { directory: account.directory, windows, timer, clock, ids, policy };
   const settlePorts = {
     windows,
@@ -175,8 +146,25 @@ export async function runReplay(
     clock,
     policy,
     owner: "replay",
-    react: (window: Parameters<typeof react>[0], settled: Parameters<typeof react>[1]) =>
-      react(window, settled, { drift: account.drift, sink, ...(analyze ? { analyze } : {}) }),
+    react: async (window: Parameters<typeof react>[0], settled: Parameters<typeof react>[1]) => {
+      const reaction = await react(window, settled, ports);
+      const dir = await writeReaction(outDir, reaction);
+      const { report, publication } = reaction;
+      const analyzed = "analyzer" in report ? report : undefined;
+      const pullRequest = publication.kind === "pull-request" ? publication.outcome : undefined;
+      written.push({
+        stack: report.stack,
+        windowId: report.window.id,
+        out: dir,
+        changes: report.changes.length,
+        severity: analyzed?.severity ?? null,
+        ...(pullRequest ? { pullRequest } : {}),
+        reaction,
+      });
+      listener.settled?.(report, dir);
+      if (analyzed && pullRequest && options.repo) listener.published?.(analyzed, pullRequest);
+      return reaction;
+    },
   };
 
   const fireUntil = async (limit: number) => {
@@ -234,63 +222,4 @@ export async function runReplay(
     windows: written,
     virtualMs: clock.now() - start,
   };
-}
-
-const HOUR = 3_600_000;
-
-/** The signals the analysis saw: [first event − 2 h, last event + 1 h] (as `replayAnalysis` asks). */
-function signalsAround(signals: Signals, report: WindowReport) {
-  const first = Date.parse(report.window.firstEventAt ?? report.window.settledAt);
-  const last = Date.parse(report.window.lastEventAt ?? report.window.settledAt);
-  return signals.around({
-    stack: report.stack,
-    from: first - 2 * HOUR,
-    to: last + HOUR,
-    firstEventAt: first,
-    lastEventAt: last,
-    resources: report.resources.map((r) => ({
-      logicalId: r.logicalId,
-      physicalId: r.physicalId,
-      type: r.resourceType,
-    })),
-  });
-}
-
-/**
- * Publishes one analysed window through the local git `ChangeRequests` adapter: branch
- * `phantom/<stack>`, one commit with the PR's files, the body in the window's `pull-request.md`.
- */
-async function publishPullRequest(
-  repoPath: string,
-  report: AnalyzedReport,
-  artifacts: AnalysisArtifacts,
-  dir: string,
-  signals: Signals,
-  identities: Readonly<Record<string, string>>,
-): Promise<PullRequestOutcome> {
-  const file = path.join(dir, "pull-request.md");
-  const changeRequests: ChangeRequests = createLocalGitChangeRequests({ repoPath, pullRequestFile: file });
-  const title = pullRequestTitle(report);
-  const decisions = [...new Set(report.changes.map((c) => c.decision))];
-  const actors = report.actors.map((a) => mention(a, identities)).join(", ");
-  const outcome = await changeRequests.ensure({
-    repo: path.basename(path.resolve(repoPath)),
-    branch: `phantom/${report.stack}`,
-    title,
-    body: pullRequestBody(report, { signals: await signalsAround(signals, report), identities }),
-    marker: pullRequestMarker(report),
-    files: pullRequestFiles(report, artifacts),
-    commitMessage: `phantom: rectify ${report.stack} drift (${report.window.id})`,
-    labels: [
-      "phantom",
-      ...(report.severity ? [`severity:${report.severity}`] : []),
-      ...decisions.map((d) => `decision:${d}`),
-    ],
-    reviewers: mappedHandles(report.actors, identities),
-    updateComment: `new drift at ${report.window.lastEventAt ?? report.window.settledAt} by ${actors || "unknown actors"}`,
-  });
-  // The adapter writes the body alone; keep the title heading the file sink writes.
-  const written = await readFile(file, "utf8").catch(() => undefined);
-  if (written !== undefined && !written.startsWith("# ")) await writeFile(file, `# ${title}\n\n${written}`);
-  return outcome;
 }

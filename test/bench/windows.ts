@@ -1,13 +1,16 @@
 import type { SQSEvent } from "aws-lambda";
+import { createRulesAnalyst } from "../../core/analysis/rules.ts";
 import type { ResourceRef } from "../../core/catalog/types.ts";
 import { judge } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
+import type { Clock } from "../../core/clock.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
 import type { DriftDetector, StackDirectory, StackResource } from "../../core/drift/ports.ts";
-import { react } from "../../core/reactor/react.ts";
+import { type ReactPorts, react } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
 import { touch } from "../../core/reactor/touch.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
+import { NO_SIGNALS } from "../../core/signals/types.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
 import { DEFAULT_WINDOW_POLICY } from "../../core/window/types.ts";
 import { processChanges } from "../../functions/on-change.ts";
@@ -108,7 +111,7 @@ async function burst() {
     },
   };
   const reports: WindowReport[] = [];
-  const sink = { publish: async (r: WindowReport) => void reports.push(r) };
+  const reaction = benchReactPorts(drift, clock, reports);
   const ports = { directory: stackDirectory(), windows, timer, clock, ids: new SequentialIds(), policy };
   let opened = 0;
   let lastEventAt = T0;
@@ -123,7 +126,7 @@ async function burst() {
         clock,
         policy,
         owner: "bench",
-        react: (w, s) => react(w, s, { drift, sink }),
+        react: (w, s) => react(w, s, reaction),
       });
     }
   };
@@ -152,6 +155,23 @@ async function burst() {
   };
 }
 
+/** React's ports for the benchmarks: the given drift, no template or signals, reports kept from the event. */
+function benchReactPorts(drift: DriftDetector, clock: Clock, reports: WindowReport[]): ReactPorts {
+  const rules = createRulesAnalyst(clock);
+  return {
+    drift,
+    tags: { tagsOf: async () => ({}) },
+    templates: {},
+    signals: { around: async () => NO_SIGNALS },
+    analyst: rules,
+    fallback: rules,
+    metrics: { emit: async () => {} },
+    events: { driftAnalyzed: async (event) => void reports.push(event.report) },
+    config: DEFAULT_CONFIG,
+    clock,
+  };
+}
+
 /** The on-change handler over `records` SQS messages (1 % catalogued changes), in batches of 10. */
 async function onChangeThroughput(records: number): Promise<number> {
   const random = prng(7);
@@ -166,12 +186,13 @@ async function onChangeThroughput(records: number): Promise<number> {
     config: DEFAULT_CONFIG,
     policy: DEFAULT_WINDOW_POLICY,
     directory: stackDirectory(),
-    drift: { detect: async () => ({ resources: [], calls: 0 }) },
     windows: createMemoryWindowStore(),
     timer: { arm: async () => {} },
     clock,
     ids: new SequentialIds(),
     log: { log: () => {} },
+    metrics: { emit: async () => {} },
+    reaction: benchReactPorts({ detect: async () => ({ resources: [], calls: 0 }) }, clock, []),
   };
   const started = performance.now();
   for (let i = 0; i < bodies.length; i += 10) {

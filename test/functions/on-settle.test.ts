@@ -16,6 +16,7 @@ import {
   settleEvent,
   sqsEvent,
   VISIBILITY_TIMEOUT_MS,
+  withSink,
 } from "./support.ts";
 
 const batch1 = loadSqsFixture("payments-incident-batch-1");
@@ -64,7 +65,7 @@ describe("processSettles", () => {
     h.clock.advance(receivedAt(fixture));
     const { sink, reports } = capturingSink();
 
-    const response = await processSettles(fixture, h.runtime, sink);
+    const response = await processSettles(fixture, withSink(h.runtime, sink));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(h.armed.at(-1)).toEqual({ message: WINDOW, at: T2 + quietMs });
@@ -84,10 +85,10 @@ describe("processSettles", () => {
 
   it("settles a quiet window: one report of its touched resources and the recorded drift, and the window is done", async () => {
     const h = await afterIncident();
-    await processSettles(loadSqsFixture("settle-reminder"), h.runtime, capturingSink().sink);
+    await processSettles(loadSqsFixture("settle-reminder"), withSink(h.runtime, capturingSink().sink));
     const { sink, reports } = capturingSink();
 
-    const response = await processSettles(deliver(h), h.runtime, sink);
+    const response = await processSettles(deliver(h), withSink(h.runtime, sink));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(reports).toHaveLength(1);
@@ -115,12 +116,12 @@ describe("processSettles", () => {
       status: "done",
       completedAt: T2 + quietMs,
     });
-    expect(h.logs("window settled")).toEqual([
+    expect(h.logs("window analysed")).toEqual([
       expect.objectContaining({ level: "info", stack: "payments-prod", window: "payments-prod-w1" }),
     ]);
   });
 
-  it("logs the report summary as 'window analysed' with the default sink", async () => {
+  it("logs what the reaction found, decided and published as one 'window analysed' line", async () => {
     const h = await afterBatch1();
 
     await processSettles(deliver(h), h.runtime);
@@ -132,8 +133,12 @@ describe("processSettles", () => {
         window: "payments-prod-w1",
         events: 3,
         touched: ["AppSecurityGroup", "AppServer", "PaymentsDatabase"],
-        unverified: [],
+        changes: 8,
+        severity: "critical",
+        unverified: 0,
         calls: 3,
+        template: { path: "stacks/payments-prod.yaml", origin: "repository" },
+        pullRequest: { outcome: "created", url: "payments-prod/payments-prod-w1/pull-request.md" },
       }),
     ]);
   });
@@ -142,10 +147,10 @@ describe("processSettles", () => {
     const h = await afterBatch1();
     const reminder = deliver(h);
     const { sink, reports } = capturingSink();
-    await processSettles(reminder, h.runtime, sink);
+    await processSettles(reminder, withSink(h.runtime, sink));
     h.clock.advance(T1 + quietMs + 5_000);
 
-    const response = await processSettles(redeliver(reminder), h.runtime, sink);
+    const response = await processSettles(redeliver(reminder), withSink(h.runtime, sink));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(reports).toHaveLength(1);
@@ -161,8 +166,8 @@ describe("processSettles", () => {
     const [first, duplicate] = h.armed;
     const { sink, reports } = capturingSink();
 
-    await processSettles(deliver(h, first), h.runtime, sink);
-    await processSettles(deliver(h, duplicate), h.runtime, sink);
+    await processSettles(deliver(h, first), withSink(h.runtime, sink));
+    await processSettles(deliver(h, duplicate), withSink(h.runtime, sink));
 
     expect(reports).toHaveLength(1);
     expect(h.logs("window skipped")).toEqual([
@@ -195,7 +200,7 @@ describe("processSettles", () => {
     h.clock.advance(T1 + quietMs);
     const { sink, reports } = capturingSink();
 
-    const response = await processSettles(event, h.runtime, sink);
+    const response = await processSettles(event, withSink(h.runtime, sink));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(h.logs("settle message rejected")).toEqual([
@@ -222,14 +227,14 @@ describe("processSettles", () => {
     const reminder = due.Records[0]?.messageId;
     const publisher = capturingSink(1);
 
-    const response = await processSettles(event, h.runtime, publisher.sink);
+    const response = await processSettles(event, withSink(h.runtime, publisher.sink));
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: reminder }] });
     expect(h.logs("settle failed; message will be retried")).toEqual([
       expect.objectContaining({
         level: "error",
         messageId: reminder,
-        error: "Error: GitHub API 502 Bad Gateway",
+        error: "Error: EventBridge PutEvents: 500 InternalFailure",
       }),
     ]);
     expect(await h.windows.get("payments-prod", "payments-prod-w1")).toMatchObject({
@@ -240,9 +245,9 @@ describe("processSettles", () => {
 
     // SQS redelivers the failed message once its visibility timeout (6 min) is over: past the 5 min lease.
     h.clock.advance(T1 + quietMs + VISIBILITY_TIMEOUT_MS);
-    const retried = await processSettles(retryOf(event, response), h.runtime, publisher.sink);
+    const retried = await processSettles(retryOf(event, response), withSink(h.runtime, publisher.sink));
     h.clock.advance(T1 + quietMs + 2 * VISIBILITY_TIMEOUT_MS);
-    const again = await processSettles(redeliver(due), h.runtime, publisher.sink);
+    const again = await processSettles(redeliver(due), withSink(h.runtime, publisher.sink));
 
     expect(retried).toEqual({ batchItemFailures: [] });
     expect(again).toEqual({ batchItemFailures: [] });
@@ -252,7 +257,7 @@ describe("processSettles", () => {
       status: "done",
       claim: { attempts: 2 },
     });
-    expect(h.logs("window settled")).toHaveLength(1);
+    expect(h.logs("window analysed")).toHaveLength(1);
     expect(h.logs("window skipped")).toEqual([expect.objectContaining({ why: "done" })]);
   });
 
@@ -261,10 +266,10 @@ describe("processSettles", () => {
     const h = await afterBatch1();
     const due = deliver(h);
     const publisher = capturingSink(1);
-    const failed = await processSettles(due, h.runtime, publisher.sink);
+    const failed = await processSettles(due, withSink(h.runtime, publisher.sink));
     h.clock.advance(T1 + quietMs + 60_000);
 
-    const early = await processSettles(retryOf(due, failed), h.runtime, publisher.sink);
+    const early = await processSettles(retryOf(due, failed), withSink(h.runtime, publisher.sink));
 
     expect(early).toEqual({ batchItemFailures: [] });
     expect(h.logs("window rearmed")).toEqual([
@@ -276,8 +281,7 @@ describe("processSettles", () => {
     const rearmed = h.armed.at(-1) as Armed;
     const late = await processSettles(
       deliver(h, { ...rearmed, at: rearmed.at + 1_000 }),
-      h.runtime,
-      publisher.sink,
+      withSink(h.runtime, publisher.sink),
     );
 
     expect(late).toEqual({ batchItemFailures: [] });
@@ -290,11 +294,11 @@ describe("processSettles", () => {
     const h = await afterBatch1();
     const due = deliver(h);
     const publisher = capturingSink(1);
-    const failed = await processSettles(due, h.runtime, publisher.sink);
+    const failed = await processSettles(due, withSink(h.runtime, publisher.sink));
     h.clock.advance(T1 + quietMs + 60_000);
-    await processSettles(retryOf(due, failed), h.runtime, publisher.sink);
+    await processSettles(retryOf(due, failed), withSink(h.runtime, publisher.sink));
 
-    await processSettles(deliver(h), h.runtime, publisher.sink);
+    await processSettles(deliver(h), withSink(h.runtime, publisher.sink));
 
     expect(publisher.reports).toHaveLength(1);
     expect(h.logs("window rearmed")).toHaveLength(1);
@@ -306,12 +310,12 @@ describe("processSettles", () => {
     const due = deliver(h);
     const publisher = capturingSink(Number.POSITIVE_INFINITY);
     const reminder = due.Records[0]?.messageId;
-    await processSettles(due, h.runtime, publisher.sink);
+    await processSettles(due, withSink(h.runtime, publisher.sink));
     h.clock.advance(T1 + quietMs + VISIBILITY_TIMEOUT_MS);
-    await processSettles(redeliver(due), h.runtime, publisher.sink);
+    await processSettles(redeliver(due), withSink(h.runtime, publisher.sink));
     h.clock.advance(T1 + quietMs + 2 * VISIBILITY_TIMEOUT_MS);
 
-    const third = await processSettles(redeliver(redeliver(due)), h.runtime, publisher.sink);
+    const third = await processSettles(redeliver(redeliver(due)), withSink(h.runtime, publisher.sink));
 
     expect(publisher.attempts()).toBe(DEFAULT_WINDOW_POLICY.maxAttempts);
     expect(third).toEqual({ batchItemFailures: [{ itemIdentifier: reminder }] });

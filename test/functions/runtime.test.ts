@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_WINDOW_POLICY } from "../../core/window/types.ts";
-import { RuntimeConfigError, readRuntimeConfig } from "../../functions/runtime.ts";
+import { defaultBedrockModel, RuntimeConfigError, readRuntimeConfig } from "../../functions/runtime.ts";
 
 const complete = {
   PHANTOM_WINDOWS_TABLE: "phantom-production-WindowsTable-ozxbyqnm",
@@ -18,13 +17,15 @@ function errorOf(env: Record<string, string | undefined>): Error {
 }
 
 describe("readRuntimeConfig", () => {
-  it("reads the table, the settle queue and the region, with the default window policy", () => {
+  it("reads the table, the settle queue and the region; the window policy is the config file's", () => {
     const config = readRuntimeConfig({ ...complete, AWS_REGION: "us-east-1", HOME: "/home/sbx_user1051" });
 
     expect(config).toEqual({
       table: complete.PHANTOM_WINDOWS_TABLE,
       settleQueueUrl: complete.PHANTOM_SETTLE_QUEUE_URL,
-      policy: DEFAULT_WINDOW_POLICY,
+      eventBus: "default",
+      bedrockModel: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+      analyzer: "bedrock",
       region: "us-east-1",
     });
   });
@@ -65,7 +66,41 @@ describe("readRuntimeConfig", () => {
   ])("parses the duration %s as %i ms", (text, ms) => {
     const config = readRuntimeConfig({ ...complete, PHANTOM_QUIET_PERIOD: text, PHANTOM_MAX_WAIT: text });
 
-    expect(config.policy).toEqual({ ...DEFAULT_WINDOW_POLICY, quietMs: ms, maxWaitMs: ms });
+    expect(config).toMatchObject({ quietMs: ms, maxWaitMs: ms });
+  });
+
+  it.each([
+    ["us-east-1", "us."],
+    ["us-west-2", "us."],
+    ["eu-central-1", "eu."],
+    ["ap-southeast-2", "apac."],
+    ["sa-east-1", "global."],
+    [undefined, "global."],
+  ])("picks the inference profile of the home region %s: %s", (region, prefix) => {
+    expect(defaultBedrockModel(region)).toBe(`${prefix}anthropic.claude-sonnet-4-5-20250929-v1:0`);
+    expect(readRuntimeConfig({ ...complete, ...(region ? { AWS_REGION: region } : {}) }).bedrockModel).toBe(
+      defaultBedrockModel(region),
+    );
+  });
+
+  it("takes one variable for the model, PHANTOM_BEDROCK_MODEL, over the default", () => {
+    expect(
+      readRuntimeConfig({ ...complete, AWS_REGION: "eu-west-1", PHANTOM_BEDROCK_MODEL: "global.x" })
+        .bedrockModel,
+    ).toBe("global.x");
+  });
+
+  it("reports an unknown analyzer and endpoints that are not URLs with the rest", () => {
+    const error = errorOf({
+      ...complete,
+      PHANTOM_ANALYZER: "gpt",
+      GITHUB_API_URL: "ghe",
+      DATADOG_HOST: "dd",
+    });
+
+    expect(error.message).toContain("PHANTOM_ANALYZER must be bedrock or rules");
+    expect(error.message).toContain("GITHUB_API_URL must be a URL");
+    expect(error.message).toContain("DATADOG_HOST must be a URL");
   });
 
   it.each([

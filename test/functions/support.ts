@@ -3,16 +3,20 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
+import { createRulesAnalyst } from "../../core/analysis/rules.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
 import type { StackDirectory } from "../../core/drift/ports.ts";
-import type { ReportSink } from "../../core/reactor/react.ts";
+import type { DomainEvents } from "../../core/publish/ports.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
+import { NO_SIGNALS } from "../../core/signals/types.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
 import type { WindowStore } from "../../core/window/store.ts";
 import type { SettleMessage } from "../../core/window/timer.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/types.ts";
 import { jsonLogger, type LogLevel } from "../../functions/log.ts";
 import { loadRecordedAccount, type RecordedAccount } from "../../functions/replay/recorded-account.ts";
+import { recordedTemplateSource } from "../../functions/replay/recorded-templates.ts";
+import { recordedMetrics, replayChangeRequests } from "../../functions/replay/replay-ports.ts";
 import { SequentialIds, VirtualClock } from "../../functions/replay/virtual-time.ts";
 import type { Runtime } from "../../functions/runtime.ts";
 
@@ -225,7 +229,11 @@ export interface HarnessOptions {
   /** Replaces the recorded account's directory. */
   readonly directory?: (recorded: StackDirectory) => StackDirectory;
   readonly policy?: WindowPolicy;
+  /** Where pull request bodies are written. */
+  readonly out?: string;
 }
+
+const OUT = fileURLToPath(new URL("../../node_modules/.cache/phantom-handler-tests/", import.meta.url));
 
 let account: Promise<RecordedAccount> | undefined;
 
@@ -245,11 +253,12 @@ export async function buildRuntime(options: HarnessOptions = {}): Promise<Harnes
   const windows = createMemoryWindowStore();
   const armed: Armed[] = [];
   const lines: string[] = [];
+  const fallback = createRulesAnalyst(clock);
+  const metrics = recordedMetrics();
   const runtime: Runtime = {
     config: DEFAULT_CONFIG,
     policy: options.policy ?? DEFAULT_WINDOW_POLICY,
     directory: options.directory ? options.directory(recorded.directory) : recorded.directory,
-    drift: recorded.drift,
     windows,
     timer: {
       arm: async (message, at) => {
@@ -262,6 +271,20 @@ export async function buildRuntime(options: HarnessOptions = {}): Promise<Harnes
       (line) => lines.push(line),
       () => clock.now(),
     ),
+    metrics,
+    reaction: {
+      drift: recorded.drift,
+      tags: { tagsOf: async (stack) => recorded.stackTags(stack) },
+      templates: { repository: recordedTemplateSource(INCIDENT_ACCOUNT) },
+      signals: { around: async () => NO_SIGNALS },
+      analyst: fallback,
+      fallback,
+      changeRequests: replayChangeRequests(options.out ?? OUT),
+      metrics,
+      events: { driftAnalyzed: async () => {} },
+      config: DEFAULT_CONFIG,
+      clock,
+    },
   };
   return {
     runtime,
@@ -288,26 +311,35 @@ export function failingDirectory(inner: StackDirectory, physicalId: string, erro
 }
 
 export interface CapturingSink {
-  readonly sink: ReportSink;
-  /** Reports published successfully. */
+  /** The domain-event port: each finished reaction ends with one event. */
+  readonly sink: DomainEvents;
+  /** Reports of the reactions that finished. */
   readonly reports: WindowReport[];
-  /** Calls to `publish`, failed ones included. */
+  /** Reactions that reached the event, failed ones included. */
   attempts(): number;
 }
 
-/** A sink that keeps what it is given; its first `failures` publishes throw (GitHub is down, say). */
+/**
+ * Keeps the report of each finished reaction; its first `failures` events throw (EventBridge is down,
+ * say), so the reaction fails at its last step and the settle message is retried.
+ */
 export function capturingSink(failures = 0): CapturingSink {
   const reports: WindowReport[] = [];
   let attempts = 0;
   return {
     sink: {
-      async publish(report) {
+      async driftAnalyzed(event) {
         attempts += 1;
-        if (attempts <= failures) throw new Error("GitHub API 502 Bad Gateway");
-        reports.push(report);
+        if (attempts <= failures) throw new Error("EventBridge PutEvents: 500 InternalFailure");
+        reports.push(event.report);
       },
     },
     reports,
     attempts: () => attempts,
   };
+}
+
+/** The runtime with its domain events going to `sink`. */
+export function withSink(runtime: Runtime, sink: DomainEvents): Runtime {
+  return { ...runtime, reaction: { ...runtime.reaction, events: sink } };
 }

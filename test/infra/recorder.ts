@@ -1,19 +1,20 @@
 import type { WINDOW_TABLE } from "../../functions/adapters/dynamo-window-store.ts";
 import type {
+  CronArgs,
   FunctionArgs,
   Platform,
   PolicyDocument,
   QueueArgs,
   QueueSubscriberArgs,
   ResourceOptions,
-  RuleTransform,
 } from "../../functions/infra/app.ts";
 
 /**
  * A recording stand-in for the SST/Pulumi globals (`sst`, `aws`, `$interpolate`): every component
  * and resource is recorded with its arguments, deploy-time values are readable tokens
  * (`Changes.arn`, `arn:aws:events:<region>:<account>:event-bus/default`), and SST behaviour the
- * wiring relies on is mirrored (one subscriber per queue; `transform.rule` mutates the rule args).
+ * wiring relies on is mirrored (one subscriber per queue; CronV2 builds its schedule's target from
+ * `retries` and `dlq`, then applies `transform.schedule`).
  */
 
 /** A deploy-time value (a Pulumi Output in SST); its text says where it came from. */
@@ -38,12 +39,30 @@ export interface Subscription {
   readonly args: QueueSubscriberArgs;
 }
 
-export interface BusSubscription {
+/** A CronV2 as declared, with the EventBridge Scheduler schedule SST would create from it. */
+export interface RecordedCron {
   readonly name: string;
-  readonly bus: string;
-  readonly queueArn: string;
-  /** The rule's arguments after SST's defaults and the transform. */
-  readonly rule: { eventPattern?: unknown; state?: unknown };
+  readonly schedule: string;
+  readonly fn: FunctionArgs<Token>;
+  readonly args: CronArgs<Token>;
+  /** The schedule's `target` after SST's defaults and `transform.schedule`. */
+  readonly target: ScheduleTarget;
+}
+
+/** The part of an EventBridge Scheduler target that CronV2 fills in. */
+export interface ScheduleTarget {
+  readonly arn: string;
+  readonly roleArn: string;
+  readonly retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
+  readonly deadLetterConfig?: { arn: unknown };
+}
+
+/** A secret as declared: its name and placeholder. */
+export interface RecordedSecret {
+  readonly name: string;
+  readonly placeholder?: string;
+  /** The object the app links (a stand-in for the `sst.Secret`). */
+  readonly ref: object;
 }
 
 export interface RecordedResource {
@@ -57,12 +76,11 @@ export interface RecordedResource {
 export interface Recording {
   readonly queues: Map<string, QueueArgs<Token> | undefined>;
   readonly subscriptions: Subscription[];
-  readonly busSubscriptions: BusSubscription[];
   readonly tables: Map<string, typeof WINDOW_TABLE.sst>;
-  readonly crons: { name: string; schedule: string; fn: FunctionArgs<Token> }[];
-  readonly secrets: string[];
+  readonly crons: RecordedCron[];
+  readonly secrets: RecordedSecret[];
   readonly providers: ProviderStub[];
-  /** Raw Pulumi resources (rules, targets, roles, policies, bus permissions). */
+  /** Raw Pulumi resources (rules, targets, queue and role policies, roles, bus permissions). */
   readonly resources: RecordedResource[];
 }
 
@@ -76,7 +94,6 @@ export function recordingPlatform(): { platform: Platform<Token, ProviderStub>; 
   const recording: Recording = {
     queues: new Map(),
     subscriptions: [],
-    busSubscriptions: [],
     tables: new Map(),
     crons: [],
     secrets: [],
@@ -135,29 +152,30 @@ export function recordingPlatform(): { platform: Platform<Token, ProviderStub>; 
           }
         },
         CronV2: class {
-          constructor(
-            name: string,
-            args: { schedule: `cron(${string})` | `rate(${string})`; function: FunctionArgs<Token> },
-          ) {
-            recording.crons.push({ name, schedule: args.schedule, fn: args.function });
-          }
-        },
-        Bus: {
-          subscribeQueue(name, busArn, queueArn, args: { transform: { rule: RuleTransform } }) {
-            // SST's rule arguments before the transform: its match-all default pattern.
-            const rule: { eventPattern?: unknown; state?: unknown } = {
-              eventPattern: JSON.stringify({ source: [{ prefix: "" }] }),
-              state: "ENABLED",
+          constructor(name: string, args: CronArgs<Token>) {
+            // SST's schedule target before the transform (cron-v2.ts `createSchedule`).
+            const schedule = {
+              target: {
+                arn: `${name}Handler.arn`,
+                roleArn: `${name}Role.arn`,
+                retryPolicy: { maximumRetryAttempts: args.retries ?? 0 },
+                ...(args.dlq ? { deadLetterConfig: { arn: args.dlq } } : {}),
+              } as unknown,
             };
-            args.transform.rule(rule);
-            recording.busSubscriptions.push({ name, bus: String(busArn), queueArn: String(queueArn), rule });
-            return {};
-          },
+            args.transform?.schedule?.(schedule);
+            recording.crons.push({
+              name,
+              schedule: args.schedule,
+              fn: args.function,
+              args,
+              target: schedule.target as ScheduleTarget,
+            });
+          }
         },
       },
       Secret: class {
-        constructor(name: string) {
-          recording.secrets.push(name);
+        constructor(name: string, placeholder?: string) {
+          recording.secrets.push({ name, ...(placeholder !== undefined ? { placeholder } : {}), ref: this });
         }
       },
     },
@@ -174,6 +192,9 @@ export function recordingPlatform(): { platform: Platform<Token, ProviderStub>; 
         EventRule: record("aws.cloudwatch.EventRule"),
         EventTarget: record("aws.cloudwatch.EventTarget"),
         EventPermission: record("aws.cloudwatch.EventPermission"),
+      },
+      sqs: {
+        QueuePolicy: record("aws.sqs.QueuePolicy"),
       },
       iam: {
         Role: record("aws.iam.Role"),
@@ -198,6 +219,16 @@ export function statementsOf(document: unknown): { actions: string[]; resources:
     actions: s.Action,
     resources: (s.Resource ?? []).map(String),
   }));
+}
+
+/** Renders tokens in any value (policy conditions, targets) as their text. */
+export function rendered(value: unknown): unknown {
+  if (value instanceof Token) return value.text;
+  if (Array.isArray(value)) return value.map(rendered);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rendered(v)]));
+  }
+  return value;
 }
 
 /** `"6 minutes"` / `"60 seconds"` / `"1 hour"` ► seconds. */

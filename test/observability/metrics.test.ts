@@ -16,7 +16,7 @@ import {
   windowPoints,
   windowSeverity,
 } from "../../core/report/metrics.ts";
-import { createFileSink, windowMetrics } from "../../functions/replay/file-sink.ts";
+import { writeReaction } from "../../functions/replay/replay-ports.ts";
 import { SAMPLE_REPORT, SETTLED, unanalysed } from "./sample-report.ts";
 
 const B = ["stack:payments-prod", "env:prod", "account:123456789012", "region:us-east-1"];
@@ -192,11 +192,13 @@ describe("the catalogue", () => {
         "decision",
         "env",
         "model",
+        "port",
         "reason",
         "region",
         "settled_by",
         "severity",
         "stack",
+        "target",
       ].sort(),
     );
   });
@@ -341,7 +343,8 @@ describe("replay's metrics.jsonl", () => {
       import.meta.url,
     );
     const report = JSON.parse(await readFile(golden, "utf8")) as WindowReport;
-    await createFileSink(out).publish(report);
+    const points = windowPoints(report, { reactionSeconds: 312.4 });
+    await writeReaction(out, { report, publication: { kind: "in-sync" }, points, failed: [] });
 
     const text = await readFile(path.join(out, "payments-prod", "payments-prod-w1", "metrics.jsonl"), "utf8");
 
@@ -352,7 +355,7 @@ describe("replay's metrics.jsonl", () => {
       expect(Object.keys(point)).toEqual(["metric", "type", "value", "timestamp", "tags"]);
     }
     expect(text.endsWith("\n")).toBe(true);
-    expect(parsed).toEqual(windowMetrics(report));
+    expect(parsed).toEqual(points);
     expect(parsed.map((p) => p.metric)).toContain("phantom.reconciliation.cost_delta");
   });
 });

@@ -131,46 +131,6 @@ export function changeRequestsContract(name: string, start: () => Promise<Contra
       expect((await h.tip("phantom/payments"))?.parents).toEqual([await h.baseTip()]);
     });
 
-    it("closes the PR with a comment when the stack is back in sync, once", async ({ h, expect }) => {
-      const created = await h.changeRequests.ensure(
-        windowRequest({ repo: h.repo, window: "w1", validAt: T1 }),
-      );
-      const comment = "The stack is back in sync (checked 2026-03-02T06:00:00Z); closing.";
-
-      const closed = await h.changeRequests.closeInSync({
-        repo: h.repo,
-        branch: "phantom/payments",
-        comment,
-      });
-      const again = await h.changeRequests.closeInSync({ repo: h.repo, branch: "phantom/payments", comment });
-
-      expect(closed).toEqual({ closed: true, number: created.number });
-      expect(again).toEqual({ closed: false });
-      expect(await h.body("phantom/payments")).toBeUndefined();
-    });
-
-    it("opens a new PR after the previous one was closed in sync", async ({ h, expect }) => {
-      const first = await h.changeRequests.ensure(windowRequest({ repo: h.repo, window: "w1", validAt: T1 }));
-      await h.changeRequests.closeInSync({ repo: h.repo, branch: "phantom/payments", comment: "in sync" });
-
-      const next = await h.changeRequests.ensure(
-        windowRequest({ repo: h.repo, window: "w2", validAt: T2, visibilityTimeout: 120 }),
-      );
-
-      expect(next.kind).toBe("created");
-      expect(next.number).toBeGreaterThan(first.number);
-      expect((await h.files("phantom/payments"))?.[TEMPLATE_PATH]).toContain("VisibilityTimeout: 120");
-      expect((await h.tip("phantom/payments"))?.parents).toEqual([await h.baseTip()]);
-    });
-
-    it("reports nothing to close when the stack has no open PR", async ({ h, expect }) => {
-      expect(
-        await h.changeRequests.closeInSync({ repo: h.repo, branch: "phantom/orders", comment: "in sync" }),
-      ).toEqual({
-        closed: false,
-      });
-    });
-
     it("keeps one PR per stack: another stack gets its own branch and PR", async ({ h, expect }) => {
       const payments = await h.changeRequests.ensure(
         windowRequest({ repo: h.repo, window: "w1", validAt: T1 }),

@@ -358,24 +358,6 @@ describe.concurrent("GitHub ChangeRequests", () => {
     ]);
     ctx.server.verify();
   });
-
-  it("closes in sync with a comment and a state change only", async ({ ctx, expect }) => {
-    await ctx.changeRequests.ensure(windowRequest({ repo: "acme/infra", window: "w1", validAt: T1 }));
-    const mark = ctx.server.requests.length;
-
-    await ctx.changeRequests.closeInSync({
-      repo: "acme/infra",
-      branch: "phantom/payments",
-      comment: "Back in sync.",
-    });
-
-    expect(ctx.server.writes(mark).map((r) => r.operationId)).toEqual([
-      "issues/create-comment",
-      "pulls/update",
-    ]);
-    expect(ctx.repo.pulls[0]).toMatchObject({ state: "closed", comments: [{ body: "Back in sync." }] });
-    ctx.server.verify();
-  });
 });
 
 describe.concurrent("the fake GitHub server", () => {

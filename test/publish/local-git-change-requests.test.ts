@@ -221,9 +221,6 @@ describe.concurrent("local git ChangeRequests", () => {
 
     await expect(update).rejects.toBeInstanceOf(LocalGitChangeRequestsError);
     await expect(update).rejects.toThrow(/checked out/);
-    await expect(
-      adapter().closeInSync({ repo: "acme/infra", branch: "phantom/payments", comment: "in sync" }),
-    ).rejects.toThrow(/checked out/);
   });
 
   it("refuses a file path that leaves the repository", async ({ repo: { dir, adapter }, expect }) => {
@@ -235,24 +232,6 @@ describe.concurrent("local git ChangeRequests", () => {
 
     await expect(adapter().ensure(request)).rejects.toThrow(/not a path inside the repository/);
     expect(refExists(dir, "refs/heads/phantom/payments")).toBe(false);
-  });
-
-  it("keeps the closing comment in a commit under refs/phantom/closed/<n>", async ({
-    repo: { dir, adapter },
-    expect,
-  }) => {
-    await adapter().ensure(windowRequest({ window: "w1", validAt: T1 }));
-    const tip = git(dir, "rev-parse", "phantom/payments").trim();
-
-    await adapter().closeInSync({
-      repo: "acme/infra",
-      branch: "phantom/payments",
-      comment: "Back in sync at 06:00.",
-    });
-
-    expect(refExists(dir, "refs/heads/phantom/payments")).toBe(false);
-    expect(git(dir, "log", "-1", "--format=%B", "refs/phantom/closed/1")).toContain("Back in sync at 06:00.");
-    expect(git(dir, "rev-parse", "refs/phantom/closed/1^").trim()).toBe(tip);
   });
 
   it("works in a bare repository, on the base branch it is told", async ({ repo: { dir }, expect }) => {

@@ -239,32 +239,3 @@ describe("settle", () => {
     expect(during?.stacks[0]).toMatchObject({ windowId: "payments-prod-w2", opened: true });
   });
 });
-
-describe("react", () => {
-  it("checks exactly the touched logical ids and publishes one report", async () => {
-    const h = harness();
-    await touch(sgChange("e1", T0), h.ports);
-    const window = await h.windows.get("payments-prod", "payments-prod-w1");
-    const asked: string[][] = [];
-    const published: WindowReport[] = [];
-
-    const report = await react(
-      window as Window,
-      { at: T0 + 120_000, reason: "quiet" },
-      {
-        drift: {
-          detect: async (_stack, ids) => {
-            asked.push([...ids]);
-            return cleanDrift(ids);
-          },
-        },
-        sink: { publish: async (r) => void published.push(r) },
-      },
-    );
-
-    expect(asked).toEqual([["AppSecurityGroup"]]);
-    expect(published).toEqual([report]);
-    expect(report.detection).toEqual({ resourcesChecked: 1, calls: 1, unverified: [] });
-    expect(report.window).toMatchObject({ events: 1, touched: ["AppSecurityGroup"], settledBy: "quiet" });
-  });
-});

@@ -34,7 +34,7 @@ afterAll(() => {
 describe("pullRequestTitle", () => {
   it("counts the decisions and names severity and the monthly drift cost", () => {
     expect(pullRequestTitle(report)).toBe(
-      "phantom: payments-prod drift — 6 revert, 2 refactor (critical, +$2,646/mo)",
+      "phantom: payments-prod drift — 6 revert, 2 legitimize (critical, +$2,646/mo)",
     );
   });
 
@@ -59,7 +59,7 @@ describe("pullRequestBody", () => {
       expect(body).toContain(heading);
     }
     expect(body).toContain(
-      "| `AppServer` (AWS::EC2::Instance) | `/InstanceType` | `t3.xlarge` ► `t3.large` |",
+      "| `AppServer` (AWS::EC2::Instance) | `/InstanceType` | `t3.xlarge` ► `t3.xlarge` | **legitimize** |",
     );
     expect(body).toContain("[P1] payments-prod database CPU above 95%");
     expect(body).toContain("aws cloudformation create-change-set");
@@ -113,7 +113,7 @@ describe("pullRequestBody", () => {
     const body = pullRequestBody(big, { signals });
     expect(body.length).toBeLessThanOrEqual(65_536);
     expect(body).toContain("## Summary");
-    expect(body).toContain("**500 refactor**");
+    expect(body).toContain(`**500 ${template.decision}**`);
     expect(body).toMatch(/… \d+ more changes in analysis\.json/);
     expect(body).toContain("Omitted to stay under GitHub's body limit");
     expect(parseMarker(body.trimEnd().split("\n").at(-1) ?? "")?.window).toBe("payments-prod-w1");
@@ -209,7 +209,7 @@ describe("replay --repo", () => {
     expect(message).toMatch(/^phantom: rectify payments-prod drift \(payments-prod-w1\)/);
     const md = readFileSync(path.join(out, "payments-prod/payments-prod-w1/pull-request.md"), "utf8");
     expect(
-      md.startsWith("# phantom: payments-prod drift — 6 revert, 2 refactor (critical, +$2,646/mo)\n"),
+      md.startsWith("# phantom: payments-prod drift — 6 revert, 2 legitimize (critical, +$2,646/mo)\n"),
     ).toBe(true);
     expect(md).toContain("- @sam-rivera (console):");
 

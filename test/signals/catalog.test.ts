@@ -102,11 +102,74 @@ describe("metric catalogue", () => {
     expect(metricQueriesFor({ logicalId: "Db", physicalId: "", type: "AWS::RDS::DBInstance" })).toEqual([]);
   });
 
+  it("scopes ElastiCache replication group metrics to the group's nodes, engine CPU first", () => {
+    const queries = metricQueriesFor({
+      logicalId: "SessionCache",
+      physicalId: "sessions-prod-cache",
+      type: "AWS::ElastiCache::ReplicationGroup",
+    });
+    expect(queries.map((q) => [q.query, q.unit])).toEqual([
+      [
+        "avg:aws.elasticache.engine_cpuutilization{replication_group:sessions-prod-cache}.rollup(avg, 300)",
+        "percent",
+      ],
+      [
+        "avg:aws.elasticache.database_memory_usage_percentage{replication_group:sessions-prod-cache}.rollup(avg, 300)",
+        "percent",
+      ],
+      [
+        "sum:aws.elasticache.evictions{replication_group:sessions-prod-cache}.as_count().rollup(sum, 300)",
+        "eviction/5min",
+      ],
+      [
+        "avg:aws.elasticache.bytes_used_for_cache{replication_group:sessions-prod-cache}.rollup(avg, 300)",
+        "byte",
+      ],
+    ]);
+  });
+
+  it("scopes a cache cluster to its id, with host CPU for Memcached after engine CPU", () => {
+    const queries = metricQueriesFor({
+      logicalId: "Cache",
+      physicalId: "Sessions-001",
+      type: "AWS::ElastiCache::CacheCluster",
+    });
+    expect(queries.map((q) => q.metric)).toEqual([
+      "aws.elasticache.engine_cpuutilization",
+      "aws.elasticache.cpuutilization",
+      "aws.elasticache.database_memory_usage_percentage",
+      "aws.elasticache.evictions",
+      "aws.elasticache.bytes_used_for_cache",
+    ]);
+    expect(queries.every((q) => q.query.includes("{cacheclusterid:sessions-001}"))).toBe(true);
+  });
+
+  it("averages EC2 CPU across an Auto Scaling group and counts its in-service instances", () => {
+    const queries = metricQueriesFor({
+      logicalId: "Workers",
+      physicalId: "analytics-dev-BatchWorkerGroup-7TGB5RFV3EDC",
+      type: "AWS::AutoScaling::AutoScalingGroup",
+    });
+    expect(queries.map((q) => [q.query, q.unit])).toEqual([
+      [
+        "avg:aws.ec2.cpuutilization{autoscaling_group:analytics-dev-batchworkergroup-7tgb5rfv3edc}.rollup(avg, 300)",
+        "percent",
+      ],
+      [
+        "avg:aws.autoscaling.group_in_service_instances{autoscaling_group:analytics-dev-batchworkergroup-7tgb5rfv3edc}.rollup(avg, 300)",
+        "instance",
+      ],
+    ]);
+  });
+
   it("covers the types the issue names", () => {
     expect(Object.keys(METRIC_CATALOG).sort()).toEqual([
+      "AWS::AutoScaling::AutoScalingGroup",
       "AWS::DynamoDB::Table",
       "AWS::EC2::Instance",
       "AWS::ECS::Service",
+      "AWS::ElastiCache::CacheCluster",
+      "AWS::ElastiCache::ReplicationGroup",
       "AWS::Lambda::Function",
       "AWS::RDS::DBInstance",
     ]);

@@ -97,8 +97,11 @@ interface Harness {
   done(): Promise<void>;
 }
 
-/** The replay adapter: the world as the on-call would record it in `signals.json`. */
-async function recordedHarness(): Promise<Harness> {
+/**
+ * The replay adapter: the world as the on-call would record it in `signals.json`, answered as of
+ * `now` (replay's virtual clock), or with hindsight without one.
+ */
+async function recordedHarness(now?: number): Promise<Harness> {
   const dir = await mkdtemp(path.join(tmpdir(), "phantom-contract-"));
   const monitors: MonitorSignal[] = MONITORS.map((m) => ({
     name: m.name,
@@ -119,12 +122,12 @@ async function recordedHarness(): Promise<Harness> {
     after: c.after,
   }));
   await writeFile(path.join(dir, "signals.json"), JSON.stringify({ monitors, metrics, notes: [] }));
-  const signals = await loadRecordedSignals(dir);
+  const signals = await loadRecordedSignals(dir, now !== undefined ? { clock: { now: () => now } } : {});
   return { signals, done: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** The Datadog adapter over HTTP: a server that answers from the world as Datadog would. */
-async function datadogHarness(): Promise<Harness> {
+/** The Datadog adapter over HTTP: a server that answers from the world as Datadog would, at `now`. */
+async function datadogHarness(now = at("05:00")): Promise<Harness> {
   const server = await startDatadogServer();
   const transitionEvent = (m: WorldMonitor, time: number, from: string, to: string) => ({
     type: "event",
@@ -227,7 +230,7 @@ async function datadogHarness(): Promise<Harness> {
   });
   const signals = createDatadogSignals({
     configuration: datadogConfiguration(server),
-    now: () => at("05:00"),
+    now: () => now,
     sleep: async () => {},
   });
   return {
@@ -239,10 +242,10 @@ async function datadogHarness(): Promise<Harness> {
   };
 }
 
-function signalsContract(name: string, make: () => Promise<Harness>): void {
+function signalsContract(name: string, make: (now?: number) => Promise<Harness>): void {
   describe(`Signals contract: ${name}`, () => {
-    async function withSignals(use: (signals: Signals) => Promise<void>) {
-      const harness = await make();
+    async function withSignals(use: (signals: Signals) => Promise<void>, now?: number) {
+      const harness = await make(now);
       try {
         await use(harness.signals);
       } finally {
@@ -290,6 +293,40 @@ function signalsContract(name: string, make: () => Promise<Harness>): void {
           },
         ]);
       });
+    });
+
+    it("answers as of now at settle time: a monitor recovering later still alerting, no figure after", async () => {
+      await withSignals(async (signals) => {
+        const report = await signals.around(WINDOW);
+        expect(report.monitors).toEqual([
+          {
+            name: "Payments API errors",
+            status: "Alert",
+            priority: 2,
+            triggeredAt: "2024-05-01T00:50:00.000Z",
+            resolvedAt: "2024-05-01T01:20:00.000Z",
+            query: "sum(last_5m):sum:trace.http.request.errors{service:payments-api}.as_count() > 50",
+          },
+          {
+            name: "Payments DB CPU high",
+            status: "Alert",
+            priority: 1,
+            triggeredAt: "2024-05-01T03:06:00.000Z",
+            query: "avg(last_5m):avg:aws.rds.cpuutilization{*} by {dbinstanceidentifier} > 90",
+            group: "dbinstanceidentifier:payments-db",
+          },
+        ]);
+        expect(report.metrics).toEqual([
+          {
+            resource: "PaymentsDb",
+            metric: "aws.rds.cpuutilization",
+            unit: "percent",
+            before: 35,
+            during: 92,
+            peak: 92,
+          },
+        ]);
+      }, at("03:14"));
     });
 
     it("reports nothing for a quiet range with no resources", async () => {

@@ -76,7 +76,7 @@ describe("loadRecordedSignals", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("answers as Datadog would for the window: monitors (by trigger time) and events in range, metrics of the resources asked", async () => {
+  it("without a clock answers with hindsight, as of the range's end: monitors (by trigger time) and events in range, metrics of the resources asked", async () => {
     // Prepare
     await writeFile(path.join(dir, "signals.json"), JSON.stringify(SIGNALS));
 
@@ -114,12 +114,119 @@ describe("loadRecordedSignals", () => {
           peak: 97,
           after: 41,
         },
-        { resource: "PAYMENTS-DB", metric: "aws.rds.database_connections", before: 120, during: 350 },
+        // Matched by physical id, reported under the logical id; peak is the highest during point.
+        {
+          resource: "PaymentsDb",
+          metric: "aws.rds.database_connections",
+          before: 120,
+          during: 350,
+          peak: 350,
+        },
       ],
       events: [{ title: "Deployed payments-api 2.14.1", at: "2024-05-01T02:30:00.000Z", source: "github" }],
       notes: ["captured from the Datadog UI by the on-call"],
     });
     expect(signals.recorded.monitors).toHaveLength(4);
+  });
+
+  it("answers as of its clock at settle time: no hour after, a monitor that recovers later still open", async () => {
+    // Prepare: the window settles at 03:14, two minutes after its last event.
+    await writeFile(path.join(dir, "signals.json"), JSON.stringify(SIGNALS));
+    const clock = { now: () => at("03:14") };
+
+    // Act
+    const report = await (await loadRecordedSignals(dir, { clock })).around(WINDOW);
+
+    // Assess
+    expect(report.monitors).toEqual([
+      {
+        name: "recovered in the range",
+        status: "Alert",
+        priority: 2,
+        triggeredAt: "2024-05-01T00:50:00.000Z",
+        resolvedAt: "2024-05-01T01:20:00.000Z",
+      },
+      {
+        name: "Payments DB CPU high",
+        status: "Alert",
+        priority: 1,
+        triggeredAt: "2024-05-01T03:06:00.000Z",
+        query: "avg(last_5m):avg:aws.rds.cpuutilization{dbinstanceidentifier:payments-db} > 90",
+        group: "dbinstanceidentifier:payments-db",
+      },
+    ]);
+    // Only [03:05, 03:10) of the during intervals has closed: one point, so the recorded peak is gone.
+    expect(report.metrics).toEqual([
+      {
+        resource: "PaymentsDb",
+        metric: "aws.rds.cpuutilization",
+        unit: "percent",
+        before: 35,
+        during: 92,
+        peak: 92,
+      },
+      {
+        resource: "PaymentsDb",
+        metric: "aws.rds.database_connections",
+        before: 120,
+        during: 350,
+        peak: 350,
+      },
+    ]);
+    expect(report.events).toEqual([
+      { title: "Deployed payments-api 2.14.1", at: "2024-05-01T02:30:00.000Z", source: "github" },
+    ]);
+    expect(report.notes).toEqual(["captured from the Datadog UI by the on-call"]);
+  });
+
+  it("has an after figure once a rollup interval that starts after the last event has closed", async () => {
+    await writeFile(path.join(dir, "signals.json"), JSON.stringify(SIGNALS));
+    const figures = async (hhmm: string) => {
+      const signals = await loadRecordedSignals(dir, { clock: { now: () => at(hhmm) } });
+      return (await signals.around(WINDOW)).metrics[0];
+    };
+
+    // [03:15, 03:20) starts after the 03:12 event: open at 03:19, closed at 03:20.
+    expect(await figures("03:19")).toEqual({
+      resource: "PaymentsDb",
+      metric: "aws.rds.cpuutilization",
+      unit: "percent",
+      before: 35,
+      during: 92,
+      peak: 97,
+    });
+    expect((await figures("03:20"))?.after).toBe(41);
+  });
+
+  it("reads a recovered status as alerting before the recovery, and nothing before anything happened", async () => {
+    const file = path.join(dir, "signals.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        monitors: [
+          {
+            name: "CPU",
+            status: "OK",
+            triggeredAt: "2024-05-01T03:06:00Z",
+            resolvedAt: "2024-05-01T03:40:00Z",
+          },
+        ],
+        metrics: [{ resource: "PaymentsDb", metric: "aws.rds.cpuutilization", during: 92, after: 41 }],
+        events: [{ title: "Hotfix deploy", at: "2024-05-01T03:35:00Z" }],
+        notes: [],
+      }),
+    );
+
+    const settled = await (await loadSignalsFile(file, { clock: { now: () => at("03:14") } })).around(WINDOW);
+    const early = await (await loadSignalsFile(file, { clock: { now: () => at("01:06") } })).around(WINDOW);
+
+    expect(settled).toEqual({
+      monitors: [{ name: "CPU", status: "Alert", triggeredAt: "2024-05-01T03:06:00.000Z" }],
+      metrics: [{ resource: "PaymentsDb", metric: "aws.rds.cpuutilization", during: 92, peak: 92 }],
+      events: [],
+      notes: [],
+    });
+    expect(early).toEqual({ monitors: [], metrics: [], events: [], notes: [] });
   });
 
   it("is an empty report with a note when the scenario recorded no signals", async () => {

@@ -1,14 +1,16 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
-import type { WindowReport } from "../../core/report/analysis.ts";
 import {
-  createEventBridgeEvents,
-  DomainEventError,
   DRIFT_ANALYZED,
   driftAnalyzedDetail,
   MAX_ENTRY_BYTES,
   MAX_EVENT_CHANGES,
+} from "../../core/publish/domain-event.ts";
+import type { WindowReport } from "../../core/report/analysis.ts";
+import {
+  createEventBridgeEvents,
+  DomainEventError,
   putEventsEntrySize,
 } from "../../functions/adapters/eventbridge-events.ts";
 import { type AwsServer, clientConfig, jsonReply, startAwsServer } from "../support/aws-server.ts";
@@ -184,8 +186,9 @@ describe("createEventBridgeEvents over HTTP", () => {
       action: "PutEvents",
       reply: json11({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] }),
     });
-    const detail = driftAnalyzedDetail(analysed());
-    await createEventBridgeEvents({ client }).driftAnalyzed({ ...detail });
+    const prUrl = "https://github.com/acme/infra/pull/7";
+    const detail = driftAnalyzedDetail(analysed(), { prUrl });
+    await createEventBridgeEvents({ client }).driftAnalyzed({ report: analysed(), prUrl });
     const [request] = server.requests;
     expect(request?.headers["content-type"]).toBe("application/x-amz-json-1.1");
     expect(request?.headers["x-amz-target"]).toBe("AWSEvents.PutEvents");
@@ -207,7 +210,7 @@ describe("createEventBridgeEvents over HTTP", () => {
       match: (r) => JSON.stringify(r.json).includes('"EventBusName":"ops"'),
       reply: json11({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] }),
     });
-    await createEventBridgeEvents({ client, busName: "ops" }).driftAnalyzed({ stack: "s" });
+    await createEventBridgeEvents({ client, busName: "ops" }).driftAnalyzed({ report: windowReport });
   });
 
   it("throws a DomainEventError with the entry's ErrorCode when PutEvents answers 200 with a failed entry", async () => {
@@ -221,7 +224,7 @@ describe("createEventBridgeEvents over HTTP", () => {
       }),
     });
     const error = await createEventBridgeEvents({ client })
-      .driftAnalyzed({ stack: "s" })
+      .driftAnalyzed({ report: windowReport })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainEventError);
     expect(error).toMatchObject({ code: "NotAuthorizedForSourceException" });
@@ -239,7 +242,7 @@ describe("createEventBridgeEvents over HTTP", () => {
     });
     const slept: number[] = [];
     await createEventBridgeEvents({ client, sleep: async (ms) => void slept.push(ms) }).driftAnalyzed({
-      stack: "s",
+      report: windowReport,
     });
     expect(slept).toEqual([200]);
   });
@@ -251,7 +254,7 @@ describe("createEventBridgeEvents over HTTP", () => {
       reply: json11({ FailedEntryCount: 1, Entries: [{ ErrorCode: "InternalFailure" }] }),
     });
     const error = await createEventBridgeEvents({ client, retries: 1, sleep: async () => {} })
-      .driftAnalyzed({ stack: "s" })
+      .driftAnalyzed({ report: windowReport })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "DomainEventError", code: "InternalFailure" });
   });
@@ -266,14 +269,16 @@ describe("createEventBridgeEvents over HTTP", () => {
       },
     });
     const error = await createEventBridgeEvents({ client })
-      .driftAnalyzed({ stack: "s" })
+      .driftAnalyzed({ report: windowReport })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "DomainEventError", code: "AccessDeniedException" });
   });
 
   it("never sends an entry over the limit", async () => {
     const error = await createEventBridgeEvents({ client })
-      .driftAnalyzed({ blob: "x".repeat(MAX_ENTRY_BYTES) })
+      .driftAnalyzed({
+        report: { ...windowReport, actors: [{ name: "x".repeat(MAX_ENTRY_BYTES), console: true }] },
+      })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "DomainEventError", code: "EntryTooLarge" });
     expect(server.requests).toEqual([]);

@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DriftReport, ResourceDrift } from "../../core/drift/types.ts";
+import { describe, expect, it } from "vitest";
+import type { ResourceDrift } from "../../core/drift/types.ts";
+import type { Reaction } from "../../core/reactor/react.ts";
 import type { StackDriftCheck } from "../../core/reactor/sweep.ts";
 import { sweepWindow } from "../../core/reactor/sweep.ts";
-import type { WindowEvent } from "../../core/window/types.ts";
-import { createDynamoWindowStore } from "../../functions/adapters/dynamo-window-store.ts";
 import { jsonLogger } from "../../functions/log.ts";
 import {
-  createOpenWindowLookup,
   createSweepRuntime,
-  knownDrift,
   processSweep,
   readSweepConfig,
   SweepConfigError,
   type SweepRuntime,
   type SweepTarget,
 } from "../../functions/on-sweep.ts";
-import { createRuntime, readRuntimeConfig } from "../../functions/runtime.ts";
-import { type LocalDynamo, startDynalite } from "../support/dynalite.ts";
+import { buildRuntime } from "../functions/support.ts";
 
 const AT = Date.parse("2026-11-23T06:00:00.000Z");
 
@@ -140,31 +136,24 @@ describe("processSweep", () => {
 });
 
 describe("readSweepConfig", () => {
-  it("defaults to the function's region and the default read role", () => {
+  it("sweeps the function's own region", () => {
     expect(readSweepConfig({ AWS_REGION: "eu-west-1" })).toEqual({
       regions: ["eu-west-1"],
-      memberAccounts: [],
-      readRoleName: "PhantomReadOnly",
       filter: {},
       concurrency: 2,
     });
   });
 
-  it("reads regions, accounts and the stack filters the app sets", () => {
+  it("reads the stack filters and concurrency the app sets", () => {
     expect(
       readSweepConfig({
         AWS_REGION: "eu-west-1",
-        PHANTOM_REGIONS: "eu-west-1,us-east-1",
-        PHANTOM_MEMBER_ACCOUNTS: "111111111111",
-        PHANTOM_READ_ROLE_NAME: "Reader",
         PHANTOM_STACK_PREFIX: "payments-",
         PHANTOM_STACK_TAG: "owner=team=payments",
         PHANTOM_SWEEP_CONCURRENCY: "3",
       }),
     ).toEqual({
-      regions: ["eu-west-1", "us-east-1"],
-      memberAccounts: ["111111111111"],
-      readRoleName: "Reader",
+      regions: ["eu-west-1"],
       filter: { prefix: "payments-", tag: { key: "owner", value: "team=payments" } },
       concurrency: 3,
     });
@@ -173,108 +162,67 @@ describe("readSweepConfig", () => {
     });
   });
 
-  it("reports every problem at once", () => {
-    const read = () => readSweepConfig({ PHANTOM_REGIONS: "moon", PHANTOM_MEMBER_ACCOUNTS: "1" });
+  it("refuses other regions and member accounts, which nothing could analyse yet, with every problem at once", () => {
+    const read = () =>
+      readSweepConfig({ PHANTOM_REGIONS: "us-east-1", PHANTOM_MEMBER_ACCOUNTS: "111111111111" });
     expect(read).toThrow(SweepConfigError);
-    expect(read).toThrow(/AWS_REGION.*PHANTOM_REGIONS.*PHANTOM_MEMBER_ACCOUNTS/s);
-  });
-});
-
-describe("knownDrift", () => {
-  it("answers from the sweep's results: the asked ids only, with the sweep's call count", async () => {
-    const report: DriftReport = { resources: [modified("A"), modified("B")], calls: 7 };
-    expect(await knownDrift(report).detect("s", ["B"])).toEqual({ resources: [modified("B")], calls: 7 });
+    expect(read).toThrow(
+      /AWS_REGION.*PHANTOM_REGIONS is not supported yet.*PHANTOM_MEMBER_ACCOUNTS is not supported yet/s,
+    );
   });
 });
 
 describe("createSweepRuntime", () => {
   it("reacts with the sweep's drift (no second detection) and reports the window as settled by sweep", async () => {
-    const env = {
-      AWS_REGION: "eu-west-1",
-      PHANTOM_WINDOWS_TABLE: "phantom-windows",
-      PHANTOM_SETTLE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/settle",
-    };
+    const h = await buildRuntime({ start: AT });
     const { lines, log } = logs();
-    const base = { ...createRuntime(readRuntimeConfig(env)), log };
-    const runtime = createSweepRuntime(readSweepConfig(env), base, env);
+    const detect = async () => {
+      throw new Error("the sweep's window must not be detected again");
+    };
+    const base = { ...h.runtime, log, reaction: { ...h.runtime.reaction, drift: { detect } } };
+    const runtime = createSweepRuntime(readSweepConfig({ AWS_REGION: "eu-west-1" }), base);
     expect(runtime.targets.map((t) => t.region)).toEqual(["eu-west-1"]);
-    const window = sweepWindow("payments", ["Queue"], AT);
-    const report = (await runtime.react(
+    const window = sweepWindow("payments-prod", ["AppQueue"], AT);
+
+    const reaction = (await runtime.react(
       window,
       { at: AT, reason: "sweep" },
-      { resources: [modified("Queue")], calls: 4 },
-    )) as { window: { settledBy: string }; changes: unknown[]; detection: { calls: number } };
-    expect(report.window.settledBy).toBe("sweep");
-    expect(report.changes).toHaveLength(1);
-    expect(report.detection.calls).toBe(4);
+      { resources: [modified("AppQueue")], calls: 4 },
+    )) as Reaction;
+
+    expect(reaction.report.window.settledBy).toBe("sweep");
+    expect(reaction.report.changes).toHaveLength(1);
+    expect(reaction.report.detection.calls).toBe(4);
     expect(lines.find((l) => l.message === "window analysed")).toMatchObject({
-      stack: "payments",
-      window: "sweep-payments-20261123T060000Z",
+      stack: "payments-prod",
+      window: "sweep-payments-prod-20261123T060000Z",
       changes: 1,
+      settledBy: "sweep",
     });
   });
 
-  it("says it skips member accounts until assuming the read role is wired", () => {
-    const env = {
-      AWS_REGION: "eu-west-1",
-      PHANTOM_WINDOWS_TABLE: "t",
-      PHANTOM_SETTLE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/settle",
-      PHANTOM_MEMBER_ACCOUNTS: "111111111111",
-    };
-    const { lines, log } = logs();
-    createSweepRuntime(readSweepConfig(env), { ...createRuntime(readRuntimeConfig(env)), log }, env);
-    expect(lines).toEqual([
-      expect.objectContaining({ level: "warn", accounts: ["111111111111"], role: "PhantomReadOnly" }),
-    ]);
-  });
-});
+  it("leaves what an unfinished window covers to the event path, through the WindowStore port", async () => {
+    const h = await buildRuntime({ start: AT });
+    const runtime = createSweepRuntime(readSweepConfig({ AWS_REGION: "eu-west-1" }), h.runtime);
+    expect(await runtime.openWindows("payments-prod")).toEqual([]);
 
-describe("createOpenWindowLookup (dynalite over HTTP)", () => {
-  let dynamo: LocalDynamo;
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo?.stop();
-  });
-
-  const event = (key: string): WindowEvent => ({
-    key,
-    eventID: key,
-    eventName: "SetQueueAttributes",
-    eventSource: "sqs.amazonaws.com",
-    eventTime: "2026-11-23T05:59:00Z",
-    actor: { name: "alice", console: true },
-    resources: [{ logicalId: "Queue", physicalId: "q", type: "AWS::SQS::Queue" }],
-  });
-
-  it("covers the touched ids of the stack's open or claimed window, and nothing once it is done", async () => {
-    const table = await dynamo.createWindowTable("sweep-windows");
-    const windows = createDynamoWindowStore({ client: dynamo.client, table });
-    const lookup = createOpenWindowLookup({ client: dynamo.client, table, windows });
-    expect(await lookup("payments")).toEqual([]);
-
-    await windows.touch({
-      stack: "payments",
-      event: event("e1"),
-      logicalIds: ["Queue"],
+    await h.windows.touch({
+      stack: "payments-prod",
+      event: {
+        key: "e1",
+        eventID: "e1",
+        eventName: "SetQueueAttributes",
+        eventSource: "sqs.amazonaws.com",
+        eventTime: "2026-11-23T05:59:00Z",
+        actor: { name: "alice", console: true },
+        resources: [{ logicalId: "AppQueue", physicalId: "q", type: "AWS::SQS::Queue" }],
+      },
+      logicalIds: ["AppQueue"],
       now: AT,
       newId: () => "w-1",
     });
-    expect(await lookup("payments")).toEqual(["Queue"]);
-    expect(await lookup("search")).toEqual([]);
 
-    const claim = await windows.claim({
-      stack: "payments",
-      windowId: "w-1",
-      owner: "t",
-      now: AT,
-      leaseMs: 60_000,
-      maxAttempts: 2,
-    });
-    expect(claim.ok).toBe(true);
-    expect(await lookup("payments")).toEqual(["Queue"]);
-    await windows.complete({ stack: "payments", windowId: "w-1", owner: "t", now: AT });
-    expect(await lookup("payments")).toEqual([]);
+    expect(await runtime.openWindows("payments-prod")).toEqual(["AppQueue"]);
+    expect(await runtime.openWindows("search")).toEqual([]);
   });
 });

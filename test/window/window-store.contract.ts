@@ -274,6 +274,27 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
       });
     });
 
+    describe("unfinished", () => {
+      it("is the stack's open or claimed window, and nothing once it is done or the stack has none", async () => {
+        const { touch, claim, store } = await fresh();
+        expect(await store.unfinished("payments")).toBeUndefined();
+
+        await touch("payments", windowEvent("e1", 0), T0, ["WebSg", "Db"]);
+        expect(await store.unfinished("payments")).toMatchObject({
+          id: "w-1",
+          status: "open",
+          touched: ["Db", "WebSg"],
+        });
+
+        await claim("payments", "w-1", "settler", T0 + 200_000);
+        expect(await store.unfinished("payments")).toMatchObject({ id: "w-1", status: "claimed" });
+
+        await store.complete({ stack: "payments", windowId: "w-1", owner: "settler", now: T0 + 210_000 });
+        expect(await store.unfinished("payments")).toBeUndefined();
+        expect(await store.unfinished("orders")).toBeUndefined();
+      });
+    });
+
     describe("claim", () => {
       it("wins once on an open window; a second claim finds it held", async () => {
         const { touch, claim } = await fresh();

@@ -10,7 +10,7 @@ import {
 } from "../../../core/drift/schema.ts";
 import { stackNameOf } from "../../adapters/cloudformation.ts";
 import { loadRecordedAccount } from "../../replay/recorded-account.ts";
-import { loadRecordedTemplate } from "../../replay/recorded-templates.ts";
+import { recordedTemplateSource } from "../../replay/recorded-templates.ts";
 import {
   type RehearsalClock,
   type Served,
@@ -376,7 +376,7 @@ export async function startCloudFormationStandIn(
       drifts.set(stem, stackResourceDriftSchema.parse(rawDrift(await readJson(file))));
     }
     const tags = document.Tags ?? [];
-    const template = await loadRecordedTemplate(accountDir, name, recorded.stackTags(name));
+    const template = await recordedTemplateSource(accountDir).read(name, undefined);
     const updatedAt = times.at(-1);
     stacks.set(name, {
       name,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { METRIC_CATALOG, tagValue } from "../../../core/signals/catalog.ts";
+import { rollupSeries } from "../../../core/signals/horizon.ts";
 import type {
   EventSignal,
   MetricSignal,
@@ -38,11 +39,13 @@ import {
  * `unexpected`. Request bodies are read uncompressed (the adapters never set `Content-Encoding`).
  *
  * **How signals.json is served.** Nothing after the rehearsal clock's now is served: events and
- * metric points after `clock.now()` do not exist yet, and a monitor's state is its state at now.
- * With the clock at the window's settle time, as in production, the hour after the last event has
- * not happened: the adapter reports no `after` figures and monitors still alerting, while replay
- * reads its recording with hindsight. To compare with replay, stand the clock (and the adapter's
- * `now`) at the last event + 1 h.
+ * metric points whose rollup interval has not closed by `clock.now()` do not exist yet, and a
+ * monitor's state is its state at now. With the clock at the window's settle time, as in
+ * production, the hour after the last event has not happened: the adapter reports no `after`
+ * figures and monitors still alerting. Replay answers as of its virtual clock the same way
+ * (`recordedSignals` with a clock; both cut the recording with `core/signals/horizon.ts`), so at
+ * the same moment the two agree; `test/rehearse/stand-ins/datadog.test.ts` checks it at every
+ * bundled window's settle time.
  * - Monitors: each recorded monitor becomes a Datadog monitor (id 5000001, 5000002, …, one per
  *   distinct name/query/priority/tags) with state-change events in the event stream (`source:alert`,
  *   `monitor.transition` OK ► Alert|Warn at `triggeredAt`, ► OK at `resolvedAt`) tagged with the
@@ -56,29 +59,34 @@ import {
  *   through the adapter's own catalogue (`METRIC_CATALOG[type].scope(physicalId)`); a Datadog tag
  *   (`dbinstanceidentifier:x`) is its own scope; any other string matches a one-tag scope whose value
  *   is that string as a tag value (so physical ids work without `resources`).
- * - Metric time: the series is synthesised at the query's rollup interval, points aligned to it as
- *   Datadog aligns them, over `[from, min(to, now)]`, with the rule of `core/signals/summarize.ts`
- *   (a point stands for `[t, t + interval)`: before when it ends by the first event, after when it
- *   starts after the last one, during otherwise): every before point is `before`, every after point
- *   `after`, the during points average `during` (one of them is `peak` when recorded and there are
- *   two or more). The adapter's averages then reproduce the recorded figures (to its 6 significant
- *   digits). The window's first and last events come from `windows` when one matches the query's
- *   `from` (first event − 2 h), else from the range itself: first = from + 2 h, last = to − 1 h.
- *   The latter is wrong when the adapter cut `to` at its own now (less than 3 h of range): pass
- *   `windows` then.
+ * - Metric time: the series is `rollupSeries` (`core/signals/horizon.ts`) at the query's rollup
+ *   interval: points aligned to it as Datadog aligns them, over `[from, to]`, only those whose
+ *   interval has closed by now, split with the rule of `core/signals/summarize.ts` (a point stands
+ *   for `[t, t + interval)`: before when it ends by the first event, after when it starts after the
+ *   last one, during otherwise): every before point is `before`, every after point `after`, the
+ *   during points average `during` (one of them is `peak` when recorded and there are two or more).
+ *   The adapter's averages then reproduce the recorded figures (to its 6 significant digits). The
+ *   window's first and last events come from `windows` when one matches the query's
+ *   `from` (first event − 2 h), else from the range itself: first = from + 2 h, last = to − 1 h;
+ *   when the adapter cut `to` at its own now (less than 3 h of range), as it does at settle time,
+ *   last = now, which places every point exactly as long as the window settled less than one
+ *   rollup interval after its last event (no interval can then start after it and close by now;
+ *   Phantom's quiet period, 120 s, is shorter than the 300 s rollup). Pass `windows` to be exact
+ *   in every case; a cut query without one is listed in `unservable`.
  *
  * **What cannot travel through Datadog** (the adapter has no source for it, or reports it its own
- * way), so the adapter's report differs from replay's in these ways and no others:
+ * way), so the adapter's report differs from replay's at the same moment in these ways and no others:
  * - `notes`: signals.json's free-text notes have no Datadog source; the adapter's notes are its own
  *   (e.g. `no Datadog datapoints for …` for each catalogued metric nothing was recorded for).
  * - Metrics the adapter's catalogue (`core/signals/catalog.ts`) does not list for the resource's
- *   type are never asked for (e.g. `aws.dynamodb.read_throttle_events`, anything of an ElastiCache
- *   replication group, an Auto Scaling group or an S3 bucket).
- * - A metric's `resource` comes back as the logical id, and its `unit` as the catalogue's (`byte`,
- *   `connection`), whatever signals.json said (`bytes`, `connections`); the series' unit is ignored.
- * - `peak` is always reported (the highest during point): equal to `during` when none was recorded,
- *   and a recorded peak other than `during` only survives when two or more rollup points fall
- *   during the window (a burst shorter than the rollup has one).
+ *   type are never asked for (e.g. `aws.dynamodb.read_throttle_events`, `aws.lambda.duration.p99`,
+ *   the Agent's `system.mem.pct_used`, anything of an S3 bucket or a CloudTrail trail).
+ * - A metric's `unit` comes back as the catalogue's (`byte`, `connection`), whatever signals.json
+ *   said (`bytes`, `connections`); the series' unit is ignored. (`resource` is the logical id in
+ *   both.)
+ * - A recorded peak other than `during` only survives when two or more rollup points fall during
+ *   the window (a burst shorter than the rollup has one); replay reports the same peak, as both go
+ *   through `rollupSeries`.
  * - Monitor `status` is the episode's (`Alert` or `Warn`); other recorded statuses cannot be served.
  * - `events` is always a list (empty when nothing was recorded); replay leaves it out.
  * - Metrics come in the adapter's order (per resource, then catalogue order), not the file's.
@@ -569,58 +577,6 @@ function uncatalogued(metric: MetricSignal, resources: readonly SignalResource[]
     : `metric ${metric.metric} of ${metric.resource}: the adapter's catalogue does not ask for it on ${[...types].join(", ")}`;
 }
 
-/**
- * The recorded figures as rollup points over the range (see the module comment): aligned to the
- * interval, none after `until`, each part at its recorded level, `peak` on one during point when
- * there are two or more.
- */
-function synthesise(
-  recorded: MetricSignal,
-  range: { from: number; to: number; until: number },
-  window: RehearsalWindow,
-  intervalMs: number,
-  note: (text: string) => void,
-): [number, number][] {
-  const first = Math.min(window.firstEventAt, window.lastEventAt);
-  const last = Math.max(window.firstEventAt, window.lastEventAt);
-  const stamps: { at: number; part: "before" | "during" | "after" }[] = [];
-  const end = Math.min(range.to, range.until);
-  for (let at = Math.ceil(range.from / intervalMs) * intervalMs; at <= end; at += intervalMs) {
-    const part = at + intervalMs <= first ? "before" : at > last ? "after" : "during";
-    stamps.push({ at, part });
-  }
-  const during = stamps.filter((s) => s.part === "during");
-  const what = `metric ${recorded.metric} of ${recorded.resource}`;
-  let peakAt: number | undefined;
-  let rest = recorded.during;
-  if (recorded.peak !== undefined && recorded.peak !== recorded.during) {
-    if (recorded.during === undefined || recorded.peak < recorded.during)
-      note(`${what}: peak ${recorded.peak} cannot go with during ${recorded.during ?? "(none)"}`);
-    else if (during.length < 2)
-      note(
-        `${what}: peak ${recorded.peak} needs two or more rollup points during the window; ${during.length} fall in it at ${intervalMs / 1000} s`,
-      );
-    else {
-      const n = during.length;
-      peakAt = during[Math.floor(n / 2)]?.at;
-      rest = (n * recorded.during - recorded.peak) / (n - 1);
-    }
-  }
-  const points: [number, number][] = [];
-  for (const { at, part } of stamps) {
-    const value =
-      part === "before"
-        ? recorded.before
-        : part === "after"
-          ? recorded.after
-          : at === peakAt
-            ? recorded.peak
-            : rest;
-    if (value !== undefined) points.push([at, value]);
-  }
-  return points;
-}
-
 /* ---------- the stand-in ---------- */
 
 /**
@@ -851,10 +807,17 @@ export async function startDatadogStandIn(options: DatadogStandInOptions): Promi
     if (q === undefined) return refuse(operation, 400, `Error parsing query: ${queryText}`);
     const from = Number(fromText) * 1000;
     const to = Number(toText) * 1000;
-    const window = windows.find((w) => Math.floor((w.firstEventAt - 2 * HOUR) / 1000) * 1000 === from) ?? {
+    const known = windows.find((w) => Math.floor((w.firstEventAt - 2 * HOUR) / 1000) * 1000 === from);
+    // Less than 3 h of range: the adapter cut it at its now, so `to` does not tell the last event.
+    const cut = to - HOUR < from + 2 * HOUR;
+    const window = known ?? {
       firstEventAt: from + 2 * HOUR,
-      lastEventAt: Math.max(from + 2 * HOUR, to - HOUR),
+      lastEventAt: cut ? Math.max(from + 2 * HOUR, to) : to - HOUR,
     };
+    if (known === undefined && cut)
+      note(
+        `metric query from ${new Date(from).toISOString()} was cut at now and no window in \`windows\` starts 2 h later: the last event is taken to be now, exact only when the window settled less than one rollup interval after its last event`,
+      );
     const intervalMs = q.rollupSeconds * 1000;
     const matched = metricMatches.filter(
       (m) => m.signal.metric === q.metric && scopeMatches(q.scope, m.match),
@@ -865,7 +828,13 @@ export async function startDatadogStandIn(options: DatadogStandInOptions): Promi
       );
     const scope = q.scope.length > 0 ? q.scope.join(",") : "*";
     const series = matched.map(({ signal }, index) => {
-      const pointlist = synthesise(signal, { from, to, until: clock.now() }, window, intervalMs, note);
+      const { points: pointlist, issues } = rollupSeries(
+        signal,
+        { from, to, ...window },
+        clock.now(),
+        intervalMs,
+      );
+      for (const issue of issues) note(issue);
       return {
         metric: q.metric,
         display_name: q.metric,

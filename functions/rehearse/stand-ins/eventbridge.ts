@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { MAX_ENTRY_BYTES, putEventsEntrySize } from "../../adapters/eventbridge-events.ts";
+import { MAX_ENTRY_BYTES } from "../../../core/publish/domain-event.ts";
+import { putEventsEntrySize } from "../../adapters/eventbridge-events.ts";
 import {
   type RehearsalClock,
   type Served,

@@ -115,11 +115,11 @@ describe("Bedrock stand-in: the real Bedrock analyst answers as the rules analyz
     );
     expect(decisions(result.recommendations).map((r) => [r.changeId, r.decision, r.proposed])).toEqual([
       ["AppSecurityGroup/SecurityGroupIngress/1", "revert", undefined],
-      ["AppServer/InstanceType", "refactor", "t3.large"],
+      ["AppServer/InstanceType", "legitimize", undefined],
       ["AppServer/Tags/1", "revert", undefined],
       ["AppServer/Tags/0", "revert", undefined],
       ["PaymentsDatabase/BackupRetentionPeriod", "revert", undefined],
-      ["PaymentsDatabase/DBInstanceClass", "refactor", "db.r5.2xlarge"],
+      ["PaymentsDatabase/DBInstanceClass", "legitimize", undefined],
       ["PaymentsDatabase/DeletionProtection", "revert", undefined],
       ["PaymentsDatabase/EnablePerformanceInsights", "revert", undefined],
     ]);

@@ -28,7 +28,7 @@ import {
   startCloudFormationStandIn,
 } from "../../../functions/rehearse/stand-ins/cloudformation.ts";
 import { loadRecordedAccount, RecordedAccountError } from "../../../functions/replay/recorded-account.ts";
-import { loadRecordedTemplate } from "../../../functions/replay/recorded-templates.ts";
+import { recordedTemplateSource } from "../../../functions/replay/recorded-templates.ts";
 
 const SCENARIOS = path.resolve(import.meta.dirname, "../../../fixtures/scenarios");
 const START = Date.parse("2026-03-14T03:20:00Z");
@@ -114,7 +114,7 @@ describe("CloudFormation stand-in: the real adapters agree with replay's recorde
         const described = await client.send(new DescribeStacksCommand({ StackName: stack }));
         const tags = Object.fromEntries((described.Stacks?.[0]?.Tags ?? []).map((t) => [t.Key, t.Value]));
         expect(tags).toEqual(recorded.stackTags(stack));
-        const template = await loadRecordedTemplate(accountDir, stack, recorded.stackTags(stack));
+        const template = await recordedTemplateSource(accountDir).read(stack, undefined);
         const got = await client.send(
           new GetTemplateCommand({ StackName: stack, TemplateStage: "Original" }),
         );

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,18 +11,19 @@ import type { MetricSignal, Signals, SignalsReport } from "../../../core/signals
 import { createDatadogEvents, createDatadogMetrics } from "../../../functions/adapters/datadog-metrics.ts";
 import { createDatadogSignals } from "../../../functions/adapters/datadog-signals.ts";
 import { type DatadogStandIn, startDatadogStandIn } from "../../../functions/rehearse/stand-ins/datadog.ts";
-import { loadRecordedSignals } from "../../../functions/replay/recorded-signals.ts";
+import { loadRecordedSignals, recordedSignals } from "../../../functions/replay/recorded-signals.ts";
 import { datadogConfiguration } from "../../support/datadog-server.ts";
 
 /**
  * The Datadog stand-in against the real adapters: `createDatadogSignals` over it must report, for a
- * scenario's window, what replay's recorded signals report, except for what cannot travel through
- * Datadog (the stand-in's module comment lists it; `throughDatadog` below applies exactly that).
+ * scenario's window, what replay's recorded signals report at the same moment, except for what
+ * cannot travel through Datadog (the stand-in's module comment lists it; `throughDatadog` below
+ * applies exactly that). Replay answers as of its virtual clock (the window's settle time), the
+ * deployed adapter as of the settle time too: the proof suite checks every bundled window there.
  */
 
 const SCENARIOS = fileURLToPath(new URL("../../../fixtures/scenarios/", import.meta.url));
 const HOUR = 3_600_000;
-const ROLLUP_MS = 300_000;
 
 type Query = Parameters<Signals["around"]>[0];
 
@@ -29,9 +31,10 @@ interface Golden {
   readonly stack: string;
   readonly window: { firstEventAt: string; lastEventAt: string; settledAt: string };
   readonly resources: readonly { logicalId: string; physicalId: string; resourceType: string }[];
+  readonly changes: readonly { logicalId: string }[];
 }
 
-/** The window a scenario settles, from its golden `analysis.json`, as replay's `signalsAround` asks. */
+/** The window a scenario settles, from its golden `analysis.json`, as `react`'s `signalsQuery` asks. */
 async function goldenQuery(scenario: string, stack: string, windowId: string) {
   const file = path.join(SCENARIOS, scenario, "golden", stack, windowId, "analysis.json");
   const golden = JSON.parse(await readFile(file, "utf8")) as Golden;
@@ -49,52 +52,80 @@ async function goldenQuery(scenario: string, stack: string, windowId: string) {
       type: r.resourceType,
     })),
   };
-  return { query, settledAt: Date.parse(golden.window.settledAt) };
+  return {
+    query,
+    settledAt: Date.parse(golden.window.settledAt),
+    drifted: [...new Set(golden.changes.map((c) => c.logicalId))],
+  };
 }
 
-/** Rollup points that fall during the window (a point stands for `[t, t + 300 s)`). */
-function duringPoints(query: Query): number {
-  let n = 0;
-  for (let t = Math.ceil(query.from / ROLLUP_MS) * ROLLUP_MS; t <= query.to; t += ROLLUP_MS)
-    if (t + ROLLUP_MS > query.firstEventAt && t <= query.lastEventAt) n += 1;
-  return n;
+/** Every bundled scenario with `signals.json` and every window its golden shows. */
+function goldenWindows(): [scenario: string, stack: string, window: string][] {
+  const dirs = (dir: string) =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  return dirs(SCENARIOS)
+    .filter((name) => readdirSync(path.join(SCENARIOS, name)).includes("signals.json"))
+    .flatMap((name) => {
+      const golden = path.join(SCENARIOS, name, "golden");
+      return dirs(golden).flatMap((stack) =>
+        dirs(path.join(golden, stack)).map((id): [string, string, string] => [name, stack, id]),
+      );
+    });
 }
 
 /**
- * Replay's report as it comes back through Datadog: the monitors as they are; per drifted resource,
- * the adapter's catalogued metrics in catalogue order, each recorded one with the logical id, the
- * catalogue's unit and a peak (the recorded one when two or more points fall during the window,
- * else `during`), each unrecorded one as the adapter's "no datapoints" note; events always a list;
- * recorded notes gone.
+ * Replay's report as it comes back through Datadog at `now`: the monitors as they are; per
+ * resource asked about, the adapter's catalogued metrics in catalogue order, each one replay
+ * reports with the catalogue's unit, each other as the adapter's "no datapoints" note; events
+ * always a list; recorded notes gone, and the adapter's note when it read only up to now.
  */
-function throughDatadog(replay: SignalsReport, query: Query): SignalsReport {
+function throughDatadog(replay: SignalsReport, query: Query, now: number): SignalsReport {
   const metrics: MetricSignal[] = [];
-  const notes: string[] = [];
-  const peakSurvives = duringPoints(query) >= 2;
+  const notes: string[] =
+    now < query.to
+      ? [
+          `the range is read up to now (${new Date(now).toISOString()}), not to ${new Date(query.to).toISOString()}: the time after the changes is not over`,
+        ]
+      : [];
   for (const resource of query.resources) {
-    const ids = [resource.logicalId.toLowerCase(), resource.physicalId.toLowerCase()];
     for (const q of metricQueriesFor(resource)) {
-      const recorded = replay.metrics.find(
-        (m) => m.metric === q.metric && ids.includes(m.resource.toLowerCase()),
-      );
-      if (recorded === undefined) {
+      const replayed = replay.metrics.find((m) => m.metric === q.metric && m.resource === resource.logicalId);
+      if (replayed === undefined) {
         notes.push(`no Datadog datapoints for ${q.metric} of ${q.logicalId} (${q.query})`);
         continue;
       }
-      const { before, during, after } = recorded;
-      const peak = during === undefined ? undefined : peakSurvives ? (recorded.peak ?? during) : during;
-      metrics.push({
-        resource: resource.logicalId,
-        metric: q.metric,
-        unit: q.unit,
+      metrics.push({ ...replayed, unit: q.unit });
+    }
+  }
+  return { monitors: replay.monitors, metrics, events: replay.events ?? [], notes };
+}
+
+/** What the rules analyzer reads of a metric (`cpuMetric` in core/analysis/rules.ts). */
+type CpuFigures = Pick<MetricSignal, "resource" | "metric" | "before" | "during" | "peak" | "after">;
+
+/**
+ * The CPU-like metrics of the drifted resources, as `cpuMetric` selects them: per logical id, the
+ * metrics whose resource is or contains it and whose name says CPU, in report order (`first` is
+ * the one the rules size on).
+ */
+function cpuRead(report: SignalsReport, drifted: readonly string[]) {
+  return drifted.map((id) => {
+    const all: CpuFigures[] = report.metrics
+      .filter((m) => (m.resource === id || m.resource.includes(id)) && /cpu/i.test(m.metric))
+      .map(({ resource, metric, before, during, peak, after }) => ({
+        resource,
+        metric,
         ...(before !== undefined ? { before } : {}),
         ...(during !== undefined ? { during } : {}),
         ...(peak !== undefined ? { peak } : {}),
         ...(after !== undefined ? { after } : {}),
-      });
-    }
-  }
-  return { monitors: replay.monitors, metrics, events: replay.events ?? [], notes };
+      }));
+    const key = (m: CpuFigures) => `${m.resource} ${m.metric}`;
+    return { id, first: all[0], all: [...all].sort((a, b) => key(a).localeCompare(key(b))) };
+  });
 }
 
 let standIn: DatadogStandIn | undefined;
@@ -118,34 +149,96 @@ function signalsAdapter(server: DatadogStandIn, now: () => number): Signals {
   });
 }
 
-describe("Datadog stand-in: signals.json through the real Signals adapter", () => {
-  const windows: readonly [scenario: string, stack: string, window: string][] = [
-    ["payments-3am-incident", "payments-prod", "payments-prod-w1"],
-    ["dynamodb-capacity-incident", "inventory-prod", "inventory-prod-w1"],
-    ["rds-encryption-and-backups", "reporting-staging", "reporting-staging-w1"],
-    ["asg-scale-down-savings", "analytics-dev", "analytics-dev-w1"],
-    ["asg-scale-down-savings", "analytics-dev", "analytics-dev-w2"],
-    ["elasticache-panic-upsize", "sessions-prod", "sessions-prod-w1"],
-    ["iam-wildcard-break-glass", "billing-workers-prod", "billing-workers-prod-w1"],
-    ["lambda-tuning-legit", "quotes-api-prod", "quotes-api-prod-w1"],
-    ["s3-public-bucket-hotfix", "customer-exports-prod", "customer-exports-prod-w1"],
-    ["cloudtrail-logging-stopped", "security-baseline", "security-baseline-w1"],
-    ["injection-attempt-sg", "partner-gateway-prod", "partner-gateway-prod-w1"],
-  ];
+const WINDOWS = goldenWindows();
 
-  it.each(windows)("%s %s: the adapter reports replay's signals for %s", async (scenario, stack, id) => {
-    const recorded = await loadRecordedSignals(path.join(SCENARIOS, scenario));
-    const { query } = await goldenQuery(scenario, stack, id);
-    const replay = await recorded.around(query);
-    // Hindsight: the rehearsal clock stands at the end of the range, as replay reads it.
-    const clock = { now: () => query.to };
-    const server = await start({ signals: recorded.recorded, resources: query.resources, clock });
-
-    const report = await signalsAdapter(server, clock.now).around(query);
-
-    expect(report).toEqual(throughDatadog(replay, query));
-    expect(server.unexpected).toEqual([]);
+describe("Datadog stand-in and replay agree at settle time, as production reads Datadog", () => {
+  it("covers every bundled window with signals", () => {
+    expect(WINDOWS.map((w) => w.join("/"))).toEqual([
+      "asg-scale-down-savings/analytics-dev/analytics-dev-w1",
+      "asg-scale-down-savings/analytics-dev/analytics-dev-w2",
+      "cloudtrail-logging-stopped/security-baseline/security-baseline-w1",
+      "dynamodb-capacity-incident/inventory-prod/inventory-prod-w1",
+      "elasticache-panic-upsize/sessions-prod/sessions-prod-w1",
+      "iam-wildcard-break-glass/billing-workers-prod/billing-workers-prod-w1",
+      "injection-attempt-sg/partner-gateway-prod/partner-gateway-prod-w1",
+      "lambda-tuning-legit/quotes-api-prod/quotes-api-prod-w1",
+      "payments-3am-incident/payments-prod/payments-prod-w1",
+      "rds-encryption-and-backups/reporting-staging/reporting-staging-w1",
+      "s3-public-bucket-hotfix/customer-exports-prod/customer-exports-prod-w1",
+    ]);
   });
+
+  /** The drifted resources with a CPU figure for the rules, per window: the comparison is not vacuous. */
+  const CPU_READ: Readonly<Record<string, readonly string[]>> = {
+    "analytics-dev-w1": ["BatchWorkerGroup"],
+    "analytics-dev-w2": ["NotebookServer"],
+    "sessions-prod-w1": ["SessionCache"],
+    "payments-prod-w1": ["AppServer", "PaymentsDatabase"],
+    "reporting-staging-w1": ["ReportingDatabase"],
+  };
+
+  it.each(WINDOWS)("%s %s %s: same monitors and CPU figures the rules read", async (scenario, stack, id) => {
+    // Prepare: both clocks at the window's settle time.
+    const recorded = await loadRecordedSignals(path.join(SCENARIOS, scenario));
+    const { query, settledAt, drifted } = await goldenQuery(scenario, stack, id);
+    const clock = { now: () => settledAt };
+    const server = await start({
+      signals: recorded.recorded,
+      resources: query.resources,
+      clock,
+      windows: [{ firstEventAt: query.firstEventAt, lastEventAt: query.lastEventAt }],
+    });
+
+    // Act
+    const production = await signalsAdapter(server, clock.now).around(query);
+    const replay = await recordedSignals(recorded.recorded, { clock }).around(query);
+
+    // Assess: what the rules read is the same...
+    expect(production.monitors).toEqual(replay.monitors);
+    expect(cpuRead(production, drifted)).toEqual(cpuRead(replay, drifted));
+    const withCpu = cpuRead(replay, drifted).filter((r) => r.first !== undefined);
+    expect(withCpu.map((r) => r.id)).toEqual(CPU_READ[id] ?? []);
+    // ...and everything else differs only as the stand-in's module comment lists.
+    expect(production).toEqual(throughDatadog(replay, query, settledAt));
+    expect(server.unexpected).toEqual([]);
+    expect(server.unservable.filter((u) => u.includes("was cut at now"))).toEqual([]);
+  });
+
+  it.each(WINDOWS)(
+    "%s %s %s: the same without `windows`, as `phantom rehearse` starts the stand-in",
+    async (scenario, stack, id) => {
+      const recorded = await loadRecordedSignals(path.join(SCENARIOS, scenario));
+      const { query, settledAt } = await goldenQuery(scenario, stack, id);
+      const clock = { now: () => settledAt };
+      const server = await start({ signals: recorded.recorded, resources: query.resources, clock });
+
+      const production = await signalsAdapter(server, clock.now).around(query);
+      const replay = await recordedSignals(recorded.recorded, { clock }).around(query);
+
+      // The last event is taken to be now: exact, as the window settled 120 s (< 300 s) after it.
+      expect(production).toEqual(throughDatadog(replay, query, settledAt));
+      expect(server.unexpected).toEqual([]);
+    },
+  );
+});
+
+describe("Datadog stand-in: signals.json through the real Signals adapter", () => {
+  it.each(WINDOWS)(
+    "%s %s: with hindsight the adapter reports replay's signals for %s",
+    async (scenario, stack, id) => {
+      const recorded = await loadRecordedSignals(path.join(SCENARIOS, scenario));
+      const { query } = await goldenQuery(scenario, stack, id);
+      // Hindsight: both stand at the end of the range (replay without a clock does).
+      const replay = await recorded.around(query);
+      const clock = { now: () => query.to };
+      const server = await start({ signals: recorded.recorded, resources: query.resources, clock });
+
+      const report = await signalsAdapter(server, clock.now).around(query);
+
+      expect(report).toEqual(throughDatadog(replay, query, query.to));
+      expect(server.unexpected).toEqual([]);
+    },
+  );
 
   it("payments-3am-incident: every recorded monitor and metric figure arrives; only notes, units and order differ", async () => {
     const recorded = await loadRecordedSignals(path.join(SCENARIOS, "payments-3am-incident"));
@@ -172,17 +265,20 @@ describe("Datadog stand-in: signals.json through the real Signals adapter", () =
     });
   });
 
-  it("dynamodb-capacity-incident: a recorded peak cannot survive a burst shorter than the rollup", async () => {
+  it("dynamodb-capacity-incident: a recorded peak cannot survive a burst shorter than the rollup, in replay either", async () => {
     const recorded = await loadRecordedSignals(path.join(SCENARIOS, "dynamodb-capacity-incident"));
     const { query } = await goldenQuery("dynamodb-capacity-incident", "inventory-prod", "inventory-prod-w1");
     const clock = { now: () => query.to };
     const server = await start({ signals: recorded.recorded, resources: query.resources, clock });
 
     const report = await signalsAdapter(server, clock.now).around(query);
+    const replay = await recorded.around(query);
 
-    expect(duringPoints(query)).toBe(1);
-    const reads = report.metrics.find((m) => m.metric === "aws.dynamodb.consumed_read_capacity_units");
-    expect(reads).toMatchObject({ during: 905, peak: 905 });
+    // 08:06:52–08:09:10 falls inside one 5-minute point: its value is the during average.
+    const reads = (r: SignalsReport) =>
+      r.metrics.find((m) => m.metric === "aws.dynamodb.consumed_read_capacity_units");
+    expect(reads(report)).toMatchObject({ during: 905, peak: 905 });
+    expect(reads(replay)).toMatchObject({ during: 905, peak: 905 });
     expect(server.unservable).toEqual(
       expect.arrayContaining([
         "metric aws.dynamodb.read_throttle_events of StockLevelsTable: the adapter's catalogue does not ask for it on AWS::DynamoDB::Table",

@@ -1,10 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createEventBridgeEvents,
-  DRIFT_ANALYZED,
-  type DriftAnalyzedDetail,
-} from "../../../functions/adapters/eventbridge-events.ts";
+import { DRIFT_ANALYZED, driftAnalyzedDetail } from "../../../core/publish/domain-event.ts";
+import type { WindowReport } from "../../../core/report/analysis.ts";
+import { createEventBridgeEvents } from "../../../functions/adapters/eventbridge-events.ts";
 import {
   type EventBridgeStandIn,
   startEventBridgeStandIn,
@@ -12,21 +10,24 @@ import {
 
 const NOW = Date.parse("2026-03-14T03:21:00Z");
 
-const detail: DriftAnalyzedDetail = {
-  version: "1",
+const report = {
   stack: "payments-prod",
-  windowId: "payments-prod-w1",
-  settledBy: "quiet",
-  settledAt: "2026-03-14T03:20:00.000Z",
-  env: "prod",
-  severity: "critical",
-  decisions: { legitimize: 0, revert: 6, refactor: 2 },
-  costDelta: { currentMonthlyUsd: 3000, rectifiedMonthlyUsd: 354, deltaMonthlyUsd: 2646 },
-  prUrl: null,
-  actors: ["sam.rivera@example.com"],
-  changesTotal: 0,
+  window: {
+    id: "payments-prod-w1",
+    firstEventAt: "2026-03-14T03:07:00.000Z",
+    lastEventAt: "2026-03-14T03:10:00.000Z",
+    openedAt: "2026-03-14T03:07:01.000Z",
+    settledAt: "2026-03-14T03:20:00.000Z",
+    settledBy: "quiet",
+    events: 1,
+    touched: [],
+  },
+  detection: { resourcesChecked: 0, calls: 0, unverified: [] },
+  resources: [],
   changes: [],
-};
+  actors: [{ name: "sam.rivera@example.com", console: true }],
+} as unknown as WindowReport;
+const detail = driftAnalyzedDetail(report);
 
 describe("EventBridge stand-in over HTTP (the real @aws-sdk/client-eventbridge)", () => {
   let eventBridge: EventBridgeStandIn;
@@ -48,7 +49,7 @@ describe("EventBridge stand-in over HTTP (the real @aws-sdk/client-eventbridge)"
   });
 
   it("takes the project's Phantom Drift Analyzed event", async () => {
-    await createEventBridgeEvents({ client }).driftAnalyzed({ ...detail });
+    await createEventBridgeEvents({ client }).driftAnalyzed({ report });
 
     expect(eventBridge.events()).toEqual([
       {

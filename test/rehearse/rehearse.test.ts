@@ -1,0 +1,127 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RehearsalReport, runRehearsal } from "../../functions/rehearse/rehearse.ts";
+import { runReplay } from "../../functions/replay/run-replay.ts";
+import { loadScenario } from "../../functions/replay/scenario.ts";
+
+/**
+ * `phantom rehearse` is how we know production does what replay shows: the deployed handlers, built
+ * by the Lambda composition root with the real SDK clients, over local stand-ins. For every bundled
+ * scenario they must agree with replay on the windows (stack, events, touched ids), the drift checks
+ * and every decision; and at-least-once delivery must never open a second pull request.
+ */
+
+const SCENARIOS = fileURLToPath(new URL("../../fixtures/scenarios/", import.meta.url));
+const names = (await readdir(SCENARIOS, { withFileTypes: true }))
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+interface Compared {
+  readonly stack: string;
+  readonly events: number;
+  readonly touched: readonly string[];
+  readonly calls: number;
+  readonly decisions: Readonly<Record<string, string | null>>;
+}
+
+let out = "";
+beforeAll(async () => {
+  out = await mkdtemp(path.join(tmpdir(), "phantom-rehearse-test-"));
+});
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+async function replayed(name: string): Promise<Compared[]> {
+  const summary = await runReplay(
+    await loadScenario(path.join(SCENARIOS, name), { base: {} }),
+    path.join(out, name),
+  );
+  return summary.windows.map(({ reaction: { report } }) => ({
+    stack: report.stack,
+    events: report.window.events,
+    touched: report.window.touched,
+    calls: report.detection.calls,
+    decisions: Object.fromEntries(
+      report.changes.map((c) => [`${c.logicalId}${c.propertyPath}`, "decision" in c ? c.decision : null]),
+    ),
+  }));
+}
+
+function rehearsed(report: RehearsalReport): Compared[] {
+  return report.windows.map((w) => ({
+    stack: w.stack,
+    events: w.events,
+    touched: w.touched,
+    calls: w.calls,
+    decisions: w.decisions ?? {},
+  }));
+}
+
+describe.each(names)("rehearsal of %s", (name) => {
+  it("agrees with replay on windows, drift checks and decisions, with no unexpected request", async () => {
+    const scenario = await loadScenario(path.join(SCENARIOS, name), { base: {} });
+
+    const report = await runRehearsal(scenario);
+
+    expect(report.unexpected).toEqual([]);
+    expect(rehearsed(report)).toEqual(await replayed(name));
+    expect(report.dlq).toEqual({ changes: 0, settle: 0 });
+    const stacks = new Set(report.windows.filter((w) => w.pullRequest).map((w) => w.stack));
+    expect(report.pullRequests).toHaveLength(stacks.size);
+  });
+});
+
+describe("at-least-once delivery", () => {
+  it("every event delivered twice and the whole capture delivered again later: one PR per stack", async () => {
+    const scenario = await loadScenario(path.join(SCENARIOS, "two-stacks-interleaved"), { base: {} });
+
+    const once = await runRehearsal(scenario);
+    const twice = await runRehearsal(scenario, { deliveries: 2, redeliverAfterMs: 24 * 3_600_000 });
+
+    expect(twice.unexpected).toEqual([]);
+    expect(rehearsed(twice)).toEqual(rehearsed(once));
+    expect(twice.pullRequests.map((pr) => [pr.repo, pr.branch, pr.commits])).toEqual(
+      once.pullRequests.map((pr) => [pr.repo, pr.branch, pr.commits]),
+    );
+    expect(twice.pullRequests.every((pr) => pr.updates === 0)).toBe(true);
+  });
+});
+
+describe("the 3 AM incident", () => {
+  it("opens one PR on acme/payments-infra with one commit, mentions the engineer, and emits the figures and the event", async () => {
+    const scenario = await loadScenario(path.join(SCENARIOS, "payments-3am-incident"), { base: {} });
+
+    const report = await runRehearsal(scenario);
+
+    expect(report.pullRequests).toHaveLength(1);
+    const [pr] = report.pullRequests;
+    expect(pr).toMatchObject({
+      repo: "acme/payments-infra",
+      branch: "phantom/payments-prod",
+      commits: 1,
+      updates: 0,
+    });
+    expect(pr?.body).toContain("sam.rivera@example.com");
+    expect(pr?.labels).toContain("phantom");
+    expect(report.events).toEqual([
+      expect.objectContaining({ source: "phantom", detailType: "Phantom Drift Analyzed" }),
+    ]);
+    const metrics = new Set(report.metrics.map((m) => m.metric));
+    for (const metric of [
+      "phantom.events.received",
+      "phantom.windows.opened",
+      "phantom.windows.settled",
+      "phantom.drift.count",
+      "phantom.reaction.seconds",
+    ]) {
+      expect(metrics, metric).toContain(metric);
+    }
+    expect(report.calls["cloudformation.DetectStackResourceDrift"]).toBe(3);
+    expect(report.calls["bedrock-runtime.Converse"]).toBe(1);
+  });
+});
