@@ -312,12 +312,13 @@ export function defineApp<O, P>(
   const secrets = new Map(SECRET_NAMES.map((name) => [name, new sst.Secret(name, SECRET_PLACEHOLDER)]));
   const linked = (names: readonly SecretName[]) => names.map((name) => secrets.get(name));
 
-  // What functions/runtime.ts `readRuntimeConfig` reads; PHANTOM_ANALYZER keeps its default (bedrock).
+  // What functions/runtime.ts `readRuntimeConfig` reads; PHANTOM_ANALYZER only when it is not the default.
   const environment: Record<string, Input<string, O>> = {
     PHANTOM_WINDOWS_TABLE: windows.name,
     PHANTOM_SETTLE_QUEUE_URL: settle.url,
     PHANTOM_EVENT_BUS: "default",
     ...(options.bedrockModelId ? { PHANTOM_BEDROCK_MODEL: options.bedrockModelId } : {}),
+    ...(options.analyzer === "rules" ? { PHANTOM_ANALYZER: "rules" } : {}),
     ...(options.datadogSite ? { DD_SITE: options.datadogSite } : {}),
     ...(options.configFile ? { PHANTOM_CONFIG_FILE: BUNDLED_CONFIG } : {}),
   };
@@ -336,10 +337,16 @@ export function defineApp<O, P>(
     resources: [windows.arn],
   });
   const armSettle: Statement<O> = { actions: [...SETTLE_TIMER_ACTIONS], resources: [settle.arn] };
-  const analyse: Statement<O> = {
-    actions: [...ANALYST_ACTIONS],
-    resources: bedrockResources(options.bedrockModelId, account, $interpolate),
-  };
+  // The rules analyzer calls nothing: no Bedrock grant then.
+  const analyse: Statement<O>[] =
+    options.analyzer === "rules"
+      ? []
+      : [
+          {
+            actions: [...ANALYST_ACTIONS],
+            resources: bedrockResources(options.bedrockModelId, account, $interpolate),
+          },
+        ];
   const publish: Statement<O> = { actions: [...DOMAIN_EVENT_ACTIONS], resources: [homeBus] };
   const shipped = (args: FunctionArgs<O>): FunctionArgs<O> => ({
     ...args,
@@ -370,7 +377,7 @@ export function defineApp<O, P>(
         onAnything(TYPE_CONFIGURATION_ACTIONS),
         onTable(WINDOW_SETTLE_ACTIONS),
         armSettle,
-        analyse,
+        ...analyse,
         publish,
       ],
       policies: [READ_ONLY_ACCESS],
@@ -410,7 +417,7 @@ export function defineApp<O, P>(
         onStacks(STACK_LIST_ACTIONS, STACK_DRIFT_ACTIONS, STACK_TAGS_ACTIONS, DEPLOYED_TEMPLATE_ACTIONS),
         onAnything(DETECTION_STATUS_ACTIONS, TYPE_CONFIGURATION_ACTIONS),
         onTable(WINDOW_READ_ACTIONS),
-        analyse,
+        ...analyse,
         publish,
       ],
       policies: [READ_ONLY_ACCESS],

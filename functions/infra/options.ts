@@ -43,6 +43,8 @@ export interface AppOptions {
    * runtime's default (Claude Sonnet 4.5 through the profile of the function's geography).
    */
   readonly bedrockModelId?: string;
+  /** Who decides in the functions: Claude on Bedrock (rules as the fallback), or the rules alone (no Bedrock grant). */
+  readonly analyzer: "bedrock" | "rules";
   /** Datadog site of the keys (`datadoghq.eu`, `us5.datadoghq.com`, …); unset: `datadoghq.com`. */
   readonly datadogSite?: string;
   /** EventBridge Scheduler expression of the sweep. Default weekly, Monday 06:00 UTC. */
@@ -88,6 +90,9 @@ const envSchema = z
     PHANTOM_DEPLOY_READ_ROLE_NAME: roleName.default("PhantomReadOnly"),
     PHANTOM_DEPLOY_MEMBER_DEPLOY_ROLE_NAME: roleName.default("OrganizationAccountAccessRole"),
     PHANTOM_DEPLOY_BEDROCK_MODEL_ID: z.string().min(1).optional(),
+    PHANTOM_DEPLOY_ANALYZER: z
+      .enum(["bedrock", "rules"], { error: "must be bedrock or rules" })
+      .default("bedrock"),
     PHANTOM_DEPLOY_DD_SITE: z
       .string()
       .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a Datadog site such as datadoghq.eu")
@@ -190,6 +195,7 @@ export function readAppOptions(
     readRoleName: e.PHANTOM_DEPLOY_READ_ROLE_NAME,
     memberDeployRoleName: e.PHANTOM_DEPLOY_MEMBER_DEPLOY_ROLE_NAME,
     ...(e.PHANTOM_DEPLOY_BEDROCK_MODEL_ID ? { bedrockModelId: e.PHANTOM_DEPLOY_BEDROCK_MODEL_ID } : {}),
+    analyzer: e.PHANTOM_DEPLOY_ANALYZER,
     ...(e.PHANTOM_DEPLOY_DD_SITE ? { datadogSite: e.PHANTOM_DEPLOY_DD_SITE } : {}),
     sweepSchedule: e.PHANTOM_DEPLOY_SWEEP_SCHEDULE as AppOptions["sweepSchedule"],
     ...(e.PHANTOM_DEPLOY_STACK_PREFIX ? { stackPrefix: e.PHANTOM_DEPLOY_STACK_PREFIX } : {}),

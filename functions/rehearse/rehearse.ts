@@ -456,7 +456,7 @@ export async function runRehearsal(
       let busy = true;
       while (busy) {
         const changes = await poll(QUEUES.changes, SUBSCRIPTIONS.changes.size, (event) =>
-          processChanges(event, runtime),
+          processChanges(event, intake),
         );
         const settles = await poll(QUEUES.settle, SUBSCRIPTIONS.settle.size, (event) =>
           processSettles(event, runtime),

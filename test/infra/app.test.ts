@@ -714,6 +714,7 @@ describe("readAppOptions", () => {
       memberAccounts: [],
       readRoleName: "PhantomReadOnly",
       memberDeployRoleName: "OrganizationAccountAccessRole",
+      analyzer: "bedrock",
       sweepSchedule: DEFAULT_SWEEP_SCHEDULE,
     });
     expect(absent.reads).toEqual([]);
@@ -726,6 +727,7 @@ describe("readAppOptions", () => {
         PHANTOM_DEPLOY_HOME_REGION: "eu-west-1",
         PHANTOM_DEPLOY_REGIONS: "eu-west-1",
         PHANTOM_DEPLOY_BEDROCK_MODEL_ID: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        PHANTOM_DEPLOY_ANALYZER: "rules",
         PHANTOM_DEPLOY_DD_SITE: "datadoghq.eu",
         PHANTOM_DEPLOY_SWEEP_SCHEDULE: "rate(7 days)",
         PHANTOM_DEPLOY_STACK_PREFIX: "payments-",
@@ -742,12 +744,24 @@ describe("readAppOptions", () => {
       readRoleName: "PhantomReadOnly",
       memberDeployRoleName: "OrganizationAccountAccessRole",
       bedrockModelId: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+      analyzer: "rules",
       datadogSite: "datadoghq.eu",
       sweepSchedule: "rate(7 days)",
       stackPrefix: "payments-",
       stackTag: "team=payments",
       configFile: "config/phantom.yaml",
     });
+  });
+
+  it("with the rules analyzer, tells the functions so and grants no Bedrock action", () => {
+    const rules = build({ analyzer: "rules" }).recording;
+    for (const [handler, f] of functions(rules)) {
+      expect(f.environment.PHANTOM_ANALYZER, handler).toBe("rules");
+      expect(
+        f.permissions.flatMap((p) => p.actions).filter((a) => a.startsWith("bedrock:")),
+        handler,
+      ).toEqual([]);
+    }
   });
 
   it("refuses extra regions and member accounts, saying why and what to do", () => {

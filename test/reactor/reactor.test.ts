@@ -4,11 +4,8 @@ import { judge } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
 import type { StackDirectory, StackResource } from "../../core/drift/ports.ts";
-import type { DriftReport } from "../../core/drift/types.ts";
-import { react } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
 import { touch } from "../../core/reactor/touch.ts";
-import type { WindowReport } from "../../core/report/analysis.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
 import type { SettleMessage } from "../../core/window/timer.ts";
 import { DEFAULT_WINDOW_POLICY, type Window } from "../../core/window/types.ts";
@@ -131,11 +128,6 @@ describe("touch", () => {
     expect(outcome.unmanaged).toEqual([{ type: "AWS::EC2::SecurityGroup", id: "sg-0ffffffffffffffff" }]);
     expect(armed).toEqual([]);
   });
-});
-
-const cleanDrift = (logicalIds: readonly string[]): DriftReport => ({
-  resources: logicalIds.map((logicalId) => ({ logicalId, status: "IN_SYNC", differences: [] })),
-  calls: logicalIds.length,
 });
 
 describe("settle", () => {

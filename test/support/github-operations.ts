@@ -3,7 +3,7 @@
  * operationId, each with its route spelled the way GitHub's OpenAPI description and Octokit spell it
  * (`octokit.rest.git.getRef.endpoint.DEFAULTS` is `GET /repos/{owner}/{repo}/git/ref/{ref}`).
  *
- * The one list both sides read: `scripts/github-openapi-subset.ts` (`npm run openapi:subset`) cuts
+ * The one list both sides read: `test/support/github-openapi-subset.ts` (`npm run openapi:subset`) cuts
  * GitHub's description down to these operations and what they reference, into
  * `fixtures/github/openapi-subset.json`, and the fake GitHub server validates against that file and
  * answers nothing else. Phantom calling a new operation therefore fails the tests until it is added

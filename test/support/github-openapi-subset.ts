@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { GITHUB_OPENAPI_SUBSET, GITHUB_OPERATIONS } from "../test/support/github-operations.ts";
+import { GITHUB_OPENAPI_SUBSET, GITHUB_OPERATIONS } from "./github-operations.ts";
 
 /**
  * Writes `fixtures/github/openapi-subset.json`: GitHub's REST OpenAPI description (the
@@ -43,7 +43,7 @@ interface Description extends JsonObject {
   components: { [kind: string]: { [name: string]: Json } };
 }
 
-const root = fileURLToPath(new URL("../", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The pinned package's `api.github.com.json`, fetched with `npm pack` and checked against INTEGRITY. */
 function download(): string {
@@ -137,7 +137,7 @@ function subsetOf(full: Description): Description {
       ...full.info,
       "x-phantom-subset": {
         source: `${PACKAGE}@${VERSION} ${MEMBER.replace(/^package\//, "")}`,
-        generator: "scripts/github-openapi-subset.ts (npm run openapi:subset)",
+        generator: "test/support/github-openapi-subset.ts (npm run openapi:subset)",
         operations: "test/support/github-operations.ts",
       },
     },
