@@ -108,6 +108,8 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
         actor: judgement.actor.name,
       });
     }
+    // No stack owns what the event touched: nothing to react to, counted so the figure explains the gap.
+    if (outcome.stacks.length === 0) bump(tally.ignored, "unmanaged");
     for (const r of outcome.unmanaged) {
       runtime.log.log("info", "change on an unmanaged resource", {
         eventID: record.eventID,

@@ -2,12 +2,29 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
 import { type Reaction, react } from "../core/reactor/react.ts";
 import { settle } from "../core/reactor/settle.ts";
+import { publicationPoint } from "../core/report/metrics.ts";
 import { containerRuntime, createRuntime, type Runtime } from "./runtime.ts";
 
 const settleMessageSchema = z.object({ stack: z.string().min(1), windowId: z.string().min(1) });
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The service behind a failed reaction, from the adapters' error classes (`phantom.publish.failed`'s tag). */
+const FAILED_SERVICE: Readonly<Record<string, string>> = {
+  GitHubChangeRequestsError: "github",
+  GitHubTemplateError: "github",
+  DomainEventError: "eventbridge",
+  StackReadError: "cloudformation",
+  StackLookupError: "cloudformation",
+  WindowStoreError: "dynamodb",
+  DatadogError: "datadog",
+};
+
+export function failedService(error: unknown): string {
+  const name = error instanceof Error ? error.name : "";
+  return FAILED_SERVICE[name] ?? "reaction";
 }
 
 /** The one log line of a finished reaction: what was found, decided and published. */
@@ -96,7 +113,16 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
       try {
         return await react(window, settled, runtime.reaction);
       } catch (error) {
-        runtime.log.log("error", "reaction failed", { stack, window: windowId, error: describe(error) });
+        const target = failedService(error);
+        runtime.log.log("error", "reaction failed", {
+          stack,
+          window: windowId,
+          target,
+          error: describe(error),
+        });
+        await runtime.metrics.emit([
+          publicationPoint("publishFailed", runtime.clock.now(), { stack, target }),
+        ]);
         throw error;
       }
     },

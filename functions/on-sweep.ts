@@ -168,13 +168,19 @@ export const SWEEP_DEADLINE_MARGIN_MS = 6 * 60_000;
  * Builds the production sweep runtime: one target per region of the home account, the reaction ports
  * of the shared composition root, and open-window coverage through the `WindowStore` port.
  */
-export function createSweepRuntime(config: SweepConfig, base: Runtime): SweepRuntime {
+export function createSweepRuntime(
+  config: SweepConfig,
+  base: Runtime,
+  /** How the sweep waits between detection polls: real time; `phantom rehearse` moves its clock instead. */
+  wait?: (ms: number) => Promise<void>,
+): SweepRuntime {
+  const timing = { ...(wait ? { sleep: wait } : {}), now: () => base.clock.now() };
   const targets: SweepTarget[] = config.regions.map((region) => {
     const client = new CloudFormationClient({ region, maxAttempts: 1 });
     return {
       region,
-      listStacks: () => listManagedStacks(client, config.filter),
-      drift: createStackDriftDetector({ client, timeoutMs: 5 * 60_000 }),
+      listStacks: () => listManagedStacks(client, config.filter, wait ? { sleep: wait } : {}),
+      drift: createStackDriftDetector({ client, timeoutMs: 5 * 60_000, ...timing }),
     };
   });
   return {

@@ -7,6 +7,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { client as datadog } from "@datadog/datadog-api-client";
 import { Resource } from "sst";
 import { z } from "zod";
+import { defaultBedrockModel } from "../core/analysis/model.ts";
 import { createRulesAnalyst } from "../core/analysis/rules.ts";
 import type { Analyst } from "../core/analysis/types.ts";
 import type { Clock, Ids } from "../core/clock.ts";
@@ -106,25 +107,6 @@ export interface RuntimeConfig {
   readonly datadogHost?: string;
   readonly githubApiUrl?: string;
   readonly region?: string;
-}
-
-/** Claude Sonnet 4.5, the model Phantom's prompt is written and measured for. */
-export const BEDROCK_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
-
-/**
- * The inference profile for the home region: `us.`, `eu.` or `apac.` by the region's geography,
- * `global.` elsewhere (Claude 4 models are invoked through inference profiles).
- * @see https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
- */
-export function defaultBedrockModel(region: string | undefined): string {
-  const geography = region?.startsWith("us-")
-    ? "us"
-    : region?.startsWith("eu-")
-      ? "eu"
-      : region?.startsWith("ap-")
-        ? "apac"
-        : "global";
-  return `${geography}.${BEDROCK_MODEL}`;
 }
 
 /** Reads the handler configuration from the environment, reporting every problem at once. */

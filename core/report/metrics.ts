@@ -157,8 +157,8 @@ export const METRICS = {
     metric: "phantom.publish.failed",
     type: "count",
     description:
-      "Publication steps that failed past their retries, by target (metrics, datadog-events); the window went on.",
-    tags: [...BASE, "target"],
+      "Reactions that failed past their retries, by the service that failed (github, eventbridge, cloudformation, bedrock, datadog): SQS retries the window.",
+    tags: ["stack", ...BASE, "target"],
   },
   portDisabled: {
     metric: "phantom.port.disabled",

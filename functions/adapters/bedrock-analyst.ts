@@ -19,13 +19,6 @@ import { backoffDelay, errorMessage, errorName } from "./cloudformation.ts";
  * fails validation; the rules analyzer (the injected `fallback`) when Bedrock cannot answer.
  */
 
-/**
- * A Claude Sonnet 4.5 US cross-region inference profile, for callers that want a default; the
- * composition root should take the model id from configuration.
- * @see https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
- */
-export const DEFAULT_BEDROCK_MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-
 /** What `createBedrockAnalyst` needs: the client and model, the fallback, and the injected effects. */
 export interface BedrockAnalystOptions {
   /**

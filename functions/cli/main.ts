@@ -122,6 +122,7 @@ export function buildProgram(io: Output): Command {
     )
     .option("--quiet-period <duration>", "settle a window after this long without events (e.g. 120s)")
     .option("--max-wait <duration>", "settle a window at the latest this long after it opened (e.g. 15m)")
+    .option("--sweep", "run the weekly sweep (on-sweep) once after every window settled", false)
     .option("--verbose", "print every handler log line on stderr", false)
     .addHelpText(
       "after",
@@ -131,7 +132,14 @@ export function buildProgram(io: Output): Command {
     .action(
       async (
         target: string,
-        opts: { json: boolean; config?: string; quietPeriod?: string; maxWait?: string; verbose: boolean },
+        opts: {
+          json: boolean;
+          config?: string;
+          quietPeriod?: string;
+          maxWait?: string;
+          verbose: boolean;
+          sweep: boolean;
+        },
       ) => {
         const { doc } = await readConfigDocument(opts.config);
         const { loadScenario } = await import("../replay/scenario.ts");
@@ -149,6 +157,7 @@ export function buildProgram(io: Output): Command {
           {
             json: opts.json,
             verbose: opts.verbose,
+            sweep: opts.sweep,
             ...(quietMs !== undefined ? { quietMs } : {}),
             ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
           },

@@ -6,6 +6,7 @@ import type { Output } from "./output.ts";
 export interface RehearseCommandOptions {
   readonly json: boolean;
   readonly verbose: boolean;
+  readonly sweep?: boolean;
   readonly quietMs?: number;
   readonly maxWaitMs?: number;
 }
@@ -54,6 +55,7 @@ export async function runRehearseCommand(
     ...(options.quietMs !== undefined ? { quietMs: options.quietMs } : {}),
     ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
     ...(options.verbose ? { onLog: (line: string) => io.err(line) } : {}),
+    ...(options.sweep ? { sweep: true } : {}),
   });
   io.out(options.json ? `${JSON.stringify(report)}\n` : rehearsalStory(report));
   if (report.unexpected.length > 0) {

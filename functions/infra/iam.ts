@@ -1,3 +1,4 @@
+import { BEDROCK_GEOGRAPHIES, BEDROCK_MODEL } from "../../core/analysis/model.ts";
 /**
  * Least-privilege IAM for the SST app: every statement names its actions (never `*` or a wildcard
  * action), each action is granted only to a function whose code sends it (the constants below name
@@ -124,15 +125,6 @@ export const DOMAIN_EVENT_ACTIONS = ["events:PutEvents"] as const;
 const PROFILE_PREFIX = /^(us|eu|apac|jp|au|ca|us-gov|global)\./;
 
 /**
- * The model the runtime defaults to when the deploy names none (functions/runtime.ts `BEDROCK_MODEL`,
- * through the profile of the function's geography, `defaultBedrockModel`); test/infra proves they agree.
- */
-export const RUNTIME_DEFAULT_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
-
-/** The profile geographies `defaultBedrockModel` picks from, by the function's AWS_REGION. */
-export const RUNTIME_DEFAULT_GEOGRAPHIES = ["us", "eu", "apac", "global"] as const;
-
-/**
  * Resources `bedrock:InvokeModel` (which Converse uses) needs for a model id: an inference profile
  * needs the profile ARN and the foundation model in every region the profile routes to (any region,
  * and the region-less ARN for `global.` profiles); a plain model id needs only the foundation model.
@@ -145,12 +137,12 @@ export function bedrockResources<O>(
 ): Input<string, O>[] {
   if (modelId === undefined) {
     return [
-      ...RUNTIME_DEFAULT_GEOGRAPHIES.map(
+      ...BEDROCK_GEOGRAPHIES.map(
         (geography) =>
-          interpolate`arn:aws:bedrock:*:${account}:inference-profile/${geography}.${RUNTIME_DEFAULT_MODEL}`,
+          interpolate`arn:aws:bedrock:*:${account}:inference-profile/${geography}.${BEDROCK_MODEL}`,
       ),
-      `arn:aws:bedrock:*::foundation-model/${RUNTIME_DEFAULT_MODEL}`,
-      `arn:aws:bedrock:::foundation-model/${RUNTIME_DEFAULT_MODEL}`,
+      `arn:aws:bedrock:*::foundation-model/${BEDROCK_MODEL}`,
+      `arn:aws:bedrock:::foundation-model/${BEDROCK_MODEL}`,
     ];
   }
   if (modelId.startsWith("arn:")) return [modelId];

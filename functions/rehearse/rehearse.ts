@@ -22,6 +22,7 @@ import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
 import { jsonLogger } from "../log.ts";
 import { processChanges } from "../on-change.ts";
 import { processSettles } from "../on-settle.ts";
+import { createSweepRuntime, processSweep, readSweepConfig } from "../on-sweep.ts";
 import { loadRecordedAccount } from "../replay/recorded-account.ts";
 import { loadRecordedSignals, loadSignalsFile } from "../replay/recorded-signals.ts";
 import { recordedTemplateSource } from "../replay/recorded-templates.ts";
@@ -61,6 +62,8 @@ export interface RehearsalOptions {
   readonly deliveries?: number;
   /** Deliver the whole capture once more this long after everything settled (a replayed archive). */
   readonly redeliverAfterMs?: number;
+  /** Run the weekly sweep (on-sweep) once after everything settled, as its schedule would. */
+  readonly sweep?: boolean;
   /** Real endpoints (or hostile ones) to use instead of stand-ins; default: the process environment. */
   readonly env?: Record<string, string | undefined>;
   /** Every handler log line, as it is written. */
@@ -473,6 +476,14 @@ export async function runRehearsal(
       }
       if (next.length === 0) break;
       clock.advance(Math.min(...next));
+    }
+    if (options.sweep) {
+      clock.advance(clock.now() + 60_000);
+      const sweeper = createSweepRuntime(readSweepConfig(process.env), runtime, async (ms) =>
+        clock.advance(clock.now() + ms),
+      );
+      await processSweep(sweeper);
+      last = clock.now();
     }
     client.destroy();
 

@@ -12,6 +12,7 @@ import { type ChildResult, SAMPLE_INTERVAL_MS } from "./measure.ts";
  *   npm run bench                 1,000,000 records, 3 timed runs, scaling sizes 100k / 300k / 1M
  *   npm run bench -- --quick      50,000 records, 1 run (sizes 5k / 15k / 50k): a sanity run
  *   BENCH_RECORDS=200000 BENCH_RUNS=5 BENCH_SEED=7 npm run bench
+ *   npm run bench -- --only=rehearsal   some parts only: intake, windows, rectify, rehearsal
  *
  * Each measurement runs in its own child process (`node --expose-gc --import tsx <child>`), so
  * memory figures never mix. Progress goes to stderr, the tables to stdout, and the full results to a
@@ -35,7 +36,7 @@ function positiveInt(name: string, fallback: number): number {
 }
 
 const args = process.argv.slice(2);
-const PARTS = ["intake", "windows", "rectify"] as const;
+const PARTS = ["intake", "windows", "rectify", "rehearsal"] as const;
 for (const arg of args) {
   if (arg !== "--quick" && !/^--only=/.test(arg))
     throw new Error(`unknown argument ${arg} (--quick, --only=part,...)`);
@@ -289,3 +290,4 @@ async function runPart(script: string): Promise<void> {
 if (runs_("intake")) await main();
 if (runs_("windows")) await runPart("windows.ts");
 if (runs_("rectify")) await runPart("rectify.ts");
+if (runs_("rehearsal")) await runPart("rehearsal.ts");

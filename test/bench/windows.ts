@@ -28,7 +28,7 @@ const RESOURCES = 300;
 const T0 = Date.parse("2026-03-14T03:00:00Z");
 
 /** A deterministic PRNG (mulberry32), so every run generates the same burst. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -39,7 +39,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const groupId = (i: number) => `sg-${i.toString(16).padStart(17, "0")}`;
+export const groupId = (i: number) => `sg-${i.toString(16).padStart(17, "0")}`;
 
 /** 300 security groups owned by one stack, looked up like DescribeStackResources would answer. */
 function stackDirectory(): StackDirectory {

@@ -223,6 +223,13 @@ describe("processChanges", () => {
     expect(h.armed).toHaveLength(1);
     const window = await h.windows.get("payments-prod", "payments-prod-w1");
     expect(window?.touched).toEqual(["AppSecurityGroup", "PaymentsDatabase"]);
+    // One flush for the invocation: what intake received, rejected (by reason) and opened.
+    expect(h.points.map((p) => [p.metric, p.value, p.tags])).toEqual([
+      ["phantom.events.received", 5, []],
+      ["phantom.events.rejected", 2, ["reason:malformed"]],
+      ["phantom.events.rejected", 1, ["reason:missing-field"]],
+      ["phantom.windows.opened", 1, ["stack:payments-prod"]],
+    ]);
   });
 
   it("fails only the message whose stack lookup failed; its retry joins the same window", async () => {
@@ -301,6 +308,10 @@ describe("processChanges", () => {
     ]);
     expect(h.armed).toEqual([]);
     expect(await h.windows.get("payments-prod", "payments-prod-w1")).toBeUndefined();
+    expect(h.points.find((p) => p.metric === "phantom.events.ignored")).toMatchObject({
+      value: 1,
+      tags: ["reason:unmanaged"],
+    });
   });
 
   it("accepts a bare CloudTrail record as a body", async () => {

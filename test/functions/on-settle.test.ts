@@ -242,6 +242,12 @@ describe("processSettles", () => {
       claim: { owner: `on-settle:${reminder}`, until: T1 + quietMs + leaseMs, attempts: 1 },
     });
     expect(publisher.reports).toEqual([]);
+    expect(h.logs("reaction failed")).toEqual([
+      expect.objectContaining({ stack: "payments-prod", window: "payments-prod-w1", target: "reaction" }),
+    ]);
+    expect(h.points.filter((p) => p.metric === "phantom.publish.failed").map((p) => p.tags)).toEqual([
+      ["stack:payments-prod", "target:reaction"],
+    ]);
 
     // SQS redelivers the failed message once its visibility timeout (6 min) is over: past the 5 min lease.
     h.clock.advance(T1 + quietMs + VISIBILITY_TIMEOUT_MS);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defaultBedrockModel, RuntimeConfigError, readRuntimeConfig } from "../../functions/runtime.ts";
+import { defaultBedrockModel } from "../../core/analysis/model.ts";
+import { RuntimeConfigError, readRuntimeConfig } from "../../functions/runtime.ts";
 
 const complete = {
   PHANTOM_WINDOWS_TABLE: "phantom-production-WindowsTable-ozxbyqnm",

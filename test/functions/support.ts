@@ -6,7 +6,7 @@ import { z } from "zod";
 import { createRulesAnalyst } from "../../core/analysis/rules.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
 import type { StackDirectory } from "../../core/drift/ports.ts";
-import type { DomainEvents } from "../../core/publish/ports.ts";
+import type { DomainEvents, MetricPoint } from "../../core/publish/ports.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
 import { NO_SIGNALS } from "../../core/signals/types.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
@@ -221,6 +221,8 @@ export interface Harness {
   readonly lines: string[];
   /** The parsed log lines, all or those with `message`. */
   logs(message?: string): LogLine[];
+  /** Every metric point the handlers emitted, in order. */
+  readonly points: readonly MetricPoint[];
 }
 
 export interface HarnessOptions {
@@ -293,6 +295,7 @@ export async function buildRuntime(options: HarnessOptions = {}): Promise<Harnes
     account: recorded,
     armed,
     lines,
+    points: metrics.points,
     logs(message) {
       const all = lines.map((line) => JSON.parse(line) as LogLine);
       return message === undefined ? all : all.filter((l) => l.message === message);

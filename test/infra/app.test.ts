@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { BEDROCK_GEOGRAPHIES, BEDROCK_MODEL, defaultBedrockModel } from "../../core/analysis/model.ts";
 import { CATALOG } from "../../core/catalog/entries.ts";
 import { eventPatterns } from "../../core/pattern/generate.ts";
 import { WINDOW_TABLE } from "../../functions/adapters/dynamo-window-store.ts";
@@ -15,13 +16,7 @@ import {
   SWEEP_DELIVERY,
   TIMEOUTS,
 } from "../../functions/infra/app.ts";
-import {
-  IMPLIED_ACTIONS,
-  MANAGED_POLICIES,
-  RUNTIME_DEFAULT_GEOGRAPHIES,
-  RUNTIME_DEFAULT_MODEL,
-  WILDCARD_RESOURCE_ACTIONS,
-} from "../../functions/infra/iam.ts";
+import { IMPLIED_ACTIONS, MANAGED_POLICIES, WILDCARD_RESOURCE_ACTIONS } from "../../functions/infra/iam.ts";
 import {
   type AppOptions,
   AppOptionsError,
@@ -33,7 +28,7 @@ import {
   readAppOptions,
 } from "../../functions/infra/options.ts";
 import { readSweepConfig } from "../../functions/on-sweep.ts";
-import { BEDROCK_MODEL, defaultBedrockModel, readRuntimeConfig } from "../../functions/runtime.ts";
+import { readRuntimeConfig } from "../../functions/runtime.ts";
 import { readSecrets, SECRET_NAMES, SECRET_PLACEHOLDER } from "../../functions/secrets.ts";
 import {
   durationSeconds,
@@ -443,7 +438,6 @@ describe("Bedrock access", () => {
     new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^:]*")}$`).test(arn);
 
   it("without a deployed model, covers the model the runtime picks in every region", () => {
-    expect(RUNTIME_DEFAULT_MODEL).toBe(BEDROCK_MODEL);
     const { recording } = build();
     const granted = grants(recording, ON_SETTLE)["bedrock:InvokeModel"] ?? [];
     expect(grants(recording, ON_SWEEP)["bedrock:InvokeModel"]).toEqual(granted);
@@ -475,7 +469,7 @@ describe("Bedrock access", () => {
         ).toBe(true);
       }
     }
-    expect([...geographies].sort()).toEqual([...RUNTIME_DEFAULT_GEOGRAPHIES].sort());
+    expect([...geographies].sort()).toEqual([...BEDROCK_GEOGRAPHIES].sort());
     // Only this model: no other model or profile.
     expect(
       granted.some((p) => arnMatches(p, "arn:aws:bedrock:us-east-1::foundation-model/other-model")),

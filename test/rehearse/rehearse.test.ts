@@ -92,6 +92,22 @@ describe("at-least-once delivery", () => {
   });
 });
 
+describe("the weekly sweep (on-sweep) after the incident", () => {
+  it("finds the same drift stack-wide, reacts with reason sweep, and leaves the pull request as it was", async () => {
+    const scenario = await loadScenario(path.join(SCENARIOS, "payments-3am-incident"), { base: {} });
+
+    const report = await runRehearsal(scenario, { sweep: true });
+
+    expect(report.unexpected).toEqual([]);
+    expect(report.windows.map((w) => w.settledBy)).toEqual(["quiet", "sweep"]);
+    const [window, swept] = report.windows;
+    expect(swept?.decisions).toEqual(window?.decisions);
+    expect(report.pullRequests).toHaveLength(1);
+    expect(report.pullRequests[0]).toMatchObject({ commits: 1, updates: 0 });
+    expect(report.calls["cloudformation.DetectStackDrift"]).toBe(1);
+  });
+});
+
 describe("the 3 AM incident", () => {
   it("opens one PR on acme/payments-infra with one commit, mentions the engineer, and emits the figures and the event", async () => {
     const scenario = await loadScenario(path.join(SCENARIOS, "payments-3am-incident"), { base: {} });

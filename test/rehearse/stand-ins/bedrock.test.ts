@@ -9,14 +9,12 @@ import {
   type ConverseCommandInput,
 } from "@aws-sdk/client-bedrock-runtime";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { defaultBedrockModel } from "../../../core/analysis/model.ts";
 import { renderContext, SYSTEM_PROMPT } from "../../../core/analysis/prompt.ts";
 import { createRulesAnalyst } from "../../../core/analysis/rules.ts";
 import { ASSESSMENT_TOOL_NAME, toolSpec } from "../../../core/analysis/schema.ts";
 import type { AnalysisContext, Analyst, Recommendation } from "../../../core/analysis/types.ts";
-import {
-  createBedrockAnalyst,
-  DEFAULT_BEDROCK_MODEL_ID,
-} from "../../../functions/adapters/bedrock-analyst.ts";
+import { createBedrockAnalyst } from "../../../functions/adapters/bedrock-analyst.ts";
 import { type BedrockStandIn, startBedrockStandIn } from "../../../functions/rehearse/stand-ins/bedrock.ts";
 import { runReplay } from "../../../functions/replay/run-replay.ts";
 import { loadScenario } from "../../../functions/replay/scenario.ts";
@@ -28,7 +26,7 @@ import { loadScenario } from "../../../functions/replay/scenario.ts";
  */
 
 const SCENARIOS = fileURLToPath(new URL("../../../fixtures/scenarios/", import.meta.url));
-const MODEL_ID = DEFAULT_BEDROCK_MODEL_ID;
+const MODEL_ID = defaultBedrockModel("us-east-1");
 
 /** The contexts replay hands its analyzer, per scenario (captured, then answered by the rules). */
 async function replayContexts(scenario: string): Promise<AnalysisContext[]> {
