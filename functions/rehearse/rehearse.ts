@@ -79,6 +79,8 @@ export interface RehearsalReport {
   readonly skipped: readonly { stack: string; window: string; reason: string }[];
   readonly dlq: { readonly changes: number; readonly settle: number };
   readonly calls: Readonly<Record<string, number>>;
+  /** The same, made while each handler ran (`on-change`, `on-settle`, `on-sweep`): what its IAM role must allow. */
+  readonly callsByHandler: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Rehearsal-clock milliseconds from the first event to the last message handled. */
   readonly rehearsalMs: number;
   /** Wall-clock milliseconds the rehearsal took (stand-ins included). */
@@ -416,6 +418,29 @@ export async function runRehearsal(
     const intake: Runtime = await createRuntime({ ...inputs, role: "intake" });
     const runtime: Runtime = await createRuntime({ ...inputs, role: "reaction" });
 
+    const total = () => {
+      const calls = new Map<string, number>();
+      for (const standIn of standIns) {
+        for (const [key, n] of standIn.calls) calls.set(key, (calls.get(key) ?? 0) + n);
+      }
+      return calls;
+    };
+    const byHandler = new Map<string, Map<string, number>>();
+    /** Runs one handler invocation and books the calls made meanwhile to it (invocations never overlap). */
+    const attributed = async <T>(handler: string, run: () => Promise<T>): Promise<T> => {
+      const before = total();
+      try {
+        return await run();
+      } finally {
+        const booked = byHandler.get(handler) ?? new Map<string, number>();
+        for (const [key, n] of total()) {
+          const made = n - (before.get(key) ?? 0);
+          if (made > 0) booked.set(key, (booked.get(key) ?? 0) + made);
+        }
+        byHandler.set(handler, booked);
+      }
+    };
+
     const client = new SQSClient({ region: REGION, endpoint: sqs.url });
     const poll = async (
       queue: string,
@@ -459,10 +484,10 @@ export async function runRehearsal(
       let busy = true;
       while (busy) {
         const changes = await poll(QUEUES.changes, SUBSCRIPTIONS.changes.size, (event) =>
-          processChanges(event, intake),
+          attributed("on-change", () => processChanges(event, intake)),
         );
         const settles = await poll(QUEUES.settle, SUBSCRIPTIONS.settle.size, (event) =>
-          processSettles(event, runtime),
+          attributed("on-settle", () => processSettles(event, runtime)),
         );
         busy = changes || settles;
         if (busy) last = clock.now();
@@ -482,7 +507,7 @@ export async function runRehearsal(
       const sweeper = createSweepRuntime(readSweepConfig(process.env), runtime, async (ms) =>
         clock.advance(clock.now() + ms),
       );
-      await processSweep(sweeper);
+      await attributed("on-sweep", () => processSweep(sweeper));
       last = clock.now();
     }
     client.destroy();
@@ -528,6 +553,12 @@ export async function runRehearsal(
       ),
       dlq: { changes: sqs.depth(QUEUES.changesDlq).visible, settle: sqs.depth(QUEUES.settleDlq).visible },
       calls: Object.fromEntries(Object.entries(calls).sort(([a], [b]) => a.localeCompare(b))),
+      callsByHandler: Object.fromEntries(
+        [...byHandler].map(([handler, booked]) => [
+          handler,
+          Object.fromEntries([...booked].sort(([a], [b]) => a.localeCompare(b))),
+        ]),
+      ),
       rehearsalMs: last - start,
       wallMs: Math.round(performance.now() - started),
       filtered: captured.filtered,
