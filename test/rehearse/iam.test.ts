@@ -1,8 +1,9 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_APP_OPTIONS, defineApp } from "../../functions/infra/app.ts";
+import { defineApp } from "../../functions/infra/app.ts";
 import { IMPLIED_ACTIONS } from "../../functions/infra/iam.ts";
+import { DEFAULT_APP_OPTIONS } from "../../functions/infra/options.ts";
 import { runRehearsal } from "../../functions/rehearse/rehearse.ts";
 import { loadScenario } from "../../functions/replay/scenario.ts";
 import { recordingPlatform } from "../infra/recorder.ts";
