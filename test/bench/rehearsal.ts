@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { stringify } from "yaml";
 import { candidates } from "../../core/change/decode.ts";
 import { listCaptureFiles, readCaptureFile } from "../../functions/io/read-captures.ts";
@@ -36,10 +36,17 @@ import { groupId, prng } from "./windows.ts";
  * - `setupMs`: entering `runRehearsal` to the driver's first `SendMessage` to the Changes queue (seen by
  *   wrapping `SQSClient.prototype.send` in this process); `driveMs` = `wallMs - setupMs`, the handling
  *   itself (handlers, SDK clients, HTTP over loopback, and the in-process stand-ins answering).
+ * - `analyseMs`, part of `driveMs`: the on-settle invocation that analysed the window, from the driver
+ *   receiving its settle message to the handler's `window analysed` log line (claim, drift checks,
+ *   context, analysis by the Bedrock stand-in, rectification, the pull request, metrics, the event).
  * - `teardownMs`: the report to `runRehearsal` returning (closing the stand-ins, removing scratch files).
  * - the rehearsal-clock figures: the `phantom.reaction.seconds` point the Datadog stand-in received
  *   (first console event ► pull request) and `rehearsalMs` (first event ► last message handled).
- * - the calls every stand-in served, the windows, drift checks and pull requests.
+ * - the calls every stand-in served, split into the handlers' (`callsByHandler`) and the harness's
+ *   (the rest: table creation, event delivery, the event source mapping's polling); the windows, drift
+ *   checks and pull requests. A rehearsal with an unexpected request or a dead letter fails the bench.
+ *
+ * Tables go to stdout, progress to stderr, every run's figures to `$TMPDIR/phantom-bench-rehearsal-*.json`.
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -365,6 +372,8 @@ interface Figures {
   readonly setupMs: number;
   readonly driveMs: number;
   readonly teardownMs: number;
+  /** Of driveMs: the on-settle invocations that analysed a window (receipt ► `window analysed`), summed. */
+  readonly analyseMs: number;
   readonly rehearsalMs: number;
   readonly reactionSeconds: readonly number[];
   readonly records: number;
@@ -374,6 +383,7 @@ interface Figures {
   readonly windows: readonly { stack: string; events: number; touched: number; settledBy: string }[];
   readonly pullRequests: readonly { repo: string; title: string; commits: number; files: number }[];
   readonly calls: Readonly<Record<string, number>>;
+  readonly callsByHandler: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** SendMessage to Changes (the driver, as EventBridge) and to Settle (the handlers' timers). */
   readonly deliveries: number;
   readonly settleTimers: number;
@@ -383,11 +393,16 @@ const sum = (report: RehearsalReport, metric: string) =>
   report.metrics.filter((m) => m.metric === metric).reduce((n, m) => n + m.value, 0);
 
 /**
- * The SendMessage calls of this process, seen by wrapping `SQSClient.prototype.send` (patched once per
- * process): the driver's deliveries to Changes (the first one ends set-up) and the handlers' settle
- * timers on Settle.
+ * The SQS calls of this process, seen by wrapping `SQSClient.prototype.send` (patched once per process):
+ * the driver's deliveries to Changes (the first one ends set-up), the handlers' settle timers on Settle,
+ * and when the driver received settle messages (the on-settle invocation starts right after).
  */
-const sends = { firstChanges: undefined as number | undefined, changes: 0, settle: 0 };
+const sends = {
+  firstChanges: undefined as number | undefined,
+  changes: 0,
+  settle: 0,
+  settleReceived: [] as number[],
+};
 function watchSends(): void {
   const proto = SQSClient.prototype as unknown as { send: (...args: unknown[]) => Promise<unknown> };
   const original = proto.send;
@@ -399,7 +414,18 @@ function watchSends(): void {
         sends.changes += 1;
       } else if (command.input.QueueUrl?.endsWith("/Settle")) sends.settle += 1;
     }
-    return original.apply(this, args);
+    const result = original.apply(this, args);
+    if (command instanceof ReceiveMessageCommand && command.input.QueueUrl?.endsWith("/Settle")) {
+      // Attached before the driver's own `await`, so this runs first.
+      void result.then(
+        (out) => {
+          if (((out as { Messages?: unknown[] }).Messages ?? []).length > 0)
+            sends.settleReceived.push(performance.now());
+        },
+        () => {},
+      );
+    }
+    return result;
   };
 }
 
@@ -417,9 +443,14 @@ async function rehearseOnce(dir: string): Promise<Figures> {
   const scenario = await loadScenario(dir, { base: {} });
   const records = await countRecords(scenario.eventsPaths);
   (globalThis as { gc?: () => void }).gc?.();
-  Object.assign(sends, { firstChanges: undefined, changes: 0, settle: 0 });
+  Object.assign(sends, { firstChanges: undefined, changes: 0, settle: 0, settleReceived: [] });
+  const analysed: number[] = [];
   const entered = performance.now();
-  const report = await runRehearsal(scenario);
+  const report = await runRehearsal(scenario, {
+    onLog: (line) => {
+      if (line.includes('"message":"window analysed"')) analysed.push(performance.now());
+    },
+  });
   const returned = performance.now();
   if (report.unexpected.length > 0) throw new Error(`unexpected requests: ${report.unexpected.join("; ")}`);
   if (report.dlq.changes + report.dlq.settle > 0)
@@ -430,11 +461,19 @@ async function rehearseOnce(dir: string): Promise<Figures> {
       `SendMessage: saw ${sends.changes} + ${sends.settle}, the stand-in ${report.calls["sqs.SendMessage"]}`,
     );
   const setupMs = sends.firstChanges - entered;
+  if (analysed.length !== report.windows.length)
+    throw new Error(`saw ${analysed.length} "window analysed" lines for ${report.windows.length} windows`);
+  const analyseMs = analysed.reduce((total, at) => {
+    const received = sends.settleReceived.filter((r) => r <= at).at(-1);
+    if (received === undefined) throw new Error("a window was analysed before any settle message");
+    return total + (at - received);
+  }, 0);
   return {
     wallMs: report.wallMs,
     setupMs,
     driveMs: report.wallMs - setupMs,
     teardownMs: returned - entered - report.wallMs,
+    analyseMs,
     rehearsalMs: report.rehearsalMs,
     reactionSeconds: report.metrics
       .filter((m) => m.metric === "phantom.reaction.seconds")
@@ -456,6 +495,7 @@ async function rehearseOnce(dir: string): Promise<Figures> {
       files: Object.keys(pr.files).length,
     })),
     calls: report.calls,
+    callsByHandler: report.callsByHandler,
     deliveries: sends.changes,
     settleTimers: sends.settle,
   };
@@ -530,52 +570,36 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   ].join("\n");
 }
 
+const HANDLERS = ["on-change", "on-settle"] as const;
+
 /**
- * Calls the rehearsal makes itself rather than the handlers: creating the windows table, delivering
- * events to Changes (EventBridge's part), and polling and deleting (the Lambda event source mapping's).
+ * Calls per key, split by who made them: the handlers (the report's `callsByHandler`, booked while each
+ * invocation ran) and the harness, the rest: creating the windows table, delivering events to Changes
+ * (EventBridge's part), polling and deleting messages (the Lambda event source mapping's).
  */
-function harnessCalls(f: Figures): Record<string, number> {
-  return {
-    "dynamodb.CreateTable": f.calls["dynamodb.CreateTable"] ?? 0,
-    "dynamodb.DescribeTable": f.calls["dynamodb.DescribeTable"] ?? 0,
-    "sqs.ReceiveMessage": f.calls["sqs.ReceiveMessage"] ?? 0,
-    "sqs.DeleteMessageBatch": f.calls["sqs.DeleteMessageBatch"] ?? 0,
-    "sqs.SendMessage": f.deliveries,
-  };
-}
-
-/** Calls per service (the part of the key before the first dot): all, the harness's, the handlers'. */
-function byService(f: Figures): string[][] {
-  const harness = harnessCalls(f);
-  const services = new Map<string, { all: number; harness: number }>();
-  for (const [key, n] of Object.entries(f.calls)) {
-    const service = key.split(".")[0] ?? key;
-    const entry = services.get(service) ?? { all: 0, harness: 0 };
-    entry.all += n;
-    entry.harness += harness[key] ?? 0;
-    services.set(service, entry);
+function split(f: Figures, keyOf: (op: string) => string): string[][] {
+  const rows = new Map<string, number[]>();
+  for (const [op, n] of Object.entries(f.calls)) {
+    const key = keyOf(op);
+    const row = rows.get(key) ?? [0, 0, ...HANDLERS.map(() => 0)];
+    const handled = HANDLERS.map((h) => f.callsByHandler[h]?.[op] ?? 0);
+    row[0] = (row[0] ?? 0) + n;
+    row[1] = (row[1] ?? 0) + n - handled.reduce((a, b) => a + b, 0);
+    handled.forEach((m, i) => {
+      row[i + 2] = (row[i + 2] ?? 0) + m;
+    });
+    rows.set(key, row);
   }
-  const rows = [...services].map(([s, { all, harness: h }]) => [s, String(all), String(h), String(all - h)]);
-  const total = [...services.values()].reduce(
-    (t, e) => ({ all: t.all + e.all, harness: t.harness + e.harness }),
-    {
-      all: 0,
-      harness: 0,
-    },
-  );
-  return [...rows, ["total", String(total.all), String(total.harness), String(total.all - total.harness)]];
-}
-
-function byOperation(f: Figures): string[][] {
-  const harness = harnessCalls(f);
-  return Object.entries(f.calls).map(([op, n]) => {
-    const h = harness[op] ?? 0;
-    return [op, String(n), String(h), String(n - h)];
-  });
+  const total = [...rows.values()].reduce((t, r) => t.map((v, i) => v + (r[i] ?? 0)));
+  return [...[...rows].map(([key, r]) => [key, ...r.map(String)]), ["total", ...(total ?? []).map(String)]];
 }
 
 const sameCalls = (runs: readonly Figures[]) =>
-  runs.every((r) => JSON.stringify(r.calls) === JSON.stringify(runs[0]?.calls));
+  runs.every(
+    (r) =>
+      JSON.stringify([r.calls, r.callsByHandler]) ===
+      JSON.stringify([runs[0]?.calls, runs[0]?.callsByHandler]),
+  );
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
@@ -601,7 +625,7 @@ async function main(): Promise<void> {
         const result = await runChild(name, dirs[name]);
         results[name].push(result);
         log(
-          `  ${name.padEnd(5)} run ${r}/${runs}: wall cold ${int(result.cold.wallMs)} ms (setup ${int(result.cold.setupMs)}, drive ${int(result.cold.driveMs)}), warm ${int(result.warm.wallMs)} ms (setup ${int(result.warm.setupMs)}, drive ${int(result.warm.driveMs)}); load before ${result.loadBefore.toFixed(2)}`,
+          `  ${name.padEnd(5)} run ${r}/${runs}: wall cold ${int(result.cold.wallMs)} ms (setup ${int(result.cold.setupMs)}, drive ${int(result.cold.driveMs)}, analyse ${int(result.cold.analyseMs)}), warm ${int(result.warm.wallMs)} ms (setup ${int(result.warm.setupMs)}, drive ${int(result.warm.driveMs)}, analyse ${int(result.warm.analyseMs)}); load before ${result.loadBefore.toFixed(2)}`,
         );
       }
     }
@@ -624,6 +648,7 @@ async function main(): Promise<void> {
           ms(f.map((x) => x.wallMs)),
           ms(f.map((x) => x.setupMs)),
           ms(f.map((x) => x.driveMs)),
+          ms(f.map((x) => x.analyseMs)),
           ms(f.map((x) => x.teardownMs)),
           [...new Set(f.flatMap((x) => x.reactionSeconds))].join("/") || "—",
           [...new Set(f.map((x) => x.rehearsalMs / 1000))].join("/"),
@@ -631,7 +656,19 @@ async function main(): Promise<void> {
       }
     }
     sections.push(
-      table(["case", "wallMs", "setup", "drive", "teardown", "reaction.seconds", "rehearsalMs/1000"], timing),
+      table(
+        [
+          "case",
+          "wallMs",
+          "setup",
+          "drive",
+          "of which analyse",
+          "teardown",
+          "reaction.seconds",
+          "rehearsalMs/1000",
+        ],
+        timing,
+      ),
       "",
     );
     for (const name of CASES) {
@@ -646,9 +683,15 @@ async function main(): Promise<void> {
         `pull requests ${first.pullRequests.length}: ${first.pullRequests.map((pr) => `${pr.repo} "${pr.title}" (${pr.commits} commit, ${pr.files} files)`).join("; ")}`,
         `calls identical in all ${figures.length} rehearsals: ${sameCalls(figures) ? "yes" : "NO"}`,
         "",
-        table(["service", "calls", "harness", "handlers"], byService(first)),
+        table(
+          ["service", "calls", "harness", ...HANDLERS],
+          split(first, (op) => op.split(".")[0] ?? op),
+        ),
         "",
-        table(["operation", "calls", "harness", "handlers"], byOperation(first)),
+        table(
+          ["operation", "calls", "harness", ...HANDLERS],
+          split(first, (op) => op),
+        ),
         "",
       );
     }
