@@ -1,11 +1,12 @@
 /**
- * A local EventBridge pattern matcher, so replays and tests filter events exactly as the rule on the
- * default bus would. Semantics follow EventBridge's open-source matcher (aws/event-ruler, README and
- * `JsonRuleCompiler`) and the user guide:
+ * A local EventBridge pattern matcher, so replays and `phantom rehearse` filter events exactly as the
+ * rules on the default bus would. It implements only what `eventPatterns` (generate.ts) emits: string values,
+ * `{"prefix": string}`, `{"exists": false}`, nested objects and one top-level `$or`; anything else is
+ * refused, never matched by guesswork. Semantics follow EventBridge's open-source matcher
+ * (aws/event-ruler, README and `JsonRuleCompiler`) and the user guide:
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
  */
-import { type CidrBlock, cidrContains, parseCidr, parseIp } from "./ip.ts";
 import { type EventPattern, PATTERN_SIZE_LIMIT, patternSize } from "./types.ts";
 
 /** One problem in a pattern, at a path such as `detail.eventName[2]` or `$or[1].source`. */
@@ -19,7 +20,7 @@ export type PatternValidation =
   | { readonly ok: true }
   | { readonly ok: false; readonly issues: PatternIssue[] };
 
-/** A pattern EventBridge would reject (PutRule's `InvalidEventPatternException`); carries every issue. */
+/** A pattern EventBridge would reject, or one using what Phantom never emits; carries every issue. */
 export class InvalidPatternError extends Error {
   override readonly name = "InvalidPatternError";
   readonly issues: readonly PatternIssue[];
@@ -29,15 +30,8 @@ export class InvalidPatternError extends Error {
   }
 }
 
-/**
- * Most sub-rules one pattern may expand to through `$or` (the product of branch counts); PutRule
- * rejects more. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
- */
-export const OR_COMBINATION_LIMIT = 1000;
-
-/** `numeric` operands must lie in this range (EventBridge user guide, "Numeric matching"). */
-const NUMERIC_BOUND = 5.0e9;
 const OR = "$or";
+const UNUSED = "is not used by Phantom's generated patterns";
 /** Field names event-ruler refuses inside `$or` branches (`Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP`). */
 const RESERVED_IN_OR = new Set([
   "exactly",
@@ -67,18 +61,16 @@ const RESERVED_IN_OR = new Set([
 ]);
 
 type Scalar = string | number | boolean | null;
-type Test = (value: Scalar) => boolean;
-/** A compiled leaf matcher: either a presence check or a test on each leaf value. */
-type LeafMatcher = { readonly exists: boolean } | { readonly test: Test };
+/** A compiled leaf matcher: `{"exists": false}`, or a test on each leaf value. */
+type LeafMatcher = "absent" | ((value: Scalar) => boolean);
 
 interface Node {
   readonly leaves: ReadonlyArray<{ readonly key: string; readonly matchers: readonly LeafMatcher[] }>;
   readonly children: ReadonlyArray<{ readonly key: string; readonly node: Node }>;
-  readonly ors: ReadonlyArray<readonly Node[]>;
+  /** The top-level `$or` branches; only the root has them. */
+  readonly branches: readonly Node[];
   /** Only `{"exists": false}` matchers below: satisfied by absence alone. */
   readonly absenceOnly: boolean;
-  /** Sub-rules this node expands to through `$or`. */
-  readonly combinations: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -95,6 +87,9 @@ const at = (path: string, key: string): string => (path === "" ? key : `${path}.
 const kindOf = (value: unknown): string =>
   Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
 
+/** Where a node sits: the root may hold `$or`; field names inside a branch may not be reserved words. */
+type Place = "root" | "nested" | "in-or";
+
 class Compiler {
   readonly issues: PatternIssue[] = [];
 
@@ -103,21 +98,21 @@ class Compiler {
     return undefined;
   }
 
-  node(pattern: Record<string, unknown>, path: string, insideOr: boolean): Node {
+  node(pattern: Record<string, unknown>, path: string, place: Place): Node {
     const leaves: { key: string; matchers: LeafMatcher[] }[] = [];
     const children: { key: string; node: Node }[] = [];
-    const ors: Node[][] = [];
+    let branches: Node[] = [];
     const keys = Object.keys(pattern);
     if (keys.length === 0) this.issue(path, "empty objects are not allowed");
     for (const key of keys) {
       const value = pattern[key];
       const here = at(path, key);
       if (key === OR) {
-        const branches = this.or(value, here);
-        if (branches !== undefined) ors.push(branches);
+        if (place === "root") branches = this.or(value, here);
+        else this.issue(here, `"$or" below the top level ${UNUSED}`);
         continue;
       }
-      if (insideOr && RESERVED_IN_OR.has(key)) {
+      if (place === "in-or" && RESERVED_IN_OR.has(key)) {
         this.issue(here, `"${key}" is a reserved word and cannot be a field name inside $or`);
       }
       if (Array.isArray(value)) {
@@ -125,38 +120,33 @@ class Compiler {
         const matchers = value.map((m, i) => this.matcher(m, `${here}[${i}]`));
         leaves.push({ key, matchers: matchers.filter((m): m is LeafMatcher => m !== undefined) });
       } else if (isRecord(value)) {
-        children.push({ key, node: this.node(value, here, insideOr) });
+        children.push({ key, node: this.node(value, here, place === "root" ? "nested" : place) });
       } else {
         this.issue(here, `must be an array of matchers or a nested object, not ${kindOf(value)}`);
       }
     }
     const absenceOnly =
-      leaves.every((l) => l.matchers.every((m) => "exists" in m && !m.exists)) &&
-      children.every((c) => c.node.absenceOnly) &&
-      ors.every((branches) => branches.every((b) => b.absenceOnly));
-    let combinations = 1;
-    for (const child of children) combinations *= child.node.combinations;
-    for (const branches of ors) combinations *= branches.reduce((sum, b) => sum + b.combinations, 0);
-    return { leaves, children, ors, absenceOnly, combinations };
+      leaves.every((l) => l.matchers.every((m) => m === "absent")) &&
+      children.every((c) => c.node.absenceOnly);
+    return { leaves, children, branches, absenceOnly };
   }
 
-  or(value: unknown, path: string): Node[] | undefined {
-    if (!Array.isArray(value)) return this.issue(path, "$or must be an array of patterns");
+  or(value: unknown, path: string): Node[] {
+    if (!Array.isArray(value)) return this.issue(path, "$or must be an array of patterns") ?? [];
     if (value.length < 2) this.issue(path, "$or needs at least 2 patterns");
     const branches: Node[] = [];
     for (const [i, branch] of value.entries()) {
-      if (isRecord(branch)) branches.push(this.node(branch, `${path}[${i}]`, true));
+      if (isRecord(branch)) branches.push(this.node(branch, `${path}[${i}]`, "in-or"));
       else this.issue(`${path}[${i}]`, `$or may only contain objects, not ${kindOf(branch)}`);
     }
     return branches;
   }
 
+  /** A string (exact, case- and type-sensitive), `{"prefix": string}` or `{"exists": false}`. */
   matcher(value: unknown, path: string): LeafMatcher | undefined {
-    if (typeof value === "number" && !Number.isFinite(value))
-      return this.issue(path, "numbers must be finite");
-    if (isScalar(value)) return { test: (v) => v === value };
-    if (!isRecord(value))
-      return this.issue(path, `a matcher must be a string, number, boolean, null or operator object`);
+    if (typeof value === "string") return (v) => v === value;
+    if (isScalar(value)) return this.issue(path, `a ${kindOf(value)} value ${UNUSED}; match strings`);
+    if (!isRecord(value)) return this.issue(path, `a matcher must be a string or an operator object`);
     const keys = Object.keys(value);
     const [operator] = keys;
     if (operator === undefined || keys.length !== 1) {
@@ -166,199 +156,19 @@ class Compiler {
     const here = at(path, operator);
     switch (operator) {
       case "exists":
-        if (typeof operand !== "boolean") return this.issue(here, "exists takes true or false");
-        return { exists: operand };
+        if (operand === false) return "absent";
+        if (operand === true) return this.issue(here, `{"exists": true} ${UNUSED}; only {"exists": false}`);
+        return this.issue(here, "exists takes true or false");
       case "prefix":
-      case "suffix":
-      case "equals-ignore-case":
-        return this.text(operator, operand, here);
-      case "wildcard": {
-        if (typeof operand !== "string") return this.issue(here, "wildcard takes a string");
-        const regex = this.wildcard(operand, here);
-        return regex === undefined ? undefined : { test: (v) => typeof v === "string" && regex.test(v) };
-      }
-      case "anything-but": {
-        const excluded = this.anythingBut(operand, here);
-        return excluded === undefined ? undefined : { test: (v) => !excluded(v) };
-      }
-      case "numeric": {
-        const inRange = this.numeric(operand, here);
-        return inRange === undefined ? undefined : { test: (v) => typeof v === "number" && inRange(v) };
-      }
-      case "cidr": {
-        if (typeof operand !== "string") return this.issue(here, "cidr takes a string such as 10.0.0.0/24");
-        const block = parseCidr(operand);
-        if (typeof block === "string") return this.issue(here, block);
-        return { test: (v) => inBlock(block, v) };
-      }
-      default:
-        return this.issue(path, `unknown operator "${operator}"`);
-    }
-  }
-
-  /** `prefix`/`suffix` take a string or `{"equals-ignore-case": string}`; `equals-ignore-case` a string. */
-  text(
-    operator: "prefix" | "suffix" | "equals-ignore-case",
-    operand: unknown,
-    path: string,
-  ): LeafMatcher | undefined {
-    let text: unknown = operand;
-    let ignoreCase = operator === "equals-ignore-case";
-    if (!ignoreCase && isRecord(operand)) {
-      const keys = Object.keys(operand);
-      if (keys.length !== 1 || keys[0] !== "equals-ignore-case") {
-        return this.issue(path, `${operator} takes a string or {"equals-ignore-case": string}`);
-      }
-      text = operand["equals-ignore-case"];
-      ignoreCase = true;
-    }
-    if (typeof text !== "string") return this.issue(path, `${operator} takes a string, not ${kindOf(text)}`);
-    const want = ignoreCase ? text.toLowerCase() : text;
-    const compare = COMPARE[operator];
-    return { test: (v) => typeof v === "string" && compare(ignoreCase ? v.toLowerCase() : v, want) };
-  }
-
-  /** Wildcard text: `*` matches any run of characters; `\*` and `\\` escape; no `**`. */
-  wildcard(text: string, path: string): RegExp | undefined {
-    let source = "";
-    let previousStar = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charAt(i);
-      if (c === "*") {
-        if (previousStar) return this.issue(path, `consecutive wildcard characters in "${text}"`);
-        source += "[\\s\\S]*";
-        previousStar = true;
-        continue;
-      }
-      previousStar = false;
-      if (c === "\\") {
-        const next = text.charAt(i + 1);
-        if (next !== "*" && next !== "\\") {
-          return this.issue(path, `backslash may only escape "*" or "\\" in "${text}"`);
+        if (typeof operand === "string") return (v) => typeof v === "string" && v.startsWith(operand);
+        if (isRecord(operand) && "equals-ignore-case" in operand) {
+          return this.issue(here, `prefix with "equals-ignore-case" ${UNUSED}`);
         }
-        source += escapeRegExp(next);
-        i++;
-      } else {
-        source += escapeRegExp(c);
-      }
-    }
-    return new RegExp(`^${source}$`);
-  }
-
-  /** Compiles the excluded set of `anything-but`; the matcher then accepts every other present value. */
-  anythingBut(operand: unknown, path: string): Test | undefined {
-    if (typeof operand === "string") return (v) => v === operand;
-    if (typeof operand === "number") {
-      if (!Number.isFinite(operand)) return this.issue(path, "numbers must be finite");
-      return (v) => v === operand;
-    }
-    if (Array.isArray(operand)) {
-      const strings = operand.every((x) => typeof x === "string");
-      const numbers = operand.every((x) => typeof x === "number" && Number.isFinite(x));
-      if (operand.length === 0 || !(strings || numbers)) {
-        return this.issue(path, "anything-but takes a non-empty list of all strings or all numbers");
-      }
-      const excluded = new Set<unknown>(operand);
-      return (v) => excluded.has(v);
-    }
-    if (!isRecord(operand)) {
-      return this.issue(
-        path,
-        `anything-but takes a string, number, list or operator object, not ${kindOf(operand)}`,
-      );
-    }
-    const keys = Object.keys(operand);
-    const [inner] = keys;
-    if (inner === undefined || keys.length !== 1) {
-      return this.issue(path, "anything-but takes an operator object with exactly one key");
-    }
-    const innerOperand = operand[inner];
-    const here = at(path, inner);
-    const values = typeof innerOperand === "string" ? [innerOperand] : innerOperand;
-    if (!Array.isArray(values) || values.length === 0 || !values.every((x) => typeof x === "string")) {
-      return this.issue(here, `anything-but ${inner} takes a string or a non-empty list of strings`);
-    }
-    switch (inner) {
-      case "prefix":
-      case "suffix": {
-        if (values.some((x) => x === ""))
-          return this.issue(here, `empty ${inner} is not allowed in anything-but`);
-        const compare = COMPARE[inner];
-        return (v) => typeof v === "string" && values.some((x) => compare(v, x));
-      }
-      case "equals-ignore-case": {
-        const lowered = new Set(values.map((x) => x.toLowerCase()));
-        return (v) => typeof v === "string" && lowered.has(v.toLowerCase());
-      }
-      case "wildcard": {
-        const regexes = values.map((x) => this.wildcard(x, here));
-        if (regexes.some((r) => r === undefined)) return undefined;
-        return (v) => typeof v === "string" && regexes.some((r) => r?.test(v));
-      }
+        return this.issue(here, `prefix takes a string, not ${kindOf(operand)}`);
       default:
-        return this.issue(here, `anything-but does not support "${inner}"`);
+        return this.issue(path, `operator "${operator}" ${UNUSED}`);
     }
   }
-
-  /** `["=", n]`, `[">"|">=", n]`, `["<"|"<=", n]` or `[">"|">=", lo, "<"|"<=", hi]` with lo < hi. */
-  numeric(operand: unknown, path: string): ((n: number) => boolean) | undefined {
-    if (!Array.isArray(operand)) return this.issue(path, 'numeric takes an array such as [">", 0, "<=", 5]');
-    const [op1, n1, op2, n2] = operand as unknown[];
-    const bad = (v: unknown): boolean =>
-      typeof v !== "number" || !Number.isFinite(v) || Math.abs(v) > NUMERIC_BOUND;
-    const shape = operand.length === 2 || (operand.length === 4 && (op1 === ">" || op1 === ">="));
-    if (!shape || typeof op1 !== "string" || !["=", ">", ">=", "<", "<="].includes(op1)) {
-      return this.issue(
-        path,
-        `numeric expects ["=", n], [">"|">="|"<"|"<=", n] or [">"|">=", lo, "<"|"<=", hi]`,
-      );
-    }
-    if (bad(n1) || (operand.length === 4 && bad(n2))) {
-      return this.issue(
-        path,
-        `numeric operands must be numbers between -${NUMERIC_BOUND} and ${NUMERIC_BOUND}`,
-      );
-    }
-    const lo = n1 as number;
-    const first = bound(op1, lo);
-    if (operand.length === 2) return first;
-    if (op2 !== "<" && op2 !== "<=") return this.issue(path, `numeric range must close with "<" or "<="`);
-    const hi = n2 as number;
-    if (!(lo < hi)) return this.issue(path, `numeric range is empty: ${lo} is not below ${hi}`);
-    const second = bound(op2, hi);
-    return (n) => first(n) && second(n);
-  }
-}
-
-const COMPARE = {
-  prefix: (value: string, text: string) => value.startsWith(text),
-  suffix: (value: string, text: string) => value.endsWith(text),
-  "equals-ignore-case": (value: string, text: string) => value === text,
-} as const;
-
-function bound(op: string, x: number): (n: number) => boolean {
-  switch (op) {
-    case "=":
-      return (n) => n === x;
-    case ">":
-      return (n) => n > x;
-    case ">=":
-      return (n) => n >= x;
-    case "<":
-      return (n) => n < x;
-    default:
-      return (n) => n <= x;
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-
-function inBlock(block: CidrBlock, value: Scalar): boolean {
-  if (typeof value !== "string") return false;
-  const address = parseIp(value);
-  return address !== undefined && cidrContains(block, address);
 }
 
 function compile(pattern: unknown): { node?: Node; issues: PatternIssue[] } {
@@ -367,13 +177,7 @@ function compile(pattern: unknown): { node?: Node; issues: PatternIssue[] } {
     compiler.issue("", `a pattern must be a JSON object, not ${kindOf(pattern)}`);
     return { issues: compiler.issues };
   }
-  const node = compiler.node(pattern, "", false);
-  if (node.combinations > OR_COMBINATION_LIMIT) {
-    compiler.issue(
-      OR,
-      `$or expands to ${node.combinations} combinations; EventBridge allows ${OR_COMBINATION_LIMIT}`,
-    );
-  }
+  const node = compiler.node(pattern, "", "root");
   return { node, issues: compiler.issues };
 }
 
@@ -396,15 +200,14 @@ function field(event: Record<string, unknown>, key: string): unknown {
 }
 
 function leafMatches(matchers: readonly LeafMatcher[], values: readonly Scalar[]): boolean {
-  return matchers.some((m) => ("exists" in m ? m.exists === values.length > 0 : values.some(m.test)));
+  return matchers.some((m) => (m === "absent" ? values.length === 0 : values.some(m)));
 }
 
 function run(node: Node, event: Record<string, unknown>): boolean {
   for (const leaf of node.leaves)
     if (!leafMatches(leaf.matchers, leafValues(field(event, leaf.key)))) return false;
   for (const child of node.children) if (!runNested(child.node, field(event, child.key))) return false;
-  for (const branches of node.ors) if (!branches.some((b) => run(b, event))) return false;
-  return true;
+  return node.branches.length === 0 || node.branches.some((b) => run(b, event));
 }
 
 /**
@@ -419,11 +222,14 @@ function runNested(node: Node, value: unknown): boolean {
 }
 
 /**
- * Checks a pattern the way PutRule would and reports every problem at once: non-object patterns,
- * empty objects or arrays, leaf values that are not arrays, unknown operators or malformed operands
- * (numeric grammar and ±5.0e9 range, CIDR, wildcard escapes, anything-but forms), `$or` with fewer than
- * two branches, reserved words inside `$or`, more than {@link OR_COMBINATION_LIMIT} `$or` combinations,
- * and patterns over {@link PATTERN_SIZE_LIMIT} characters.
+ * Checks a pattern the way PutRule would, for the constructs Phantom emits, and reports every problem
+ * at once: non-object patterns, empty objects or arrays, leaf values that are not arrays, malformed
+ * `prefix`/`exists` operands, `$or` with fewer than two branches or reserved words inside it, and
+ * patterns over {@link PATTERN_SIZE_LIMIT} characters. Operators, literals and `$or` placements that
+ * `eventPatterns` never emits are refused by name, although EventBridge would accept them.
+ *
+ * EventBridge also caps `$or` at 1000 combinations. With one top-level `$or` those are its branches,
+ * each at least 10 characters with its comma (`{"":[""]},`), so the size limit already caps them at 203.
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
  */
 export function validatePattern(pattern: unknown): PatternValidation {
@@ -441,36 +247,25 @@ export function validatePattern(pattern: unknown): PatternValidation {
 }
 
 /**
- * Compiles a pattern once into a predicate over events, for filtering many events (replay).
- * Throws {@link InvalidPatternError} if the pattern is malformed; the size limit is not enforced here
- * (use {@link validatePattern} before deploying).
+ * Compiles a pattern once into a predicate that is true when EventBridge would deliver the event to a
+ * rule with that pattern.
+ *
+ * - Every field in the pattern must match (AND); the matchers in one field's array are ORed; fields the
+ *   pattern does not name are ignored. The top-level `$or` needs one of its sub-patterns to match.
+ * - An event array matches when any of its values matches (intersection); arrays of objects are
+ *   "crushed", and fields of one nested pattern must match within the same array element.
+ * - A missing field (or an object, or an empty array, where a leaf is expected) fails every matcher
+ *   except `{"exists": false}`, which holds only when no value is there.
+ * - Strings match exactly, case- and type-sensitive (`"5"` ≠ `5`); `prefix` applies to strings only.
+ *
+ * Known difference from event-ruler: string patterns that look like IP addresses are compared as text
+ * here (event-ruler compares them as addresses); no generated pattern holds one.
+ * Throws {@link InvalidPatternError} for a malformed pattern or one using what Phantom never emits; the
+ * size limit is not enforced here (see {@link validatePattern}).
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
  */
 export function patternMatcher(pattern: EventPattern): (event: unknown) => boolean {
   const { node, issues } = compile(pattern);
   if (node === undefined || issues.length > 0) throw new InvalidPatternError(issues);
   return (event) => isRecord(event) && run(node, event);
-}
-
-/**
- * True when EventBridge would deliver `event` to a rule with `pattern`.
- *
- * - Every field in the pattern must match (AND); the matchers in one field's array are ORed; fields the
- *   pattern does not name are ignored. `$or` (any level) needs one of its sub-patterns to match.
- * - An event array matches when any of its values matches (intersection); arrays of objects are
- *   "crushed", and fields of one nested pattern must match within the same array element.
- * - A missing field (or an object, or an empty array, where a leaf is expected) fails every matcher
- *   except `{"exists": false}`; `anything-but` never matches a missing field. `[null]` matches `null`.
- * - Literals match exactly and by type, case-sensitive (`"5"` ≠ `5`); numbers compare by value only
- *   through `numeric` (JSON parsing already equates `300` and `300.0`).
- * - `prefix`, `suffix` (each also with `{"equals-ignore-case": …}`), `equals-ignore-case`, `wildcard`
- *   and `cidr` apply to strings only; `numeric` to numbers only; `anything-but` accepts every present
- *   value its inner matcher does not, including values of other types.
- *
- * Known difference from event-ruler: plain string patterns that look like IP addresses are compared as
- * text here (event-ruler compares them as addresses). Throws {@link InvalidPatternError} for a
- * malformed pattern.
- * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
- */
-export function matches(pattern: EventPattern, event: unknown): boolean {
-  return patternMatcher(pattern)(event);
 }
