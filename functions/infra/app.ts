@@ -1,6 +1,7 @@
 import { CATALOG } from "../../core/catalog/entries.ts";
 import type { CatalogEntry } from "../../core/catalog/types.ts";
 import { type EventPattern, eventPatterns } from "../../core/pattern/generate.ts";
+import { validatePattern } from "../../core/pattern/match.ts";
 import { WINDOW_TABLE } from "../adapters/dynamo-window-store.ts";
 import { SECRET_NAMES, SECRET_PLACEHOLDER, type SecretName } from "../secrets.ts";
 import {
@@ -429,6 +430,16 @@ export function defineApp<O, P>(
   // subscription) lets EventBridge, SNS and S3 send from any source: here one policy admits
   // EventBridge for these rules only.
   const patterns = eventPatterns();
+  // A pattern EventBridge would refuse (over 2,048 characters, say) fails the deploy here, with the
+  // issues, instead of at the API after half the stack was created.
+  for (const [i, pattern] of patterns.entries()) {
+    const checked = validatePattern(pattern);
+    if (!checked.ok) {
+      throw new Error(
+        `generated rule pattern ${i + 1} is invalid: ${checked.issues.map((x) => `${x.path || "(pattern)"}: ${x.message}`).join("; ")}`,
+      );
+    }
+  }
   const homeRules = patterns.map((pattern, i) => {
     const name = `CloudTrailWrites${i + 1}`;
     const rule = new aws.cloudwatch.EventRule(name, {
