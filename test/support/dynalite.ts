@@ -1,18 +1,5 @@
-import type { Server } from "node:http";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { windowTableCreateInput } from "../../functions/adapters/dynamo-window-store.ts";
-
-/** dynalite's node API (it ships no types): a factory returning a plain `http.Server`. */
-type DynaliteFactory = (options: {
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-  maxItemSizeKb?: number;
-}) => Server;
-
-const dynalite = createRequire(import.meta.url)("dynalite") as DynaliteFactory;
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { startDynamoStandIn } from "../../functions/rehearse/stand-ins/dynamodb.ts";
 
 /** A running in-process dynalite (DynamoDB over real HTTP on 127.0.0.1) and a real SDK client for it. */
 export interface LocalDynamo {
@@ -28,35 +15,21 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-/** Starts dynalite in memory on a free port of 127.0.0.1 (the OS picks it), with tables ACTIVE at once. */
+/**
+ * Starts dynalite in memory on a free port of 127.0.0.1 (the OS picks it), with tables ACTIVE at once:
+ * the rehearsal's DynamoDB stand-in, with a real SDK client for it.
+ */
 export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const dynamo = await startDynamoStandIn();
   const client = new DynamoDBClient({
-    endpoint,
+    endpoint: dynamo.url,
     region: "us-east-1",
     credentials: { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret" },
   });
-
-  const createWindowTable = async (name: string): Promise<string> => {
-    await client.send(new CreateTableCommand(windowTableCreateInput(name)));
-    for (let i = 0; i < 100; i++) {
-      const out = await client.send(new DescribeTableCommand({ TableName: name }));
-      if (out.Table?.TableStatus === "ACTIVE") return name;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`table ${name} did not become ACTIVE`);
-  };
-
   return {
-    endpoint,
+    endpoint: dynamo.url,
     client,
-    createWindowTable,
+    createWindowTable: (name) => dynamo.createWindowTable(name),
     async createWindowTables(prefix, count) {
       const names: string[] = [];
       for (let start = 1; start <= count; start += 10) {
@@ -64,15 +37,13 @@ export async function startDynalite(): Promise<LocalDynamo> {
           { length: Math.min(10, count - start + 1) },
           (_, i) => `${prefix}-${start + i}`,
         );
-        names.push(...(await Promise.all(batch.map(createWindowTable))));
+        names.push(...(await Promise.all(batch.map((name) => dynamo.createWindowTable(name)))));
       }
       return names;
     },
     async stop() {
       client.destroy();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await dynamo.close();
     },
   };
 }
