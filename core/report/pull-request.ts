@@ -19,8 +19,6 @@ export interface PullRequestBodyOptions {
   readonly signals?: SignalsReport;
   /** `identities:` from `phantom.yaml`: principal pattern ► GitHub handle. */
   readonly identities?: Readonly<Record<string, string>>;
-  /** The revert command to show; the report's revert plan command by default. */
-  readonly revertCommand?: string;
   /** Default {@link GITHUB_BODY_LIMIT}. */
   readonly maxChars?: number;
 }
@@ -491,7 +489,7 @@ export function pullRequestBody(report: AnalyzedReport, options: PullRequestBody
     report,
     signals: options.signals,
     identities: options.identities ?? {},
-    revertCommand: options.revertCommand ?? report.revertPlan?.command,
+    revertCommand: report.revertPlan?.command,
   };
   const marker = renderMarker(pullRequestMarker(report));
   const all = report.changes.length;

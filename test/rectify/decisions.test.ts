@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import type { ResourceDrift } from "../../core/drift/types.ts";
 import { joinDecisions } from "../../core/rectify/decisions.ts";
 import { parseDecisions } from "../../core/rectify/schema.ts";
-import { rectifyWindow } from "../../core/rectify/window.ts";
 
 const drifts: ResourceDrift[] = [
   {
@@ -148,48 +147,5 @@ describe("joinDecisions", () => {
         },
       ],
     });
-  });
-});
-
-describe("rectifyWindow", () => {
-  const template =
-    "Parameters:\n  Size:\n    Type: String\n    Default: t3.medium\nResources:\n  AppServer:\n    Type: AWS::EC2::Instance\n    Properties:\n      InstanceType: !Ref Size\n";
-
-  it("applies the decisions an analysis.json carries, naming the stack in the revert plan", () => {
-    const report = {
-      stack: "payments-prod",
-      changes: [
-        {
-          logicalId: "AppServer",
-          propertyPath: "/InstanceType",
-          differenceType: "NOT_EQUAL",
-          expected: "t3.medium",
-          actual: "t3.xlarge",
-          decision: "legitimize",
-        },
-        {
-          logicalId: "AppServer",
-          propertyPath: "/InstanceType",
-          differenceType: "NOT_EQUAL",
-          expected: "t3.medium",
-          actual: "t3.xlarge",
-        },
-      ],
-    };
-    const outcome = rectifyWindow({ report, drifts, template: { text: template }, region: "us-east-1" });
-
-    expect(outcome.ok && outcome.result.text).toBe(
-      template.replace("Default: t3.medium", "Default: t3.xlarge"),
-    );
-  });
-
-  it("returns the report's problems as issues", () => {
-    const outcome = rectifyWindow({
-      report: { changes: [{ logicalId: 1 }] },
-      drifts,
-      template: { text: template },
-    });
-
-    expect(outcome.ok).toBe(false);
   });
 });
