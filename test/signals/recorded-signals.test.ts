@@ -235,6 +235,24 @@ describe("loadRecordedSignals", () => {
     expect(NO_SIGNALS_RECORDED).toBe("no signals recorded");
   });
 
+  it("loads a file written the way people write it: P1, lowercase status, epoch seconds", async () => {
+    const file = path.join(dir, "signals.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        monitors: [{ name: "DB CPU", status: "alert", priority: "P1", triggeredAt: 1773457080 }],
+        metrics: [{ resource: "Db", metric: "aws.rds.cpuutilization", during: "95 %" }],
+      }),
+    );
+    const signals = await loadRecordedSignals(dir);
+    expect(signals.recorded.monitors).toEqual([
+      { name: "DB CPU", status: "Alert", priority: 1, triggeredAt: "2026-03-14T02:58:00.000Z" },
+    ]);
+    expect(signals.recorded.metrics).toEqual([
+      { resource: "Db", metric: "aws.rds.cpuutilization", during: 95 },
+    ]);
+  });
+
   it("rejects an invalid file naming the file and every problem with its path", async () => {
     const file = path.join(dir, "signals.json");
     await writeFile(
@@ -252,12 +270,12 @@ describe("loadRecordedSignals", () => {
     const invalid = error as RecordedSignalsError;
     expect(invalid.file).toBe(file);
     expect(invalid.issues).toEqual([
-      "monitors.0.triggeredAt: expected an ISO 8601 time with a zone, e.g. 2024-05-01T03:07:00Z",
+      'monitors.0.triggeredAt: expected an ISO 8601 time (e.g. 2024-05-01T03:07:00Z) or epoch seconds or milliseconds (got "3am")',
       "metrics.0.metric: Invalid input: expected string, received undefined",
     ]);
     expect(invalid.message).toBe(
       `${file} is not a valid signals file:\n` +
-        "  - monitors.0.triggeredAt: expected an ISO 8601 time with a zone, e.g. 2024-05-01T03:07:00Z\n" +
+        '  - monitors.0.triggeredAt: expected an ISO 8601 time (e.g. 2024-05-01T03:07:00Z) or epoch seconds or milliseconds (got "3am")\n' +
         "  - metrics.0.metric: Invalid input: expected string, received undefined",
     );
   });

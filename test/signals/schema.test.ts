@@ -90,7 +90,7 @@ describe("parseSignalsFile", () => {
     });
   });
 
-  it("lists every problem at once, each with its path", () => {
+  it("lists every problem at once, each with its path and the value it got", () => {
     const result = parseSignalsFile({
       monitors: [
         { name: "ok", status: "Alert", triggeredAt: "2024-05-01T03:00:00Z" },
@@ -99,10 +99,10 @@ describe("parseSignalsFile", () => {
           status: "Alert",
           triggeredAt: "03:00",
           priority: 7,
-          triggered_at: "2024-05-01T03:00:00Z",
+          triggred_at: "2024-05-01T03:00:00Z",
         },
       ],
-      metrics: [{ resource: "Db", metric: "cpu", before: "35%" }, { metric: "cpu" }],
+      metrics: [{ resource: "Db", metric: "cpu", before: "high" }, { metric: "cpu" }],
       events: [{ title: "deploy", at: "2024-05-01" }],
       notes: "none",
       extra: true,
@@ -112,14 +112,14 @@ describe("parseSignalsFile", () => {
     expect([...result.issues].sort()).toEqual(
       [
         '(top level): Unrecognized key: "extra"',
-        "events.0.at: expected an ISO 8601 time with a zone, e.g. 2024-05-01T03:07:00Z",
-        "metrics.0.before: Invalid input: expected number, received string",
+        'events.0.at: expected an ISO 8601 time (e.g. 2024-05-01T03:07:00Z) or epoch seconds or milliseconds (got "2024-05-01")',
+        'metrics.0.before: expected a number (got "high")',
         "metrics.1.resource: Invalid input: expected string, received undefined",
-        'monitors.1: Unrecognized key: "triggered_at"',
-        "monitors.1.name: Too small: expected string to have >=1 characters",
-        "monitors.1.priority: Too big: expected number to be <=5",
-        "monitors.1.triggeredAt: expected an ISO 8601 time with a zone, e.g. 2024-05-01T03:07:00Z",
-        "notes: Invalid input: expected array, received string",
+        'monitors.1: Unrecognized key: "triggred_at"',
+        'monitors.1.name: Too small: expected string to have >=1 characters (got "")',
+        "monitors.1.priority: expected a priority 1–5 or P1–P5 (got 7)",
+        'monitors.1.triggeredAt: expected an ISO 8601 time (e.g. 2024-05-01T03:07:00Z) or epoch seconds or milliseconds (got "03:00")',
+        'notes: Invalid input: expected array, received string (got "none")',
       ].sort(),
     );
   });
@@ -137,7 +137,108 @@ describe("parseSignalsFile", () => {
     });
     expect(result).toEqual({
       ok: false,
-      issues: ["monitors.0.resolvedAt: resolvedAt is before triggeredAt"],
+      issues: ['monitors.0.resolvedAt: resolvedAt is before triggeredAt (got "2024-05-01T02:59:59Z")'],
+    });
+  });
+
+  it.each([
+    [1, 1],
+    [5, 5],
+    ["3", 3],
+    ["P1", 1],
+    ["p2", 2],
+    [" P5 ", 5],
+  ])("reads priority %j as %i", (written, priority) => {
+    const result = parseSignalsFile({
+      monitors: [{ name: "m", status: "Alert", priority: written, triggeredAt: "2024-05-01T03:00:00Z" }],
+    });
+    expect(result.ok && result.report.monitors[0]?.priority).toBe(priority);
+  });
+
+  it.each([0, 6, 1.5, "P0", "P6", "high", "", true])(
+    "rejects priority %j, saying where and what",
+    (written) => {
+      const result = parseSignalsFile({
+        monitors: [{ name: "m", status: "Alert", priority: written, triggeredAt: "2024-05-01T03:00:00Z" }],
+      });
+      expect(result).toEqual({
+        ok: false,
+        issues: [`monitors.0.priority: expected a priority 1–5 or P1–P5 (got ${JSON.stringify(written)})`],
+      });
+    },
+  );
+
+  it.each([
+    ["alert", "Alert"],
+    ["ALERT", "Alert"],
+    ["warn", "Warn"],
+    ["Warning", "Warn"],
+    ["ok", "OK"],
+    ["no data", "No Data"],
+    ["NO_DATA", "No Data"],
+    ["Triggered", "Triggered"],
+  ])("reads status %j as %j", (written, status) => {
+    const result = parseSignalsFile({
+      monitors: [{ name: "m", status: written, triggeredAt: "2024-05-01T03:00:00Z" }],
+    });
+    expect(result.ok && result.report.monitors[0]?.status).toBe(status);
+  });
+
+  it.each([
+    ["2024-05-01T03:00:00Z", "2024-05-01T03:00:00.000Z"],
+    ["2024-05-01T05:00:00+02:00", "2024-05-01T03:00:00.000Z"],
+    ["2024-05-01 03:00:00", "2024-05-01T03:00:00.000Z"],
+    ["2024-05-01T03:00", "2024-05-01T03:00:00.000Z"],
+    ["2024-05-01 03:00:00.000", "2024-05-01T03:00:00.000Z"],
+    [1714532400, "2024-05-01T03:00:00.000Z"],
+    [1714532400000, "2024-05-01T03:00:00.000Z"],
+    ["1714532400", "2024-05-01T03:00:00.000Z"],
+    ["1714532400000", "2024-05-01T03:00:00.000Z"],
+  ])("reads time %j as %s", (written, iso) => {
+    const result = parseSignalsFile({
+      monitors: [{ name: "m", status: "Alert", triggeredAt: written }],
+      events: [{ title: "deploy", at: written }],
+    });
+    expect(result.ok && result.report.monitors[0]?.triggeredAt).toBe(iso);
+    expect(result.ok && result.report.events?.[0]?.at).toBe(iso);
+  });
+
+  it.each(["yesterday", "2024-05-01", "03:00", -5, "2024-13-45T03:00:00Z"])(
+    "rejects time %j, saying where and what",
+    (written) => {
+      const result = parseSignalsFile({ monitors: [{ name: "m", status: "Alert", triggeredAt: written }] });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.issues).toEqual([
+        `monitors.0.triggeredAt: expected an ISO 8601 time (e.g. 2024-05-01T03:07:00Z) or epoch seconds or milliseconds (got ${JSON.stringify(written)})`,
+      ]);
+    },
+  );
+
+  it("reads figures written as numeric strings or percentages", () => {
+    const result = parseSignalsFile({
+      metrics: [{ resource: "Db", metric: "cpu", before: "35", during: "92 %", after: "9.5%" }],
+    });
+    expect(result.ok && result.report.metrics[0]).toEqual({
+      resource: "Db",
+      metric: "cpu",
+      before: 35,
+      during: 92,
+      after: 9.5,
+    });
+  });
+
+  it("reads snake_case field names", () => {
+    const result = parseSignalsFile({
+      monitors: [
+        { name: "m", status: "alert", triggered_at: "2024-05-01T03:00:00Z", resolved_at: 1714536000 },
+      ],
+    });
+    expect(result.ok && result.report.monitors[0]).toEqual({
+      name: "m",
+      status: "Alert",
+      triggeredAt: "2024-05-01T03:00:00.000Z",
+      resolvedAt: "2024-05-01T04:00:00.000Z",
     });
   });
 
