@@ -61,6 +61,7 @@ export function buildContext(inputs: ContextInputs): AnalysisContext {
   const changes: ContextChange[] = report.changes.map((c, i) => ({
     id: ids[i] ?? `${c.logicalId}${c.propertyPath}`,
     logicalId: c.logicalId,
+    ...(c.physicalId ? { physicalId: c.physicalId } : {}),
     resourceType: c.resourceType,
     propertyPath: c.propertyPath,
     differenceType: c.differenceType,

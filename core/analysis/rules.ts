@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { matchResource } from "../signals/match.ts";
 import type { MetricSignal } from "../signals/types.ts";
 import { maxSeverity, violation } from "./guardrails.ts";
 import { ladder, parseClass, projectUtilisation } from "./sizing.ts";
@@ -148,12 +149,21 @@ function incidentMonitors(ctx: AnalysisContext): string[] {
     .map((m) => `${m.name}${m.priority ? ` (P${m.priority})` : ""} at ${m.triggeredAt.slice(11, 16)}Z`);
 }
 
+/**
+ * The metrics recorded for the change's resource, named by logical id, physical id or the Datadog
+ * tag its type is scoped by (`core/signals/match.ts`, the rule replay and the Datadog adapter use).
+ */
+export function metricsOf(ctx: AnalysisContext, change: ContextChange): MetricSignal[] {
+  const resource = {
+    logicalId: change.logicalId,
+    physicalId: change.physicalId ?? "",
+    type: change.resourceType,
+  };
+  return ctx.signals.metrics.filter((m) => matchResource(m.resource, resource) !== undefined);
+}
+
 function cpuMetric(ctx: AnalysisContext, change: ContextChange): MetricSignal | undefined {
-  const candidates = ctx.signals.metrics.filter(
-    (m) =>
-      (m.resource === change.logicalId || m.resource.includes(change.logicalId)) && /cpu/i.test(m.metric),
-  );
-  return candidates[0];
+  return metricsOf(ctx, change).find((m) => /cpu/i.test(m.metric));
 }
 
 function judgeDeletion(change: ContextChange, env: Environment): Recommendation {

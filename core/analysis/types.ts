@@ -34,6 +34,8 @@ export interface ContextChange {
   /** Stable id within the window: `<LogicalId><propertyPath>`. */
   readonly id: string;
   readonly logicalId: string;
+  /** The physical id CloudFormation reports (`payments-prod-db`, `i-0c0f…`); evidence is matched by it too. */
+  readonly physicalId?: string;
   readonly resourceType: string;
   readonly propertyPath: string;
   readonly differenceType: "ADD" | "REMOVE" | "NOT_EQUAL";

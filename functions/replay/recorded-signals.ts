@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Clock } from "../../core/clock.ts";
 import { DEFAULT_ROLLUP_SECONDS } from "../../core/signals/catalog.ts";
 import { metricAt, monitorsAt } from "../../core/signals/horizon.ts";
+import { findResource } from "../../core/signals/match.ts";
 import { monitorsInRange } from "../../core/signals/monitors.ts";
 import { parseSignalsFile } from "../../core/signals/schema.ts";
 import type { MetricSignal, Signals, SignalsReport } from "../../core/signals/types.ts";
@@ -96,8 +97,9 @@ function emptyReport(): SignalsReport {
  * - monitors that triggered or recovered in it, as they stood at `now` (one recovering later is
  *   still alerting, without `resolvedAt`; one triggering later is not there);
  * - events in it;
- * - per recorded metric of a resource asked about (its `resource` matched, case-insensitively,
- *   against a logical or physical id, and reported under the logical id as the adapter does), the
+ * - per recorded metric of a resource asked about (its `resource` naming it by logical id,
+ *   physical id or the Datadog tag its type is scoped by, `core/signals/match.ts`, and reported
+ *   under the logical id as the adapter does), the
  *   figures Datadog's rollup points give by `now`: `after` only once an interval after the last
  *   event has closed, `peak` the highest during point; a metric with no point yet is left out;
  * - every recorded note: people's text, which the deployed adapter has no source for (rules never
@@ -119,10 +121,7 @@ export function recordedSignals(
       };
       const metrics: MetricSignal[] = [];
       for (const m of recorded.metrics) {
-        const wanted = m.resource.toLowerCase();
-        const resource = input.resources.find(
-          (r) => r.logicalId.toLowerCase() === wanted || r.physicalId.toLowerCase() === wanted,
-        );
+        const resource = findResource(m.resource, input.resources);
         if (resource === undefined) continue;
         const figures = metricAt(
           m,

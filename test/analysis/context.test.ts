@@ -341,6 +341,7 @@ describe("buildContext: the facts", () => {
       {
         id: "AppSecurityGroup/SecurityGroupIngress/1",
         logicalId: "AppSecurityGroup",
+        physicalId: "appsecuritygroup-1",
         resourceType: "AWS::EC2::SecurityGroup",
         propertyPath: "/SecurityGroupIngress/1",
         differenceType: "ADD",
@@ -352,6 +353,7 @@ describe("buildContext: the facts", () => {
       {
         id: "PaymentsDatabase/DBInstanceClass",
         logicalId: "PaymentsDatabase",
+        physicalId: "paymentsdatabase-1",
         resourceType: "AWS::RDS::DBInstance",
         propertyPath: "/DBInstanceClass",
         differenceType: "NOT_EQUAL",
@@ -363,6 +365,7 @@ describe("buildContext: the facts", () => {
       {
         id: "PaymentsDatabase/BackupRetentionPeriod",
         logicalId: "PaymentsDatabase",
+        physicalId: "paymentsdatabase-1",
         resourceType: "AWS::RDS::DBInstance",
         propertyPath: "/BackupRetentionPeriod",
         differenceType: "NOT_EQUAL",

@@ -260,6 +260,38 @@ describe("rules analyzer: scale-ups and scale-downs", () => {
     expect(rec.decision).toBe("legitimize");
   });
 
+  it.each([
+    ["its physical id", "payments-prod-db"],
+    ["its physical id in another case", "Payments-Prod-DB"],
+    ["the Datadog tag its integration scopes by", "dbinstanceidentifier:payments-prod-db"],
+  ])("sizes a 4× panic upsize on CPU recorded under %s, not legitimized without data", (_, resource) => {
+    // Prepare: db.r5.large ► db.r5.2xlarge (4×) during the incident; 9 % CPU after it on the 2xlarge.
+    const scaleUp = dbClassChange("db.r5.large", "db.r5.2xlarge");
+    const named = { ...scaleUp, physicalId: "payments-prod-db" };
+
+    // Act
+    const rec = judge(named, incident({ resource, after: 9 }));
+
+    // Assess: 9 % × 16 units ► the template's large (4 units) projects to 36 %.
+    expect(rec.decision).toBe("revert");
+    expect(rec.reasoning).not.toContain("no utilisation data");
+    expect(rec.reasoning).toContain("post-incident CPU 9.0 % on 4× the template's capacity");
+    expect(rec.reasoning).toContain("projects to 36 %");
+  });
+
+  it("does not take another resource's metric, or a name that merely contains the logical id", () => {
+    const scaleUp = { ...dbClassChange("db.r5.large", "db.r5.2xlarge"), physicalId: "payments-prod-db" };
+    for (const resource of [
+      "PaymentsDatabaseReplica",
+      "orders-prod-db",
+      "dbinstanceidentifier:orders-prod-db",
+      "instance_id:payments-prod-db", // the EC2 tag key, not RDS's
+    ]) {
+      const rec = judge(scaleUp, incident({ resource, after: 9 }));
+      expect(rec.reasoning, resource).toContain("no utilisation data");
+    }
+  });
+
   it("reverts the same scale-up when no monitor alerted", () => {
     const rec = judge(dbClassChange(), { signals: signals({ metrics: [dbCpuMetric({ after: 28.6 })] }) });
 

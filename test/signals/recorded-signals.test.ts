@@ -235,6 +235,26 @@ describe("loadRecordedSignals", () => {
     expect(NO_SIGNALS_RECORDED).toBe("no signals recorded");
   });
 
+  it("matches a metric recorded under the resource's Datadog tag and reports it under the logical id", async () => {
+    await writeFile(
+      path.join(dir, "signals.json"),
+      JSON.stringify({
+        metrics: [
+          { resource: "dbinstanceidentifier:Payments-DB", metric: "aws.rds.cpuutilization", during: 92 },
+          { resource: "instance_id:payments-db", metric: "aws.ec2.cpuutilization", during: 50 },
+          { resource: "payments", metric: "aws.rds.freeable_memory", during: 1 },
+        ],
+      }),
+    );
+
+    const report = await (await loadRecordedSignals(dir)).around(WINDOW);
+
+    // Only RDS's own tag key names the instance; a bare substring names nothing.
+    expect(report.metrics).toEqual([
+      { resource: "PaymentsDb", metric: "aws.rds.cpuutilization", during: 92, peak: 92 },
+    ]);
+  });
+
   it("loads a file written the way people write it: P1, lowercase status, epoch seconds", async () => {
     const file = path.join(dir, "signals.json");
     await writeFile(
