@@ -3,12 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
 import {
+  DECIDED,
   type EvalSummary,
   expectedSchema,
+  RATED,
   scoreScenario,
   summarizeScores,
 } from "../../core/analysis/evaluate.ts";
-import type { Analyst } from "../../core/analysis/types.ts";
+import { type Analyst, DECISIONS, SEVERITIES } from "../../core/analysis/types.ts";
 import { runReplay } from "../replay/run-replay.ts";
 import { loadScenario } from "../replay/scenario.ts";
 import { type Output, UsageError } from "./output.ts";
@@ -42,9 +44,58 @@ async function labelledScenarios(root: string): Promise<string[]> {
 
 const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(1)} %`);
 
+/** A confusion matrix as text: one row per expected value, ending with its diagonal ÷ its row (`score`). */
+function renderMatrix<R extends string, C extends string>(
+  counts: Record<R, Record<C, number>>,
+  rows: readonly R[],
+  columns: readonly C[],
+  score: string,
+): string {
+  const width = Math.max(...columns.map((c) => c.length), 6) + 2;
+  const head = `  ${"".padEnd(12)}${columns.map((c) => c.padStart(width)).join("")}${score.padStart(width + 6)}\n`;
+  return (
+    head +
+    rows
+      .map((r) => {
+        const total = columns.reduce((acc, c) => acc + counts[r][c], 0);
+        const diagonal = (columns as readonly string[]).includes(r) ? counts[r][r as unknown as C] : 0;
+        const accuracy = total === 0 ? "-" : `${diagonal}/${total} ${pct(diagonal / total)}`;
+        return `  ${r.padEnd(12)}${columns.map((c) => String(counts[r][c]).padStart(width)).join("")}${accuracy.padStart(width + 6)}\n`;
+      })
+      .join("")
+  );
+}
+
+/**
+ * Each disagreement, grouped by scenario then by label: what the label accepts and why, next to what the
+ * analyzer decided and the first sentence of its reasoning.
+ */
+function renderDisagreements(summary: EvalSummary): string {
+  const blocks = summary.scenarios
+    .filter((s) => s.disagreements.length > 0 || s.violations.length > 0)
+    .map((s) => {
+      const lines = [`  ${s.scenario}`];
+      let last = "";
+      for (const d of s.disagreements) {
+        if (d.id !== last) lines.push(`    ${d.id}`);
+        last = d.id;
+        const what = d.kind === "decision" || d.kind === "missing" ? "" : `${d.kind} `;
+        lines.push(
+          `      label    ${what}${d.expected}: ${d.why ?? "(no rationale recorded)"}`,
+          `      analyzer ${what}${d.decided}${d.kind === "missing" ? ": replay produced no change" : d.reasoning ? `: ${d.reasoning}` : ""}`,
+        );
+      }
+      for (const v of s.violations) lines.push(`    violation ${v}`);
+      return `${lines.join("\n")}\n`;
+    });
+  return blocks.length === 0
+    ? "\nno disagreements\n"
+    : `\ndisagreements (label, then analyzer)\n${blocks.join("")}`;
+}
+
 /**
  * `phantom eval`: replays every labelled scenario with the chosen analyzer and scores its decisions,
- * severities, guardrails and cost against `expected.json`. Exit code 1 when any guardrail is violated.
+ * severities, guardrails and cost against `expected.json`; the caller exits 2 when any guardrail is violated.
  */
 export async function runEval(root: string, options: EvalOptions, io: Output): Promise<EvalSummary> {
   const scores = [];
@@ -58,14 +109,21 @@ export async function runEval(root: string, options: EvalOptions, io: Output): P
     }
     const out = await mkdtemp(path.join(tmpdir(), "phantom-eval-"));
     try {
-      const reports: AnalyzedReport[] = [];
+      // The last analysis of each window: a window reacted to again (its review) supersedes its
+      // earlier report, as its pull request does.
+      const reports = new Map<string, AnalyzedReport>();
       await runReplay(
         await loadScenario(dir, { base: options.base }),
         out,
-        { settled: (report) => void ("analyzer" in report ? reports.push(report) : undefined) },
+        {
+          settled: (report) =>
+            void ("analyzer" in report
+              ? reports.set(`${report.stack}/${report.window.id}`, report)
+              : undefined),
+        },
         options.analyst ? { analyst: options.analyst } : {},
       );
-      scores.push(scoreScenario(path.basename(dir), parsed.data, reports));
+      scores.push(scoreScenario(path.basename(dir), parsed.data, [...reports.values()]));
     } finally {
       await rm(out, { recursive: true, force: true });
     }
@@ -82,16 +140,30 @@ export async function runEval(root: string, options: EvalOptions, io: Output): P
         `${`${s.severities.correct}/${s.severities.total}`.padEnd(11)} ${`${s.guardrails.fired}/${s.guardrails.expected}`.padEnd(11)} ` +
         `${String(s.violations.length).padEnd(11)} ${s.costError === null ? "-" : pct(s.costError)}\n`,
     );
-    for (const m of [
-      ...s.missing.map((id) => `${id}: expected a change, replay produced none`),
-      ...s.mismatches,
-      ...s.violations,
-    ]) {
-      io.out(`    ${m}\n`);
-    }
   }
+  io.out(renderDisagreements(summary));
   io.out(
-    `\noverall: decisions ${pct(summary.decisionAccuracy)}, severity ${pct(summary.severityAccuracy)}, ` +
+    `\ndecisions (rows: expected; columns: decided)\n${renderMatrix(summary.confusion, [...DECISIONS], [...DECIDED], "same")}`,
+  );
+  if (summary.proposedMismatches > 0)
+    io.out(
+      `  (${summary.proposedMismatches} refactor(s) on the diagonal propose another value than the label)\n`,
+    );
+  io.out(
+    `\nseverity (rows: expected; columns: rated)\n${renderMatrix(summary.severityConfusion, [...SEVERITIES], [...RATED], "accuracy")}`,
+  );
+  io.out(
+    `\ncovers ${summary.incidents} incidents, ${summary.labelledChanges} labelled changes, ` +
+      `${summary.severityLabels} severity labels\n`,
+  );
+  io.out(
+    `severity by label: ${SEVERITIES.map((sev) => {
+      const { correct, total } = summary.severityBySeverity[sev];
+      return `${sev} ${correct}/${total}${total > 0 ? ` (${pct(correct / total)})` : ""}`;
+    }).join(", ")}\n`,
+  );
+  io.out(
+    `overall: decisions ${pct(summary.decisionAccuracy)}, severity ${pct(summary.severityAccuracy)}, ` +
       `guardrails fired ${summary.guardrailsFired.fired}/${summary.guardrailsFired.expected}, ` +
       `guardrail violations ${summary.guardrailViolations}, mean cost error ${pct(summary.meanCostError)}\n`,
   );
