@@ -1,3 +1,4 @@
+import { directionOf } from "./directions.ts";
 import type { ContextChange, Decision, Recommendation, Severity } from "./types.ts";
 import { asBoolean, asNumber } from "./values.ts";
 
@@ -16,6 +17,7 @@ export const GUARDRAIL_RULES = [
   "backup-retention-shortened",
   "iam-wildcard",
   "logging-disabled",
+  "protection-weakened",
 ] as const;
 export type GuardrailRule = (typeof GUARDRAIL_RULES)[number];
 
@@ -94,7 +96,8 @@ function isPublicPrincipal(principal: unknown): boolean {
 
 type Check = (change: ContextChange, value: unknown) => string | undefined;
 
-const CHECKS: Readonly<Record<GuardrailRule, Check>> = {
+/** Value checks per rule; `protection-weakened` has none: the direction table decides it. */
+const CHECKS: Readonly<Record<Exclude<GuardrailRule, "protection-weakened">, Check>> = {
   "world-open-port": (change, value) => {
     if (!/Ingress/.test(change.propertyPath) && !/Ingress$/.test(change.resourceType)) return undefined;
     if (isWorld(value)) return `ingress from ${value}`;
@@ -226,16 +229,35 @@ function writtenValue(rec: Recommendation, change: ContextChange): { value: unkn
   return undefined;
 }
 
+function show(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text === undefined ? "none" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * A weakening of a guarded setting in the one direction table (`directions.ts`): writing `value`
+ * where the template has the change's `expected` makes the setting weaker.
+ */
+function weakening(change: ContextChange, value: unknown): { rule: GuardrailRule; what: string } | undefined {
+  const d = directionOf(change, value);
+  if (d?.direction !== "weaker" || d.entry.guardrail === undefined) return undefined;
+  return {
+    rule: d.entry.guardrail,
+    what: `${d.entry.what} weakened (${show(change.expected)} ► ${show(value)})`,
+  };
+}
+
 /** The first guardrail the value violates, with a sentence saying what. */
 export function violation(
   change: ContextChange,
   value: unknown,
 ): { rule: GuardrailRule; what: string } | undefined {
   for (const rule of GUARDRAIL_RULES) {
-    const what = CHECKS[rule](change, value);
+    if (!Object.hasOwn(CHECKS, rule)) continue;
+    const what = CHECKS[rule as keyof typeof CHECKS](change, value);
     if (what !== undefined) return { rule, what };
   }
-  return undefined;
+  return weakening(change, value);
 }
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.ts";
 import { matchResource } from "../signals/match.ts";
 import type { MetricSignal } from "../signals/types.ts";
+import { type ChangeDirection, directionOf } from "./directions.ts";
 import { maxSeverity, violation } from "./guardrails.ts";
 import { ladder, parseClass, projectUtilisation } from "./sizing.ts";
 import type {
@@ -233,7 +234,8 @@ function judgeDataSafety(change: ContextChange, env: Environment): Recommendatio
   const key = change.propertyPath.split("/").filter(Boolean)[0] ?? "";
   const hit = violation(change, change.actual);
   if (hit !== undefined) {
-    const severe = CRITICAL_RULES.has(hit.rule) ? "critical" : "high";
+    const security = directionOf(change)?.entry.concern === "security";
+    const severe = CRITICAL_RULES.has(hit.rule) || security ? "critical" : "high";
     return rec(
       change,
       "revert",
@@ -504,10 +506,27 @@ function judgeTag(change: ContextChange, env: Environment): Recommendation {
   );
 }
 
+/**
+ * A protective setting made stronger (the direction table, `directions.ts`): the stack is safer
+ * than its template, so the template catches up, with high confidence and low severity.
+ */
+function judgeHardening(change: ContextChange, d: ChangeDirection): Recommendation {
+  return rec(
+    change,
+    "legitimize",
+    0.9,
+    "low",
+    `${change.logicalId}: ${d.entry.what} strengthened (${show(change.expected)} ► ${show(change.actual)}), ` +
+      `which makes the stack safer (${d.entry.concern}); keep it in the template.`,
+  );
+}
+
 /** Decides one change. Exported for tests and for the Bedrock analyzer's fallback per change. */
 export function judgeChange(change: ContextChange, ctx: AnalysisContext): Recommendation {
   const env = ctx.environment;
   if (change.propertyPath === "" && change.differenceType === "REMOVE") return judgeDeletion(change, env);
+  const hardening = directionOf(change);
+  if (hardening?.direction === "stronger") return judgeHardening(change, hardening);
   if (/^\/Tags(\/|$)/.test(change.propertyPath)) return judgeTag(change, env);
   if (/Ingress/.test(change.propertyPath) || /SecurityGroupIngress$/.test(change.resourceType)) {
     return judgeIngress(change, env);

@@ -66,6 +66,19 @@ const policy = (statements: readonly Record<string, unknown>[]) => ({
 });
 
 const FORBIDDEN: readonly Forbidden[] = [
+  // --- weakenings the direction table guards (core/analysis/directions.ts) ------------------------
+  {
+    name: "S3 versioning suspended",
+    change: change({
+      logicalId: "ExportsBucket",
+      resourceType: "AWS::S3::Bucket",
+      propertyPath: "/VersioningConfiguration/Status",
+      expected: "Enabled",
+      actual: "Suspended",
+    }),
+    rule: "protection-weakened",
+    what: "versioning weakened (Enabled ► Suspended)",
+  },
   // --- world-open ports ------------------------------------------------------------------------
   {
     name: "SSH from 0.0.0.0/0 added as /SecurityGroupIngress/1",

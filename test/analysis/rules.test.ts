@@ -128,8 +128,8 @@ describe("rules analyzer: security loosening and tightening", () => {
 
     const rec = judge(removed);
 
-    expect(rec).toMatchObject({ decision: "legitimize", severity: "low" });
-    expect(rec.reasoning).toContain("tightening");
+    expect(rec).toMatchObject({ decision: "legitimize", severity: "low", confidence: 0.9 });
+    expect(rec.reasoning).toContain("ingress source strengthened");
   });
 });
 
