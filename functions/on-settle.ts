@@ -1,11 +1,15 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
-import { type Reaction, react } from "../core/reactor/react.ts";
+import { type Reaction, react, reviewAt } from "../core/reactor/react.ts";
 import { settle } from "../core/reactor/settle.ts";
 import { publicationPoint } from "../core/report/metrics.ts";
 import { containerRuntime, createRuntime, type Runtime } from "./runtime.ts";
 
-const settleMessageSchema = z.object({ stack: z.string().min(1), windowId: z.string().min(1) });
+const settleMessageSchema = z.object({
+  stack: z.string().min(1),
+  windowId: z.string().min(1),
+  reviewAt: z.number().int().positive().optional(),
+});
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -98,7 +102,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
   if (!parsed.success) {
     runtime.log.log("warn", "settle message rejected", {
       messageId: message.messageId,
-      reason: `malformed: expected {"stack", "windowId"}, got ${message.body.slice(0, 200)}`,
+      reason: `malformed: expected {"stack", "windowId", "reviewAt"?}, got ${message.body.slice(0, 200)}`,
     });
     return;
   }
@@ -109,6 +113,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
     clock: runtime.clock,
     policy: runtime.policy,
     owner,
+    reviewAt,
     react: async (window, settled) => {
       try {
         return await react(window, settled, runtime.reaction);
@@ -132,8 +137,13 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
     // settle DLQ, where the DLQ alarm makes a person look. Dropping it would lose the window.
     throw new Error(`window ${windowId} of ${stack} failed every settle attempt`);
   }
-  if (outcome.kind === "settled") {
-    runtime.log.log("info", "window analysed", reactionFields(outcome.result));
+  if (outcome.kind === "settled" || outcome.kind === "reviewed") {
+    runtime.log.log("info", "window analysed", {
+      ...reactionFields(outcome.result),
+      ...(outcome.kind === "settled" && outcome.reviewAt !== undefined
+        ? { reviewAt: new Date(outcome.reviewAt).toISOString() }
+        : {}),
+    });
     return;
   }
   runtime.log.log("info", `window ${outcome.kind}`, {

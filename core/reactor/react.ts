@@ -17,6 +17,7 @@ import type {
 import { pullRequestRequest } from "../publish/request.ts";
 import { buildWindowReport, type WindowReport } from "../report/analysis.ts";
 import { publicationPoint, reactionSeconds, windowPoints } from "../report/metrics.ts";
+import { METRIC_CATALOG } from "../signals/catalog.ts";
 import type { Signals, SignalsReport } from "../signals/types.ts";
 import type { SafeStateTemplate, StackTags, TemplateSource } from "../template/ports.ts";
 import type { Window } from "../window/types.ts";
@@ -28,10 +29,13 @@ import type { Window } from "../window/types.ts";
  * the cloud (real clients) and replay (recorded files).
  */
 
-/** What settled the window: its quiet period, its max wait, or the weekly sweep. */
+/**
+ * What settled the window: its quiet period, its max wait, the weekly sweep, or the review an hour
+ * after the incident, once the signals that judge capacity exist (`reviewAt`).
+ */
 export interface Settled {
   readonly at: number;
-  readonly reason: "quiet" | "max-wait" | "sweep";
+  readonly reason: "quiet" | "max-wait" | "sweep" | "review";
 }
 
 /** The steps of a reaction, in order; `afterStep` runs after each (logs, fault injection). */
@@ -225,4 +229,35 @@ export async function react(
   const publication: Publication = { kind: "pull-request", request, outcome };
   await step("pull-request", { ...base, publication });
   return finish({ ...base, publication });
+}
+
+/**
+ * How long after a window's last event its review runs: the hour of signals the analysis reads after
+ * the events (`signalsQuery`), plus one 5-minute rollup for Datadog to have its last point.
+ */
+export const REVIEW_AFTER_MS = 65 * 60_000;
+
+/**
+ * When a settled window should be analysed again, or `undefined`. At settle time — minutes after the
+ * incident — Datadog cannot know the hour that follows: a monitor may still be alerting and no metric
+ * has its `after` figure, so a capacity decision rests on the incident alone. When the signals of the
+ * drifted resources are incomplete that way, the window is reviewed once that hour is over; the review
+ * is the same reaction, and the pull request converges on its marker (updated when a decision
+ * changed, untouched otherwise). Nothing to learn (no signals, all complete) ► no review.
+ */
+export function reviewAt(reaction: Reaction): number | undefined {
+  const { report, signals } = reaction;
+  if (report.window.settledBy === "review" || report.window.settledBy === "sweep") return undefined;
+  if (signals === undefined || report.changes.length === 0) return undefined;
+  const last = Date.parse(report.window.lastEventAt ?? report.window.settledAt);
+  const due = last + REVIEW_AFTER_MS;
+  if (!(Date.parse(report.window.settledAt) < due)) return undefined;
+  // Only the metrics Phantom reads for the drifted resources' types (the Datadog catalogue) count: a
+  // recorded metric Datadog is never asked for changes nothing at the review.
+  const typeOf = new Map(report.changes.map((c) => [c.logicalId, c.resourceType]));
+  const read = (logicalId: string, metric: string) =>
+    METRIC_CATALOG[typeOf.get(logicalId) ?? ""]?.metrics.some((m) => m.metric === metric) ?? false;
+  const alerting = signals.monitors.some((m) => m.resolvedAt === undefined);
+  const partial = signals.metrics.some((m) => m.after === undefined && read(m.resource, m.metric));
+  return alerting || partial ? due : undefined;
 }

@@ -12,11 +12,24 @@ export interface SettlePorts<R> {
   /** Who is settling (a Lambda request id, the replay process): the claim's owner. */
   readonly owner: string;
   /** The reaction to a settled window; throwing leaves the window claimed, to be retried after the lease. */
-  readonly react: (window: Window, settled: { at: number; reason: "quiet" | "max-wait" }) => Promise<R>;
+  readonly react: (
+    window: Window,
+    settled: { at: number; reason: "quiet" | "max-wait" | "review" },
+  ) => Promise<R>;
+  /** When a settled window should be reviewed (see `reviewAt` in react.ts); never by default. */
+  readonly reviewAt?: (result: R) => number | undefined;
 }
 
 export type SettleOutcome<R> =
-  | { readonly kind: "settled"; readonly window: Window; readonly result: R; readonly completed: boolean }
+  | {
+      readonly kind: "settled";
+      readonly window: Window;
+      readonly result: R;
+      readonly completed: boolean;
+      /** When its review was armed for. */
+      readonly reviewAt?: number;
+    }
+  | { readonly kind: "reviewed"; readonly window: Window; readonly result: R }
   | { readonly kind: "rearmed"; readonly at: number; readonly why: "not-quiet" | "claim-held" }
   | { readonly kind: "skipped"; readonly why: "missing" | "done" | "exhausted" };
 
@@ -29,6 +42,7 @@ export type SettleOutcome<R> =
 export async function settle<R>(message: SettleMessage, ports: SettlePorts<R>): Promise<SettleOutcome<R>> {
   const window = await ports.windows.get(message.stack, message.windowId);
   if (window === undefined) return { kind: "skipped", why: "missing" };
+  if (message.reviewAt !== undefined) return review(message, message.reviewAt, window, ports);
   if (window.status === "done") return { kind: "skipped", why: "done" };
   const now = ports.clock.now();
   if (window.status === "open") {
@@ -65,5 +79,38 @@ export async function settle<R>(message: SettleMessage, ports: SettlePorts<R>): 
     owner: ports.owner,
     now: ports.clock.now(),
   });
-  return { kind: "settled", window: claim.window, result, completed };
+  const reviewAt = completed ? ports.reviewAt?.(result) : undefined;
+  if (reviewAt !== undefined) await ports.timer.arm({ ...message, reviewAt }, reviewAt);
+  return {
+    kind: "settled",
+    window: claim.window,
+    result,
+    completed,
+    ...(reviewAt !== undefined ? { reviewAt } : {}),
+  };
+}
+
+/**
+ * A review reminder: once due, the done window reacts again with reason `review`. Not claimed: a
+ * review changes no window state, and a second delivery converges on the pull request's marker. A
+ * window not done yet (its settle is still running or being retried) is come back to later.
+ */
+async function review<R>(
+  message: SettleMessage,
+  at: number,
+  window: Window,
+  ports: SettlePorts<R>,
+): Promise<SettleOutcome<R>> {
+  const now = ports.clock.now();
+  if (now < at) {
+    await ports.timer.arm(message, at);
+    return { kind: "rearmed", at, why: "not-quiet" };
+  }
+  if (window.status !== "done") {
+    const after = now + ports.policy.leaseMs;
+    await ports.timer.arm(message, after);
+    return { kind: "rearmed", at: after, why: "claim-held" };
+  }
+  const result = await ports.react(window, { at: now, reason: "review" });
+  return { kind: "reviewed", window, result };
 }

@@ -52,7 +52,7 @@ export interface WindowReport {
     readonly lastEventAt: string | null;
     readonly openedAt: string;
     readonly settledAt: string;
-    readonly settledBy: "quiet" | "max-wait" | "sweep";
+    readonly settledBy: "quiet" | "max-wait" | "sweep" | "review";
     /** Distinct change events (ignored events and redeliveries excluded). */
     readonly events: number;
     readonly touched: readonly string[];
@@ -103,7 +103,7 @@ const UNVERIFIED: ReadonlySet<DriftStatus> = new Set(["NOT_CHECKED", "UNSUPPORTE
 export function buildWindowReport(
   window: Window,
   drift: DriftReport,
-  settled: { at: number; reason: "quiet" | "max-wait" | "sweep" },
+  settled: { at: number; reason: "quiet" | "max-wait" | "sweep" | "review" },
 ): WindowReport {
   const span = eventSpan(window);
   const touchedBy = (logicalId: string) =>

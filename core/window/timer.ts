@@ -1,7 +1,8 @@
-/** A settle reminder for one window. */
+/** A settle reminder for one window; with `reviewAt`, the reminder of its review (epoch ms it is due). */
 export interface SettleMessage {
   readonly stack: string;
   readonly windowId: string;
+  readonly reviewAt?: number;
 }
 
 /**

@@ -36,15 +36,19 @@ export interface SqsTimerOptions {
 }
 
 /**
- * The settle timer on SQS: `SendMessage` with body `{"stack", "windowId"}` and `DelaySeconds` until
- * `at`. Settling is idempotent (the window is claimed), so a redelivered reminder does no harm.
+ * The settle timer on SQS: `SendMessage` with body `{"stack", "windowId", "reviewAt"?}` and
+ * `DelaySeconds` until `at`. Settling is idempotent (the window is claimed), so a redelivered reminder does no harm.
  * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-timers.html
  */
 export function createSqsTimer(options: SqsTimerOptions): Timer {
   const { client, queueUrl, clock } = options;
   return {
     async arm(message, at) {
-      const body: SettleMessage = { stack: message.stack, windowId: message.windowId };
+      const body: SettleMessage = {
+        stack: message.stack,
+        windowId: message.windowId,
+        ...(message.reviewAt !== undefined ? { reviewAt: message.reviewAt } : {}),
+      };
       try {
         await client.send(
           new SendMessageCommand({

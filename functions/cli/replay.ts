@@ -3,7 +3,7 @@ import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
 import type { Analyst } from "../../core/analysis/types.ts";
 import { formatDuration } from "../../core/config/duration.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
-import { type ReplayListener, runReplay } from "../replay/run-replay.ts";
+import { type ReplayListener, type ReplaySummary, runReplay } from "../replay/run-replay.ts";
 import type { Scenario } from "../replay/scenario.ts";
 import type { Output } from "./output.ts";
 
@@ -44,10 +44,23 @@ function show(value: unknown): string {
   return text === undefined ? "-" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+const SETTLED_BY: Readonly<Record<string, string>> = {
+  quiet: "settled (quiet)",
+  "max-wait": "settled (max wait reached)",
+  review: "reviewed with the hour after the incident",
+};
+
+/** `1 window` / `2 windows`, and how many were reviewed after the incident. */
+function settledCount(summary: ReplaySummary): string {
+  const settled = summary.windows.filter((w) => w.reaction.report.window.settledBy !== "review").length;
+  const reviewed = summary.windows.length - settled;
+  return `${settled} window${settled === 1 ? "" : "s"}${reviewed > 0 ? ` (${reviewed} reviewed)` : ""}`;
+}
+
 function settledStory(report: WindowReport | AnalyzedReport, dir: string): string {
   const w = report.window;
   const lines = [
-    `${w.settledAt.slice(11, 19)}  window ${w.id} settled (${w.settledBy === "quiet" ? "quiet" : "max wait reached"}): ` +
+    `${w.settledAt.slice(11, 19)}  window ${w.id} ${SETTLED_BY[w.settledBy] ?? `settled (${w.settledBy})`}: ` +
       `${w.events} event${w.events === 1 ? "" : "s"} from ${w.firstEventAt?.slice(11, 19)} to ${w.lastEventAt?.slice(11, 19)}, ` +
       `touched ${w.touched.join(", ")}`,
     `          drift check: ${report.detection.resourcesChecked} resource${report.detection.resourcesChecked === 1 ? "" : "s"}, ` +
@@ -151,7 +164,7 @@ export async function runReplayCommand(
     `\n${summary.records} records: ${summary.changes} changes (${plural(summary.duplicates, "duplicate delivery", "duplicate deliveries")}, ` +
       `${summary.unmanaged} on unmanaged resources), ${[...summary.ignored.values()].reduce((a, b) => a + b, 0)} ignored` +
       `${ignored ? ` (${ignored})` : ""}, ${rejectedCount} rejected\n` +
-      `${summary.windows.length} window${summary.windows.length === 1 ? "" : "s"} settled over ` +
+      `${settledCount(summary)} settled over ` +
       `${span(summary.virtualMs)} of incident time\n`,
   );
 }

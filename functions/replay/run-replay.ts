@@ -6,7 +6,7 @@ import type { Judgement } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeDocument } from "../../core/change/intake.ts";
 import type { PullRequestOutcome } from "../../core/publish/ports.ts";
-import { type Reaction, react } from "../../core/reactor/react.ts";
+import { type Reaction, react, reviewAt } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
 import { type TouchOutcome, touch } from "../../core/reactor/touch.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
@@ -146,6 +146,7 @@ export async function runReplay(
     clock,
     policy,
     owner: "replay",
+    reviewAt,
     react: async (window: Parameters<typeof react>[0], settled: Parameters<typeof react>[1]) => {
       const reaction = await react(window, settled, ports);
       const dir = await writeReaction(outDir, reaction);

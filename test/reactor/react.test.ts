@@ -9,7 +9,13 @@ import type {
   MetricPoint,
   PullRequestRequest,
 } from "../../core/publish/ports.ts";
-import { type ReactPorts, type ReactStep, react } from "../../core/reactor/react.ts";
+import {
+  REVIEW_AFTER_MS,
+  type ReactPorts,
+  type ReactStep,
+  react,
+  reviewAt,
+} from "../../core/reactor/react.ts";
 import { NO_SIGNALS } from "../../core/signals/types.ts";
 import type { TemplateSource } from "../../core/template/ports.ts";
 import type { Window } from "../../core/window/types.ts";
@@ -286,5 +292,42 @@ describe("react", () => {
     expect(h.asked).toEqual([]);
     expect(reaction.report.window.settledBy).toBe("sweep");
     expect(reaction.report.changes.every((c) => c.logicalId === "AppServer")).toBe(true);
+  });
+
+  it("asks for a review an hour after the incident while the drifted resources' signals are incomplete", async () => {
+    const incomplete = {
+      monitors: [{ name: "db CPU", status: "Alert", triggeredAt: new Date(T).toISOString() }],
+      metrics: [{ resource: "PaymentsDatabase", metric: "aws.rds.cpuutilization", before: 40, during: 95 }],
+      notes: [],
+    };
+    const complete = {
+      monitors: [
+        {
+          name: "db CPU",
+          status: "OK",
+          triggeredAt: new Date(T).toISOString(),
+          resolvedAt: new Date(T + 600_000).toISOString(),
+        },
+      ],
+      metrics: [
+        { resource: "PaymentsDatabase", metric: "aws.rds.cpuutilization", before: 40, during: 95, after: 30 },
+      ],
+      notes: [],
+    };
+    const withSignals = async (signals: typeof incomplete) =>
+      react(window, SETTLED, (await harness({ signals: { around: async () => signals } })).ports);
+
+    const due = reviewAt(await withSignals(incomplete));
+    const lastEventAt = Date.parse(window.events.at(-1)?.eventTime ?? "");
+
+    expect(due).toBe(lastEventAt + REVIEW_AFTER_MS);
+    expect(reviewAt(await withSignals(complete))).toBeUndefined();
+    expect(reviewAt(await react(window, SETTLED, (await harness()).ports))).toBeUndefined();
+    const reviewed = await react(
+      window,
+      { at: SETTLED.at + REVIEW_AFTER_MS, reason: "review" },
+      (await harness({ signals: { around: async () => incomplete } })).ports,
+    );
+    expect(reviewAt(reviewed)).toBeUndefined();
   });
 });

@@ -230,4 +230,47 @@ describe("settle", () => {
 
     expect(during?.stacks[0]).toMatchObject({ windowId: "payments-prod-w2", opened: true });
   });
+
+  it("arms a review when the reaction asks for one, and reviews the done window once it is due", async () => {
+    const h = await opened();
+    h.clock.advance(T0 + DEFAULT_WINDOW_POLICY.quietMs);
+    const REVIEW = T0 + 65 * 60_000;
+    const reasons: string[] = [];
+    const ports = {
+      ...settlePorts(h, async () => "ok"),
+      react: async (_w: Window, settled: { reason: string }) => {
+        reasons.push(settled.reason);
+        return settled.reason;
+      },
+      reviewAt: (result: string) => (result === "quiet" ? REVIEW : undefined),
+    };
+
+    const settled = await settle(h.message, ports);
+    const review = { ...h.message, reviewAt: REVIEW };
+    const early = await settle(review, ports);
+    h.clock.advance(REVIEW);
+    const reviewed = await settle(review, ports);
+
+    expect(settled).toMatchObject({ kind: "settled", reviewAt: REVIEW });
+    expect(h.armed.at(-2)).toEqual({ message: review, at: REVIEW });
+    expect(early).toEqual({ kind: "rearmed", at: REVIEW, why: "not-quiet" });
+    expect(reviewed).toMatchObject({ kind: "reviewed", result: "review" });
+    expect(reasons).toEqual(["quiet", "review"]);
+  });
+
+  it("comes back to a review whose window is not done yet, after the lease", async () => {
+    const h = await opened();
+    h.clock.advance(T0 + 2 * 60 * 60_000);
+
+    const outcome = await settle(
+      { ...h.message, reviewAt: T0 },
+      settlePorts(h, async () => "ok"),
+    );
+
+    expect(outcome).toEqual({
+      kind: "rearmed",
+      at: h.clock.now() + DEFAULT_WINDOW_POLICY.leaseMs,
+      why: "claim-held",
+    });
+  });
 });

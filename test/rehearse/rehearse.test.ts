@@ -93,39 +93,45 @@ describe("at-least-once delivery", () => {
 });
 
 describe("the weekly sweep (on-sweep) after the incident", () => {
-  it("finds the same drift stack-wide, reacts with reason sweep, and leaves the pull request as it was", async () => {
+  it("finds the same drift stack-wide, reacts with reason sweep, and keeps one pull request", async () => {
     const scenario = await loadScenario(path.join(SCENARIOS, "payments-3am-incident"), { base: {} });
 
     const report = await runRehearsal(scenario, { sweep: true });
 
     expect(report.unexpected).toEqual([]);
-    expect(report.windows.map((w) => w.settledBy)).toEqual(["quiet", "sweep"]);
-    const [window, swept] = report.windows;
-    expect(swept?.decisions).toEqual(window?.decisions);
+    expect(report.windows.map((w) => w.settledBy)).toEqual(["quiet", "review", "sweep"]);
+    const [, reviewed, swept] = report.windows;
+    expect(Object.keys(swept?.decisions ?? {})).toEqual(Object.keys(reviewed?.decisions ?? {}));
     expect(report.pullRequests).toHaveLength(1);
-    expect(report.pullRequests[0]).toMatchObject({ commits: 1, updates: 0 });
+    expect(report.pullRequests[0]?.commits).toBe(1);
     expect(report.calls["cloudformation.DetectStackDrift"]).toBe(1);
   });
 });
 
 describe("the 3 AM incident", () => {
-  it("opens one PR on acme/payments-infra with one commit, mentions the engineer, and emits the figures and the event", async () => {
+  it("opens one PR on acme/payments-infra, mentions the engineer, updates it once at the review, and emits the figures and events", async () => {
     const scenario = await loadScenario(path.join(SCENARIOS, "payments-3am-incident"), { base: {} });
 
     const report = await runRehearsal(scenario);
 
     expect(report.pullRequests).toHaveLength(1);
     const [pr] = report.pullRequests;
+    // Opened at 03:12 with the capacity kept; the review at 04:15, with the hour after the incident,
+    // refactors both sizes: still one commit, force-updated once.
     expect(pr).toMatchObject({
       repo: "acme/payments-infra",
       branch: "phantom/payments-prod",
       commits: 1,
-      updates: 0,
+      updates: 1,
     });
+    expect(pr?.title).toBe("phantom: payments-prod drift — 6 revert, 2 refactor (critical, +$2,646/mo)");
     expect(pr?.body).toContain("sam.rivera@example.com");
     expect(pr?.labels).toContain("phantom");
-    expect(report.events).toEqual([
-      expect.objectContaining({ source: "phantom", detailType: "Phantom Drift Analyzed" }),
+    expect(
+      report.events.map((e) => [e.source, e.detailType, (e.detail as { settledBy: string }).settledBy]),
+    ).toEqual([
+      ["phantom", "Phantom Drift Analyzed", "quiet"],
+      ["phantom", "Phantom Drift Analyzed", "review"],
     ]);
     const metrics = new Set(report.metrics.map((m) => m.metric));
     for (const metric of [
@@ -137,7 +143,7 @@ describe("the 3 AM incident", () => {
     ]) {
       expect(metrics, metric).toContain(metric);
     }
-    expect(report.calls["cloudformation.DetectStackResourceDrift"]).toBe(3);
-    expect(report.calls["bedrock-runtime.Converse"]).toBe(1);
+    expect(report.calls["cloudformation.DetectStackResourceDrift"]).toBe(6);
+    expect(report.calls["bedrock-runtime.Converse"]).toBe(2);
   });
 });
