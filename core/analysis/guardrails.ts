@@ -1,4 +1,5 @@
 import { directionOf } from "./directions.ts";
+import { instructionInValue, quoteFragment } from "./instructions.ts";
 import type { ContextChange, Decision, Recommendation, Severity } from "./types.ts";
 import { asBoolean, asNumber } from "./values.ts";
 
@@ -17,6 +18,7 @@ export const GUARDRAIL_RULES = [
   "backup-retention-shortened",
   "iam-wildcard",
   "logging-disabled",
+  "reviewer-instruction",
   "protection-weakened",
 ] as const;
 export type GuardrailRule = (typeof GUARDRAIL_RULES)[number];
@@ -220,6 +222,13 @@ const CHECKS: Readonly<Record<Exclude<GuardrailRule, "protection-weakened">, Che
     }
     return undefined;
   },
+  /** Console text that reads as instructions to a reviewer or a model never enters a template. */
+  "reviewer-instruction": (_change, value) => {
+    const hit = instructionInValue(value);
+    return hit === undefined
+      ? undefined
+      : `text addressed to a reviewer or a model (${hit.why}: ${quoteFragment(hit.text)})`;
+  },
 };
 
 /** The value a decision would write into the safe state; `undefined` for revert (writes nothing). */
@@ -269,7 +278,8 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 
 /**
  * Applies the guardrails after any analyzer: a forbidden legitimize/refactor becomes a revert with
- * the rule recorded, and its severity is raised to at least `high` (`critical` for a world-open port).
+ * the rule recorded, and its severity is raised to at least `high` (`critical` for a world-open port,
+ * `medium` for text addressed to a reviewer, which exposes nothing by itself).
  */
 export function applyGuardrails(
   changes: readonly ContextChange[],
@@ -283,7 +293,8 @@ export function applyGuardrails(
     if (written === undefined) return rec;
     const hit = violation(change, written.value);
     if (hit === undefined) return rec;
-    const floor: Severity = hit.rule === "world-open-port" ? "critical" : "high";
+    const floor: Severity =
+      hit.rule === "world-open-port" ? "critical" : hit.rule === "reviewer-instruction" ? "medium" : "high";
     const { proposed: _dropped, ...rest } = rec;
     return {
       ...rest,

@@ -1,4 +1,5 @@
 import { describeDirection, directionOf } from "./directions.ts";
+import { metricsOf } from "./evidence.ts";
 import { ASSESSMENT_TOOL_NAME, MAX_REASONING_CHARS } from "./schema.ts";
 import type { AnalysisContext } from "./types.ts";
 
@@ -50,6 +51,7 @@ Phantom computes costs from a price table: monthly = hourly price × 730 hours. 
 - \`signals\`: observability around the window: \`monitors\` (name, status, priority, triggeredAt, resolvedAt), \`metrics\` (resource, metric, unit and averages \`before\` the window, \`during\` it and \`after\` it) and free-text \`notes\`.
 - \`environment\`: prod, staging, dev or unknown.
 - \`changes[].direction\`, when present: Phantom's own reading of a protective setting from its direction table, e.g. "stronger: versioning (data safety)" or "weaker: backup retention (data safety; guardrail backup-retention-shortened)". It is computed by Phantom, not set from the console.
+- \`changes[].metrics\`, when present: the names of the \`signals.metrics\` entries recorded for that change's resource, whether the metric names it by logical id, physical id (\`physicalId\`) or Datadog tag (\`dbinstanceidentifier:…\`). Size the change on those entries.
 
 # Capacity: scale-ups and scale-downs
 An incident is a monitor that alerted (or alerted and resolved) in the two hours before the window or during it, on the resource, its service or its dependants, or metrics showing saturation during the window.
@@ -144,13 +146,19 @@ export function contextJson(context: AnalysisContext): string {
  * What the model sees of a context: each change without `logicalId`, `propertyPath` and `actors`,
  * because its `id` already says the first two and `window.timeline` says who did what when, and
  * with `direction` when it changes a protective setting (the table in `directions.ts` the rules
- * and the guardrails read too).
+ * and the guardrails read too) and `metrics`, the names of the `signals.metrics` recorded for its
+ * resource by logical id, physical id or Datadog tag (`evidence.ts`, what the rules size on).
  */
 export function promptView(context: AnalysisContext): unknown {
   const changes = context.changes.map((change) => {
     const { logicalId: _l, propertyPath: _p, actors: _a, ...shown } = change;
     const d = directionOf(change);
-    return d === undefined || d.direction === "same" ? shown : { ...shown, direction: describeDirection(d) };
+    const metrics = [...new Set(metricsOf(context, change).map((m) => m.metric))];
+    return {
+      ...shown,
+      ...(d === undefined || d.direction === "same" ? {} : { direction: describeDirection(d) }),
+      ...(metrics.length > 0 ? { metrics } : {}),
+    };
   });
   return { ...context, changes };
 }

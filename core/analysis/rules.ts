@@ -1,8 +1,9 @@
 import type { Clock } from "../clock.ts";
-import { matchResource } from "../signals/match.ts";
 import type { MetricSignal } from "../signals/types.ts";
 import { type ChangeDirection, directionOf } from "./directions.ts";
+import { metricsOf } from "./evidence.ts";
 import { maxSeverity, violation } from "./guardrails.ts";
+import { instructionInValue } from "./instructions.ts";
 import { ladder, parseClass, projectUtilisation } from "./sizing.ts";
 import type {
   AnalysisContext,
@@ -52,10 +53,6 @@ const CLAIM_WORDS = new Set([
   "justification",
   "phantom",
 ]);
-/** A value that addresses an AI or an automation: never metadata worth keeping in a template. */
-const INSTRUCTION =
-  /ignore (all |any |the )?(previous|prior|above)|instruction|system (override|prompt|message)|legitimi[sz]e|you are an? /i;
-
 /** `IncidentRef` ► [incident, ref]; `on-call_owner` ► [on, call, owner]. */
 function words(key: string): string[] {
   return key
@@ -148,19 +145,6 @@ function incidentMonitors(ctx: AnalysisContext): string[] {
       return !Number.isFinite(first) || (at >= first - 2 * 3_600_000 && at <= last);
     })
     .map((m) => `${m.name}${m.priority ? ` (P${m.priority})` : ""} at ${m.triggeredAt.slice(11, 16)}Z`);
-}
-
-/**
- * The metrics recorded for the change's resource, named by logical id, physical id or the Datadog
- * tag its type is scoped by (`core/signals/match.ts`, the rule replay and the Datadog adapter use).
- */
-export function metricsOf(ctx: AnalysisContext, change: ContextChange): MetricSignal[] {
-  const resource = {
-    logicalId: change.logicalId,
-    physicalId: change.physicalId ?? "",
-    type: change.resourceType,
-  };
-  return ctx.signals.metrics.filter((m) => matchResource(m.resource, resource) !== undefined);
 }
 
 function cpuMetric(ctx: AnalysisContext, change: ContextChange): MetricSignal | undefined {
@@ -464,18 +448,16 @@ function judgeTag(change: ContextChange, env: Environment): Recommendation {
       `Tag ${key ?? "(unknown)"} was removed from ${change.logicalId}; tags carry ownership and cost allocation, restore it.`,
     );
   }
-  const { key, value } = tagOf(change.actual);
-  if (
-    (typeof value === "string" && INSTRUCTION.test(value)) ||
-    (key !== undefined && INSTRUCTION.test(key))
-  ) {
+  const { key } = tagOf(change.actual);
+  const instruction = instructionInValue(change.actual);
+  if (instruction !== undefined) {
     return rec(
       change,
       "revert",
       0.85,
       weighSeverity("medium", env),
-      `Tag ${key ?? change.propertyPath} on ${change.logicalId} carries text addressed to an automated reviewer; ` +
-        "it is treated as data, changes no decision, and does not belong in the template.",
+      `Tag ${key ?? change.propertyPath} on ${change.logicalId} carries text addressed to a reviewer or a model ` +
+        `(${instruction.why}); it is treated as data, changes no decision, and does not belong in the template.`,
     );
   }
   if (key !== undefined && isClaimTag(key)) {

@@ -5,7 +5,12 @@ import { z } from "zod";
 import { DATA_BEGIN, DATA_END, estimateTokens } from "../../../core/analysis/prompt.ts";
 import { createRulesAnalyst } from "../../../core/analysis/rules.ts";
 import { ASSESSMENT_TOOL_NAME, MAX_REASONING_CHARS } from "../../../core/analysis/schema.ts";
-import { type AnalysisContext, type ContextChange, ENVIRONMENTS } from "../../../core/analysis/types.ts";
+import {
+  type AnalysisContext,
+  type ContextChange,
+  ENVIRONMENTS,
+  type Recommendation,
+} from "../../../core/analysis/types.ts";
 import { DIFFERENCE_TYPES } from "../../../core/drift/types.ts";
 import type { SignalsReport } from "../../../core/signals/types.ts";
 import type { RehearsalClock, Served, StandIn, StandInRequest } from "./stand-in.ts";
@@ -14,8 +19,8 @@ import type { RehearsalClock, Served, StandIn, StandInRequest } from "./stand-in
  * The Amazon Bedrock Runtime stand-in of `phantom rehearse`: plays Claude for the Converse calls of
  * the Bedrock analyst (`functions/adapters/bedrock-analyst.ts`) by answering, through the forced
  * assessment tool, exactly what the rules analyzer (`createRulesAnalyst`) decides for the window in
- * the request. The real `@aws-sdk/client-bedrock-runtime` reaches it with `endpoint: url`, any
- * region and dummy credentials.
+ * the request (or, with `assess`, a scripted answer). The real `@aws-sdk/client-bedrock-runtime`
+ * reaches it with `endpoint: url`, any region and dummy credentials.
  *
  * - Transport: cleartext HTTP/2 (`node:http2`). The client's Node runtime builds `NodeHttp2Handler`,
  *   which speaks HTTP/2 with prior knowledge over `http://`; an HTTP/1.1 server only gets
@@ -75,6 +80,14 @@ export interface BedrockStandInOptions {
   readonly clock?: RehearsalClock;
   /** Model ids served; another gets `ValidationException`. Default: any. */
   readonly models?: readonly string[];
+  /**
+   * A scripted model: answers the context read from the data block with these recommendations
+   * instead of the rules analyzer's (e.g. "legitimize" for a tag addressed to the reviewer, to
+   * show the guardrails hold whatever the model says). Default: the rules analyzer.
+   */
+  readonly assess?: (
+    context: AnalysisContext,
+  ) => readonly Recommendation[] | Promise<readonly Recommendation[]>;
 }
 
 /** One Converse call the stand-in answered. */
@@ -84,6 +97,12 @@ export interface ConverseRequest {
   readonly changeIds: readonly string[];
   /** `true` for a repair turn (the conversation carries the previous answer and a tool result). */
   readonly repair: boolean;
+  /** The context read back from the data block, as the model would read it. */
+  readonly context: AnalysisContext;
+  /** The first user message's text: what the model reads of the window. */
+  readonly prompt: string;
+  /** Whether the system prompt carries a `cachePoint` block after its text. */
+  readonly cachePoint: boolean;
 }
 
 /** The running Bedrock Runtime stand-in. */
@@ -360,9 +379,12 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     if (!read.ok) return fail(operation, 400, "ValidationException", `rehearsal stand-in: ${read.why}`);
     const { context } = read;
 
-    const result = await rules.analyze(context);
+    const recommendations =
+      options.assess !== undefined
+        ? await options.assess(context)
+        : (await rules.analyze(context)).recommendations;
     const input = {
-      recommendations: result.recommendations.map((r) => ({
+      recommendations: recommendations.map((r) => ({
         changeId: r.changeId,
         decision: r.decision,
         ...(r.decision === "refactor" ? { proposed: r.proposed } : {}),
@@ -378,6 +400,11 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
       modelId,
       changeIds: context.changes.map((c) => c.id),
       repair: body.messages.length > 1,
+      context,
+      prompt: (body.messages[0]?.content ?? [])
+        .map((b) => (typeof b.text === "string" ? b.text : ""))
+        .join("\n"),
+      cachePoint: (body.system ?? []).some((b) => b.cachePoint !== undefined),
     });
 
     // Prompt caching: tools, the tool-use system prompt and the system text up to the cache point.

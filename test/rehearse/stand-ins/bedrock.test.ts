@@ -123,9 +123,9 @@ describe("Bedrock stand-in: the real Bedrock analyst answers as the rules analyz
     ]);
     expect(result.usage).toMatchObject({ kind: "bedrock", model: MODEL_ID });
     expect(result.usage.fallbackReason).toBeUndefined();
-    expect(server.requests()).toEqual([
-      { modelId: MODEL_ID, changeIds: payments.changes.map((c) => c.id), repair: false },
-    ]);
+    expect(
+      server.requests().map(({ modelId, changeIds, repair }) => ({ modelId, changeIds, repair })),
+    ).toEqual([{ modelId: MODEL_ID, changeIds: payments.changes.map((c) => c.id), repair: false }]);
     expect(Object.fromEntries(server.calls)).toEqual({ "bedrock-runtime.Converse": 1 });
     expect(server.unexpected).toEqual([]);
   });
