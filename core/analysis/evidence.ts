@@ -19,3 +19,42 @@ export function metricsOf(ctx: Pick<AnalysisContext, "signals">, change: Context
   };
   return ctx.signals.metrics.filter((m) => matchResource(m.resource, resource) !== undefined);
 }
+
+/**
+ * `aws.rds.freeable_memory`, `FreeableMemory`, `aws.lambda.duration.p99` ► `freeablememory`,
+ * `duration`: a metric's name without namespace, statistic suffix, case or `_`, so Datadog's and
+ * CloudWatch's spellings of one metric compare equal.
+ */
+export function metricKey(metric: string): string {
+  const parts = metric.split(".");
+  while (
+    parts.length > 1 &&
+    /^(p\d+(\.\d+)?|max(imum)?|min(imum)?|avg|average|sum|count)$/i.test(parts.at(-1) ?? "")
+  )
+    parts.pop();
+  return (parts.at(-1) ?? metric).toLowerCase().replace(/_/g, "");
+}
+
+/**
+ * The metrics the sizing rules read, by `metricKey`, with the Datadog name the catalogue queries
+ * (`core/signals/catalog.ts`): replay and production must both have them, so `phantom rehearse`
+ * and replay agree (test/signals/catalog.test.ts checks each is catalogued).
+ */
+export const SIZING_METRICS = {
+  cpuutilization: "aws.rds.cpuutilization",
+  enginecpuutilization: "aws.elasticache.engine_cpuutilization",
+  freeablememory: "aws.rds.freeable_memory",
+  databaseconnections: "aws.rds.database_connections",
+  databasememoryusagepercentage: "aws.elasticache.database_memory_usage_percentage",
+  memoryutilization: "aws.ecs.service.memory_utilization",
+  duration: "aws.lambda.duration",
+} as const;
+
+/** The figure sizing reads: after the incident when measured, else during it. */
+export function sizingFigure(
+  m: MetricSignal,
+): { value: number; when: "post-incident" | "during the incident" } | undefined {
+  if (m.after !== undefined) return { value: m.after, when: "post-incident" };
+  if (m.during !== undefined) return { value: m.during, when: "during the incident" };
+  return undefined;
+}

@@ -1,10 +1,16 @@
 import type { Clock } from "../clock.ts";
-import type { MetricSignal } from "../signals/types.ts";
 import { type ChangeDirection, directionOf } from "./directions.ts";
-import { metricsOf } from "./evidence.ts";
+import { metricKey, metricsOf, sizingFigure } from "./evidence.ts";
 import { maxSeverity, violation } from "./guardrails.ts";
 import { instructionInValue } from "./instructions.ts";
-import { ladder, parseClass, projectUtilisation } from "./sizing.ts";
+import {
+  type InstanceClass,
+  ladder,
+  maxConnections,
+  memoryGiB,
+  parseClass,
+  projectUtilisation,
+} from "./sizing.ts";
 import type {
   AnalysisContext,
   Analyst,
@@ -145,10 +151,6 @@ function incidentMonitors(ctx: AnalysisContext): string[] {
       return !Number.isFinite(first) || (at >= first - 2 * 3_600_000 && at <= last);
     })
     .map((m) => `${m.name}${m.priority ? ` (P${m.priority})` : ""} at ${m.triggeredAt.slice(11, 16)}Z`);
-}
-
-function cpuMetric(ctx: AnalysisContext, change: ContextChange): MetricSignal | undefined {
-  return metricsOf(ctx, change).find((m) => /cpu/i.test(m.metric));
 }
 
 function judgeDeletion(change: ContextChange, env: Environment): Recommendation {
@@ -329,9 +331,8 @@ function judgeSize(change: ContextChange, ctx: AnalysisContext): Recommendation 
       `${change.logicalId} was scaled up ${safe.size} ► ${live.size}${costNote} with no incident in the window to justify it.`,
     );
   }
-  const cpu = cpuMetric(ctx, change);
-  const measured = cpu?.after ?? cpu?.during;
-  if (cpu === undefined || measured === undefined) {
+  const loads = loadsOf(ctx, change, live);
+  if (loads.length === 0) {
     return rec(
       change,
       "legitimize",
@@ -341,30 +342,43 @@ function judgeSize(change: ContextChange, ctx: AnalysisContext): Recommendation 
         "no utilisation data to right-size it, so keep it and review the size after the incident.",
     );
   }
-  const when = cpu.after !== undefined ? "post-incident" : "during the incident";
   const ratio = live.units / safe.units;
   const offered = new Set((change.cost.candidates ?? []).map((c) => String(c.value)));
   const sizes = ladder(live.family, safe.units, live.units, offered);
-  const fits = sizes.find((size) => {
-    const units = parseClass(size)?.units ?? live.units;
-    return projectUtilisation(measured, live.units, units) <= TARGET_UTILISATION;
-  });
+  const unitsOf = (size: string) => parseClass(size)?.units ?? live.units;
+  const fits = sizes.find((size) => loads.every((l) => l.project(unitsOf(size)) <= l.target));
   const chosen = fits ?? live.family.concat(".", live.size);
-  const chosenUnits = parseClass(chosen)?.units ?? live.units;
-  const projected = projectUtilisation(measured, live.units, chosenUnits);
+  const chosenUnits = unitsOf(chosen);
+  // The load that needs the most capacity bound the proposal (the first, CPU, on a tie).
+  const need = (l: Load) => {
+    const size = sizes.find((s) => l.project(unitsOf(s)) <= l.target);
+    return size === undefined ? Number.POSITIVE_INFINITY : unitsOf(size);
+  };
+  const binding = loads.reduce((a, b) => (need(b) > need(a) ? b : a));
+  const projected = binding.project(chosenUnits);
   const price = change.cost.candidates?.find((c) => c.value === chosen)?.monthlyUsd;
   const saving =
     price !== undefined && change.cost.currentMonthlyUsd !== null
       ? change.cost.currentMonthlyUsd - price
       : undefined;
-  const evidence = `${when} CPU ${measured.toFixed(1)} % on ${ratio}× the template's capacity`;
+  const evidence = `${binding.when} ${binding.measured} on ${ratio}× the template's capacity`;
+  const others = loads.filter((l) => l !== binding);
+  const bound =
+    others.length === 0
+      ? ""
+      : ` ${binding.name} bound the size; ${others
+          .map(
+            (o) => `${o.measured} projects to ${o.project(chosenUnits).toFixed(0)} % (target ${o.target} %)`,
+          )
+          .join(", ")}.`;
+  const severity = weighSeverity(costly ? "high" : "medium", env);
   if (chosen === `${live.family}.${live.size}`) {
     return rec(
       change,
       "legitimize",
       0.75,
-      weighSeverity(costly ? "high" : "medium", env),
-      `${evidence}; no smaller class stays under ${TARGET_UTILISATION} % ► keep ${live.size}${costNote}.`,
+      severity,
+      `${evidence}; no smaller class stays under ${binding.target} % ► keep ${live.size}${costNote}.${bound}`,
     );
   }
   if (chosen === `${safe.family}.${safe.size}`) {
@@ -372,19 +386,157 @@ function judgeSize(change: ContextChange, ctx: AnalysisContext): Recommendation 
       change,
       "revert",
       0.75,
-      weighSeverity(costly ? "high" : "medium", env),
-      `${evidence}; the template's ${safe.size} projects to ${projected.toFixed(0)} % ► revert the panic size${costNote}.`,
+      severity,
+      `${evidence}; the template's ${safe.size} projects to ${projected.toFixed(0)} % ► revert the panic size${costNote}.${bound}`,
     );
   }
   return rec(
     change,
     "refactor",
     0.8,
-    weighSeverity(costly ? "high" : "medium", env),
+    severity,
     `${evidence}; ${chosen} projects to ${projected.toFixed(0)} % (${100 - Math.round(projected)} % headroom) ► ` +
-      `refactor to ${chosen}${saving !== undefined ? `, saving ${money(saving)} against the live ${live.size}` : ""}.`,
+      `refactor to ${chosen}${saving !== undefined ? `, saving ${money(saving)} against the live ${live.size}` : ""}.${bound}`,
     chosen,
   );
+}
+
+/** Memory (and connections, which RDS sizes by memory) a right-sized resource should stay under: 20 % free. */
+export const MEMORY_TARGET = 80;
+
+/** One measured load on a resource, projected onto other sizes of its family. */
+interface Load {
+  /** What bound the size, for the reasoning: `CPU`, `memory`, `freeable memory`, `connections`. */
+  readonly name: string;
+  readonly when: string;
+  /** The figure as measured, with its unit: `CPU 28.6 %`, `freeable memory 1.2 GiB of 64 GiB (98 % used)`. */
+  readonly measured: string;
+  /** Utilisation a right size stays under, percent. */
+  readonly target: number;
+  /** Utilisation, percent, on a class of `units` capacity units of the same family. */
+  project(units: number): number;
+}
+
+const GIB = 1024 ** 3;
+
+/** A memory figure in GiB: by its unit (`GiB`, `MiB`, `MB`), else bytes as Datadog reports it. */
+function gibOf(value: number, unit: string | undefined): number {
+  if (unit !== undefined && /^gi?b|gigabyte/i.test(unit)) return value;
+  if (unit !== undefined && /^mi?b|megabyte/i.test(unit)) return value / 1024;
+  return value / GIB;
+}
+
+/**
+ * The loads the resource's metrics measure (`evidence.ts`: matched by logical id, physical id or
+ * Datadog tag): CPU (`cpuutilization`, ElastiCache's engine CPU), memory used percent (ElastiCache
+ * `database_memory_usage_percentage`, ECS `memory_utilization`), RDS `freeable_memory` against the
+ * class's memory, and RDS `database_connections` against the class's default `max_connections`.
+ * Each is projected inversely to capacity units; per kind, the heaviest is kept.
+ */
+function loadsOf(ctx: AnalysisContext, change: ContextChange, live: InstanceClass): Load[] {
+  const byName = new Map<string, Load>();
+  const keep = (load: Load) => {
+    const held = byName.get(load.name);
+    if (held === undefined || load.project(live.units) > held.project(live.units))
+      byName.set(load.name, load);
+  };
+  const total = memoryGiB(live);
+  for (const m of metricsOf(ctx, change)) {
+    const key = metricKey(m.metric);
+    const figure = sizingFigure(m);
+    if (figure === undefined) continue;
+    const { value: v, when } = figure;
+    const inverse = (units: number) => projectUtilisation(v, live.units, units);
+    if (/cpu/.test(key)) {
+      keep({
+        name: "CPU",
+        when,
+        measured: `CPU ${v.toFixed(1)} %`,
+        target: TARGET_UTILISATION,
+        project: inverse,
+      });
+    } else if (key === "databasememoryusagepercentage" || key === "memoryutilization") {
+      keep({
+        name: "memory",
+        when,
+        measured: `memory ${v.toFixed(1)} % used`,
+        target: MEMORY_TARGET,
+        project: inverse,
+      });
+    } else if (key === "freeablememory" && total !== undefined) {
+      const free = Math.min(total, gibOf(v, m.unit));
+      const used = total - free;
+      keep({
+        name: "freeable memory",
+        when,
+        measured: `freeable memory ${free.toFixed(1)} GiB of ${total} GiB (${((used / total) * 100).toFixed(0)} % used)`,
+        target: MEMORY_TARGET,
+        project: (units) => (used / ((total * units) / live.units)) * 100,
+      });
+    } else if (key === "databaseconnections" && total !== undefined) {
+      keep({
+        name: "connections",
+        when,
+        measured: `${v.toFixed(0)} connections of ${maxConnections(total)} allowed`,
+        target: MEMORY_TARGET,
+        project: (units) => (v / maxConnections((total * units) / live.units)) * 100,
+      });
+    }
+  }
+  // CPU first, so a tie names CPU as before; then in a stable order.
+  const order = ["CPU", "memory", "freeable memory", "connections"];
+  return order.flatMap((name) => {
+    const load = byName.get(name);
+    return load === undefined ? [] : [load];
+  });
+}
+
+/**
+ * A Lambda timeout judged on the function's duration (any `duration` metric: average, p99,
+ * init): the highest figure recorded against the template's timeout. At 80 % or more of it, the
+ * template's timeout binds and the raise is kept; under half of it, nothing needed the raise.
+ * `undefined` when no duration was recorded or the values are not numbers.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+ */
+function judgeTimeout(
+  change: ContextChange,
+  ctx: AnalysisContext,
+  incident: readonly string[],
+): Recommendation | undefined {
+  const before = asNumber(change.expected);
+  const after = asNumber(change.actual);
+  if (before === undefined || after === undefined || after <= before) return undefined;
+  let worst: { metric: string; ms: number; figure: string } | undefined;
+  for (const m of metricsOf(ctx, change)) {
+    if (!metricKey(m.metric).endsWith("duration")) continue;
+    for (const figure of ["before", "during", "peak", "after"] as const) {
+      const ms = m[figure];
+      if (ms !== undefined && (worst === undefined || ms > worst.ms))
+        worst = { metric: m.metric, ms, figure };
+    }
+  }
+  if (worst === undefined) return undefined;
+  const share = (worst.ms / (before * 1000)) * 100;
+  const evidence = `${worst.metric} reached ${(worst.ms / 1000).toFixed(1)} s (${worst.figure}), ${share.toFixed(0)} % of the template's ${before} s timeout`;
+  if (share >= 80) {
+    return rec(
+      change,
+      "legitimize",
+      0.75,
+      weighSeverity(incident.length > 0 ? "low" : "medium", ctx.environment),
+      `${change.logicalId}: Timeout raised ${before} ► ${after} s; ${evidence}: duration bound the timeout, so keep ${after} s.`,
+    );
+  }
+  if (share < 50) {
+    return rec(
+      change,
+      "revert",
+      0.7,
+      weighSeverity("medium", ctx.environment),
+      `${change.logicalId}: Timeout raised ${before} ► ${after} s, but ${evidence}: nothing needed the raise.`,
+    );
+  }
+  return undefined;
 }
 
 function judgeCount(change: ContextChange, ctx: AnalysisContext): Recommendation {
@@ -392,6 +544,10 @@ function judgeCount(change: ContextChange, ctx: AnalysisContext): Recommendation
   const after = asNumber(change.actual);
   const incident = incidentMonitors(ctx);
   const key = change.propertyPath.slice(1);
+  if (key === "Timeout" && change.resourceType === "AWS::Lambda::Function") {
+    const timeout = judgeTimeout(change, ctx, incident);
+    if (timeout !== undefined) return timeout;
+  }
   if (before === undefined || after === undefined) {
     return rec(
       change,

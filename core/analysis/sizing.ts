@@ -81,3 +81,28 @@ export function ladder(
 export function projectUtilisation(utilisation: number, measuredUnits: number, targetUnits: number): number {
   return (utilisation * measuredUnits) / targetUnits;
 }
+
+/**
+ * Memory per capacity unit (GiB) by instance family letter, from the published sizes of the
+ * current generations at `large` (4 units): r 16 GiB, m 8, c 4, t 8, x 32, z 16. Within a family
+ * memory doubles with each size step like vCPUs. `undefined` for a family it does not know.
+ * @see https://aws.amazon.com/rds/instance-types/
+ * @see https://aws.amazon.com/ec2/instance-types/
+ */
+const GIB_PER_UNIT: Readonly<Record<string, number>> = { r: 4, m: 2, c: 1, t: 2, x: 8, z: 4 };
+
+/** Memory of a class, GiB (`db.r5.2xlarge` ► 64), or `undefined` when its family is not known. */
+export function memoryGiB(cls: InstanceClass): number | undefined {
+  const family = cls.family.replace(/^(db|cache)\./, "");
+  const perUnit = GIB_PER_UNIT[family.charAt(0)];
+  return perUnit === undefined ? undefined : perUnit * cls.units;
+}
+
+/**
+ * RDS's default `max_connections` for a class memory: `DBInstanceClassMemory / 12582880` (the
+ * MySQL default, the lower of the engines' formulas; PostgreSQL's is `/ 9531392`, capped at 5,000).
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections
+ */
+export function maxConnections(gib: number): number {
+  return Math.floor((gib * 1024 ** 3) / 12_582_880);
+}
