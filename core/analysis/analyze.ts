@@ -9,6 +9,7 @@ import { buildContext } from "./context.ts";
 import { applyGuardrails, type GuardedRecommendation, type Guardrail, maxSeverity } from "./guardrails.ts";
 import { REDACTED } from "./redact.ts";
 import { judgeChange, severityScore } from "./rules.ts";
+import { type SeverityReason, severityReason } from "./severity.ts";
 import type {
   AnalysisContext,
   Analyst,
@@ -31,6 +32,8 @@ export interface AnalyzedChange extends ReportChange {
   readonly proposed?: unknown;
   readonly confidence: number;
   readonly severity: Severity;
+  /** Why the severity: security, data safety, cost or environment, with the evidence (issue 12). */
+  readonly severityReason?: SeverityReason;
   readonly reasoning: string;
   readonly costDelta: { readonly monthlyUsd: number | null };
   readonly cost: CostFigures & {
@@ -262,6 +265,7 @@ export async function analyzeWindow(
       ...(rec.proposed !== undefined ? { proposed: rec.proposed } : {}),
       confidence: rec.confidence,
       severity: rec.severity,
+      severityReason: severityReason(context.changes[i] as ContextChange, rec, ports.environment),
       reasoning: rec.reasoning,
       costDelta: { monthlyUsd: cost.deltaMonthlyUsd },
       cost,

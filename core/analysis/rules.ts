@@ -160,7 +160,9 @@ function judgeDeletion(change: ContextChange, env: Environment): Recommendation 
     "revert",
     0.9,
     weighSeverity(stateful ? "critical" : "high", env),
-    `${change.logicalId} (${change.resourceType}) was deleted outside CloudFormation; ` +
+    `${change.logicalId} (${change.resourceType}${
+      change.cost.safeMonthlyUsd === null ? "" : `, ${money(change.cost.safeMonthlyUsd)} in the template`
+    }) was deleted outside CloudFormation; ` +
       `${stateful ? "it holds data, so " : ""}restoring it from the template is the safe state. ` +
       "Recreating it gives a new physical resource: check dependants before deploying.",
   );
@@ -169,6 +171,19 @@ function judgeDeletion(change: ContextChange, env: Environment): Recommendation 
 function ingressRules(value: unknown): Record<string, unknown>[] {
   const list = Array.isArray(value) ? value : [value];
   return list.filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null);
+}
+
+/**
+ * The sources an ingress value admits: the CIDR, security group or prefix list of each rule, or
+ * the value itself when the drift is on the source field (`/SecurityGroupIngress/0/CidrIp`).
+ * Empty when none can be read, never a placeholder.
+ */
+function ingressSources(value: unknown): string[] {
+  if (typeof value === "string" && value.trim() !== "") return [value.trim()];
+  return ingressRules(value).flatMap((r) => {
+    const source = r.CidrIp ?? r.CidrIpv6 ?? r.SourceSecurityGroupId ?? r.SourcePrefixListId;
+    return typeof source === "string" && source !== "" ? [source] : [];
+  });
 }
 
 function judgeIngress(change: ContextChange, env: Environment): Recommendation {
@@ -183,7 +198,6 @@ function judgeIngress(change: ContextChange, env: Environment): Recommendation {
         "Keeping it narrower is safe if nothing depended on it.",
     );
   }
-  const added = ingressRules(change.actual);
   const open = violation(change, change.actual);
   if (open !== undefined) {
     return rec(
@@ -195,8 +209,18 @@ function judgeIngress(change: ContextChange, env: Environment): Recommendation {
         "Use Session Manager or a bastion for debugging access.",
     );
   }
-  const sources = added.map((r) => String(r.CidrIp ?? r.CidrIpv6 ?? r.SourceSecurityGroupId ?? "?"));
-  const internal = sources.every((s) => PRIVATE_CIDR.test(s) || s.startsWith("sg-"));
+  const sources = ingressSources(change.actual);
+  if (sources.length === 0) {
+    return rec(
+      change,
+      "revert",
+      0.5,
+      weighSeverity("medium", env),
+      `${change.logicalId}${change.propertyPath} changed (${show(change.expected)} ► ${show(change.actual)}) ` +
+        "and names no source Phantom can read; the template's rule stays until someone reviews it.",
+    );
+  }
+  const internal = sources.every((s) => PRIVATE_CIDR.test(s) || s.startsWith("sg-") || s.startsWith("pl-"));
   if (internal) {
     return rec(
       change,
@@ -227,7 +251,8 @@ function judgeDataSafety(change: ContextChange, env: Environment): Recommendatio
       "revert",
       0.92,
       weighSeverity(severe, env),
-      `${change.logicalId}: ${hit.what}. Data-safety settings are part of the safe state; an incident is no reason to keep them weaker.`,
+      `${change.logicalId}: ${hit.what} (${show(change.expected)} ► ${show(change.actual)}). ` +
+        "Data-safety settings are part of the safe state; an incident is no reason to keep them weaker.",
     );
   }
   const before = asBoolean(change.expected);
@@ -238,7 +263,7 @@ function judgeDataSafety(change: ContextChange, env: Environment): Recommendatio
       "revert",
       0.92,
       weighSeverity("critical", env),
-      `${change.logicalId} was made publicly accessible.`,
+      `${change.logicalId} was made publicly accessible (PubliclyAccessible ${show(change.expected)} ► ${show(change.actual)}).`,
     );
   }
   if ((key === "MultiAZ" || key === "CopyTagsToSnapshot") && before === true && after === false) {
@@ -247,7 +272,7 @@ function judgeDataSafety(change: ContextChange, env: Environment): Recommendatio
       "revert",
       0.85,
       weighSeverity("high", env),
-      `${change.logicalId}: ${key} was turned off, which weakens recovery.`,
+      `${change.logicalId}: ${key} was turned off (${show(change.expected)} ► ${show(change.actual)}), which weakens recovery.`,
     );
   }
   if (
@@ -259,7 +284,7 @@ function judgeDataSafety(change: ContextChange, env: Environment): Recommendatio
       "revert",
       0.85,
       weighSeverity("medium", env),
-      `${change.logicalId}: ${key} was turned off, likely as a side effect of the console's modify form; ` +
+      `${change.logicalId}: ${key} was turned off (${show(change.expected)} ► ${show(change.actual)}), likely as a side effect of the console's modify form; ` +
         "it is the observability you need for the next incident.",
     );
   }
@@ -554,7 +579,7 @@ function judgeCount(change: ContextChange, ctx: AnalysisContext): Recommendation
       "revert",
       0.5,
       weighSeverity("medium", ctx.environment),
-      `${change.logicalId}: ${key} changed.`,
+      `${change.logicalId}: ${key} changed (${show(change.expected)} ► ${show(change.actual)}) to a value that is not a number.`,
     );
   }
   if (after > before && incident.length > 0) {
