@@ -236,7 +236,10 @@ export function reasoningSection(changes: readonly AnalyzedChange[], limit?: num
     const head = `**${c.logicalId}** ${code(where(c))} — ${c.decision}${
       c.decision === "refactor" ? ` to ${shown(c.proposed)}` : ""
     }`;
-    const text = c.reasoning.replace(/\r?\n+/g, " ").trim();
+    const basis = c.severityReason
+      ? ` Severity ${c.severity} (${c.severityReason.basis}): ${c.severityReason.detail}.`
+      : "";
+    const text = `${c.reasoning.replace(/\r?\n+/g, " ").trim()}${basis}`;
     if (limit !== undefined && text.length > limit) {
       lines.push(
         `- ${head}`,
