@@ -86,6 +86,12 @@ function present(value: unknown): number | undefined {
   return undefined;
 }
 
+/** A key named (an ARN, an alias, an id): named 1, none 0. */
+function named(value: unknown): number | undefined {
+  if (value === null || value === undefined || value === "") return 0;
+  return typeof value === "string" ? 1 : undefined;
+}
+
 /** S3 versioning: `Enabled` is on; `Suspended` or none is off. */
 function versioning(value: unknown): number | undefined {
   if (value === null || value === undefined) return 0;
@@ -108,6 +114,24 @@ function publicAccessBlock(value: unknown): number | undefined {
   if (alone !== undefined) return alone ? 1 : 0;
   if (!isObject(value)) return undefined;
   return PUBLIC_ACCESS_FLAGS.filter((f) => asBoolean(value[f]) === true).length;
+}
+
+/** S3 default encryption: none 0, SSE-S3 (`AES256`) 1, SSE-KMS 2, dual-layer SSE-KMS 3. */
+function sseAlgorithm(value: unknown): number | undefined {
+  if (value === null || value === undefined) return 0;
+  if (typeof value !== "string") return undefined;
+  const levels: Readonly<Record<string, number>> = { aes256: 1, "aws:kms": 2, "aws:kms:dsse": 3 };
+  return levels[value.toLowerCase()];
+}
+
+/** S3 object ownership: `ObjectWriter` (ACLs decide) 0, `BucketOwnerPreferred` 1, `BucketOwnerEnforced` (ACLs off) 2. */
+function objectOwnership(value: unknown): number | undefined {
+  const levels: Readonly<Record<string, number>> = {
+    objectwriter: 0,
+    bucketownerpreferred: 1,
+    bucketownerenforced: 2,
+  };
+  return typeof value === "string" ? levels[value.toLowerCase()] : value === null ? 0 : undefined;
 }
 
 /** A retention: more days (or hours) keep more; none is 0. */
@@ -188,6 +212,53 @@ export const DIRECTIONS: readonly DirectionEntry[] = [
     path: /^\/PublicAccessBlockConfiguration(\/\w+)?$/,
     level: publicAccessBlock,
     guardrail: "public-s3-access",
+  },
+  {
+    what: "the encryption algorithm",
+    concern: "security",
+    types: /^AWS::S3::Bucket$/,
+    path: /^\/BucketEncryption\/ServerSideEncryptionConfiguration\/\d+\/ServerSideEncryptionByDefault\/SSEAlgorithm$/,
+    level: sseAlgorithm,
+    guardrail: "encryption-disabled",
+  },
+  {
+    what: "the customer managed encryption key",
+    concern: "security",
+    types: /^AWS::(S3::Bucket|SQS::Queue|SNS::Topic)$/,
+    path: /^(\/BucketEncryption\/ServerSideEncryptionConfiguration\/\d+\/ServerSideEncryptionByDefault\/KMSMasterKeyID|\/KmsMasterKeyId)$/,
+    level: named,
+  },
+  {
+    what: "object ownership enforced",
+    concern: "security",
+    types: /^AWS::S3::Bucket$/,
+    path: /^\/OwnershipControls\/Rules\/\d+\/ObjectOwnership$/,
+    level: objectOwnership,
+    guardrail: "protection-weakened",
+  },
+  {
+    what: "access logging",
+    concern: "observability",
+    types: /^AWS::CloudFront::Distribution$/,
+    path: /^\/DistributionConfig\/Logging$/,
+    level: present,
+    guardrail: "logging-disabled",
+  },
+  {
+    what: "key rotation",
+    concern: "security",
+    types: /^AWS::KMS::Key$/,
+    path: /^\/EnableKeyRotation$/,
+    level: flag(),
+    guardrail: "protection-weakened",
+  },
+  {
+    what: "queue encryption",
+    concern: "security",
+    types: /^AWS::SQS::Queue$/,
+    path: /^\/SqsManagedSseEnabled$/,
+    level: flag(),
+    guardrail: "protection-weakened",
   },
   {
     what: "access logging",

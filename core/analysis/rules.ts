@@ -3,6 +3,7 @@ import { type ChangeDirection, directionOf } from "./directions.ts";
 import { metricKey, metricsOf, sizingFigure } from "./evidence.ts";
 import { maxSeverity, violation } from "./guardrails.ts";
 import { instructionInValue } from "./instructions.ts";
+import { REDACTED } from "./redact.ts";
 import {
   type InstanceClass,
   ladder,
@@ -59,6 +60,15 @@ const CLAIM_WORDS = new Set([
   "justification",
   "phantom",
 ]);
+/** Tag keys that name who owns a resource, joined lowercase (`Owner`, `team`, `owning-team`). */
+const OWNERSHIP_KEYS: ReadonlySet<string> = new Set([
+  "owner",
+  "team",
+  "owningteam",
+  "ownerteam",
+  "owneremail",
+]);
+
 /** `IncidentRef` ► [incident, ref]; `on-call_owner` ► [on, call, owner]. */
 function words(key: string): string[] {
   return key
@@ -85,6 +95,20 @@ const ALERTING = /alert|warn|triggered|critical|error/i;
 const PRIVATE_CIDR = /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|fd|fc)/i;
 const STATEFUL =
   /::(RDS::DB|DynamoDB::Table|S3::Bucket|EFS::FileSystem|ElastiCache::|Neptune::|DocDB::|KMS::Key|Logs::LogGroup)/;
+
+/**
+ * The severity a violated guardrail carries before the environment weighs it: critical when it
+ * exposes or blinds the account outright (log file validation only weakens tamper evidence:
+ * high), medium for text addressed to a reviewer (it exposes nothing by itself), else high.
+ */
+function ruleSeverity(change: ContextChange, rule: string): Severity {
+  if (rule === "reviewer-instruction") return "medium";
+  if (rule === "logging-disabled" && /EnableLogFileValidation$/.test(change.propertyPath)) return "high";
+  if (CRITICAL_RULES.has(rule)) return "critical";
+  return directionOf(change)?.entry.concern === "security" && rule !== "protection-weakened"
+    ? "critical"
+    : "high";
+}
 
 /** Guardrail rules whose violation exposes or blinds the account outright. */
 const CRITICAL_RULES: ReadonlySet<string> = new Set([
@@ -244,8 +268,7 @@ function judgeDataSafety(change: ContextChange, env: Environment): Recommendatio
   const key = change.propertyPath.split("/").filter(Boolean)[0] ?? "";
   const hit = violation(change, change.actual);
   if (hit !== undefined) {
-    const security = directionOf(change)?.entry.concern === "security";
-    const severe = CRITICAL_RULES.has(hit.rule) || security ? "critical" : "high";
+    const severe = key === "PubliclyAccessible" ? "critical" : ruleSeverity(change, hit.rule);
     return rec(
       change,
       "revert",
@@ -632,13 +655,39 @@ function judgeTag(change: ContextChange, env: Environment): Recommendation {
   const { key } = tagOf(change.actual);
   const instruction = instructionInValue(change.actual);
   if (instruction !== undefined) {
+    // A bare approval claim (`approved-by: security-team`) is a claim, low; anything else addressed
+    // to a reviewer or a model is an attempt to steer the review, medium.
+    const claim = instruction.why === "an approval claim";
     return rec(
       change,
       "revert",
       0.85,
-      weighSeverity("medium", env),
+      claim ? "low" : weighSeverity("medium", env),
       `Tag ${key ?? change.propertyPath} on ${change.logicalId} carries text addressed to a reviewer or a model ` +
         `(${instruction.why}); it is treated as data, changes no decision, and does not belong in the template.`,
+    );
+  }
+  if (
+    /^\/Tags\/\d+\/Value$/.test(change.propertyPath) ||
+    (change.differenceType === "NOT_EQUAL" && key === undefined)
+  ) {
+    return rec(
+      change,
+      "revert",
+      0.7,
+      "low",
+      `${change.logicalId}: the template's tag ${change.propertyPath.split("/")[2] ?? ""} value was changed in the console ` +
+        `(${show(change.expected)} ► ${show(change.actual)}); the template owns its tags' values, so change it there in a reviewed PR.`,
+    );
+  }
+  if (key !== undefined && OWNERSHIP_KEYS.has(words(key).join(""))) {
+    return rec(
+      change,
+      "revert",
+      0.65,
+      "low",
+      `${change.logicalId}: ownership tag ${key} = ${show(tagOf(change.actual).value)} was added in the console; ` +
+        "ownership is declared by the stack's own tags, so add it in the template if it is right.",
     );
   }
   if (key !== undefined && isClaimTag(key)) {
@@ -703,8 +752,18 @@ export function judgeChange(change: ContextChange, ctx: AnalysisContext): Recomm
       change,
       "revert",
       0.9,
-      weighSeverity("high", env),
+      weighSeverity(ruleSeverity(change, hit.rule), env),
       `${change.logicalId}: ${hit.what}; restore the template.`,
+    );
+  }
+  if (JSON.stringify(change.actual ?? null).includes(REDACTED)) {
+    return rec(
+      change,
+      "revert",
+      0.9,
+      weighSeverity("high", env),
+      `${change.logicalId}${change.propertyPath}: the live value is a secret (redacted) set in plain configuration, ` +
+        "readable by anyone who can describe the resource and written into Git if kept; keep it in Secrets Manager or SSM and reference it.",
     );
   }
   const costly = change.cost.deltaMonthlyUsd !== null && change.cost.deltaMonthlyUsd > 100;

@@ -140,6 +140,73 @@ const CASES: readonly Case[] = [
     weakening: on(DB, "OrdersDatabase", "/StorageEncrypted", "NOT_EQUAL", true, false),
   },
   {
+    name: "default encryption moved from SSE-S3 to SSE-KMS",
+    what: "the encryption algorithm",
+    hardening: on(
+      BUCKET,
+      "LedgerBucket",
+      "/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/SSEAlgorithm",
+      "NOT_EQUAL",
+      "AES256",
+      "aws:kms",
+    ),
+    weakening: on(
+      BUCKET,
+      "LedgerBucket",
+      "/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/SSEAlgorithm",
+      "NOT_EQUAL",
+      "aws:kms",
+      "AES256",
+    ),
+  },
+  {
+    name: "object ownership enforced (ACLs off)",
+    what: "object ownership enforced",
+    hardening: on(
+      BUCKET,
+      "DatasetsBucket",
+      "/OwnershipControls/Rules/0/ObjectOwnership",
+      "NOT_EQUAL",
+      "ObjectWriter",
+      "BucketOwnerEnforced",
+    ),
+    weakening: on(
+      BUCKET,
+      "DatasetsBucket",
+      "/OwnershipControls/Rules/0/ObjectOwnership",
+      "NOT_EQUAL",
+      "BucketOwnerEnforced",
+      "ObjectWriter",
+    ),
+  },
+  {
+    name: "CloudFront access logging switched on",
+    what: "access logging",
+    hardening: on("AWS::CloudFront::Distribution", "Site", "/DistributionConfig/Logging", "ADD", null, {
+      Bucket: "logs.s3.amazonaws.com",
+    }),
+    weakening: on(
+      "AWS::CloudFront::Distribution",
+      "Site",
+      "/DistributionConfig/Logging",
+      "REMOVE",
+      { Bucket: "logs.s3.amazonaws.com" },
+      null,
+    ),
+  },
+  {
+    name: "KMS key rotation switched on",
+    what: "key rotation",
+    hardening: on("AWS::KMS::Key", "FilesKey", "/EnableKeyRotation", "NOT_EQUAL", false, true),
+    weakening: on("AWS::KMS::Key", "FilesKey", "/EnableKeyRotation", "NOT_EQUAL", true, false),
+  },
+  {
+    name: "SQS managed encryption switched on",
+    what: "queue encryption",
+    hardening: on("AWS::SQS::Queue", "Uploads", "/SqsManagedSseEnabled", "NOT_EQUAL", "false", "true"),
+    weakening: on("AWS::SQS::Queue", "Uploads", "/SqsManagedSseEnabled", "NOT_EQUAL", "true", "false"),
+  },
+  {
     name: "ingress narrowed from 0.0.0.0/0 to a private range (the CIDR)",
     what: "ingress source",
     hardening: on(
@@ -233,8 +300,25 @@ describe("the direction table: hardening is kept, its mirror never", () => {
     expect(JSON.parse(contextJson(context([size]))).changes[0]).not.toHaveProperty("direction");
   });
 
+  it("legitimizes a customer managed key named for encryption; its removal has no guardrail of its own", () => {
+    const path =
+      "/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/KMSMasterKeyID";
+    const key = on(BUCKET, "LedgerBucket", path, "ADD", null, "arn:aws:kms:us-east-2:210987654321:key/mrk-1");
+
+    expect(judgeChange(key, context([key]))).toMatchObject({ decision: "legitimize", severity: "low" });
+    expect(directionOf({ ...key, expected: key.actual, actual: null })?.direction).toBe("weaker");
+  });
+
   it("covers every row of the table", () => {
-    const covered = new Set(CASES.flatMap((c) => [directionOf(c.hardening)?.entry]));
+    const kmsKey = on(
+      BUCKET,
+      "B",
+      "/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/KMSMasterKeyID",
+      "ADD",
+      null,
+      "k",
+    );
+    const covered = new Set([...CASES.map((c) => c.hardening), kmsKey].map((c) => directionOf(c)?.entry));
     const untested = DIRECTIONS.filter((d) => !covered.has(d)).map((d) => `${d.what} ${d.path}`);
     // Multi-AZ, public accessibility, DynamoDB SSE and trail logging are covered in rules.test.ts
     // and guardrails.test.ts.
