@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import { type ChangeDirection, directionOf } from "./directions.ts";
+import { type ChangeDirection, directionOf, sourceLevel } from "./directions.ts";
 import { metricKey, metricsOf, sizingFigure } from "./evidence.ts";
 import { maxSeverity, violation } from "./guardrails.ts";
 import { instructionInValue } from "./instructions.ts";
@@ -103,7 +103,15 @@ const STATEFUL =
  */
 function ruleSeverity(change: ContextChange, rule: string): Severity {
   if (rule === "reviewer-instruction") return "medium";
-  if (rule === "logging-disabled" && /EnableLogFileValidation$/.test(change.propertyPath)) return "high";
+  if (
+    rule === "logging-disabled" &&
+    /(EnableLogFileValidation|IsMultiRegionTrail)$/.test(change.propertyPath)
+  )
+    return "high";
+  // The ACL flags alone matter only once an ACL grants public access; the policy flags and the
+  // whole block are what stop a public policy outright.
+  if (rule === "public-s3-access" && /\/(BlockPublicAcls|IgnorePublicAcls)$/.test(change.propertyPath))
+    return "high";
   if (CRITICAL_RULES.has(rule)) return "critical";
   return directionOf(change)?.entry.concern === "security" && rule !== "protection-weakened"
     ? "critical"
@@ -210,7 +218,23 @@ function ingressSources(value: unknown): string[] {
   });
 }
 
-function judgeIngress(change: ContextChange, env: Environment): Recommendation {
+/**
+ * A world-open rule of the same group removed in the same window: the added internal rule replaces
+ * it, which narrows access (the direction table's reading of the pair).
+ */
+function replacedWorldRule(change: ContextChange, ctx: AnalysisContext): ContextChange | undefined {
+  return ctx.changes.find(
+    (c) =>
+      c !== change &&
+      c.logicalId === change.logicalId &&
+      c.differenceType === "REMOVE" &&
+      /Ingress/.test(c.propertyPath) &&
+      sourceLevel(c.expected) === 0,
+  );
+}
+
+function judgeIngress(change: ContextChange, ctx: AnalysisContext): Recommendation {
+  const env = ctx.environment;
   const kind = change.differenceType;
   if (kind === "REMOVE") {
     return rec(
@@ -245,6 +269,17 @@ function judgeIngress(change: ContextChange, env: Environment): Recommendation {
     );
   }
   const internal = sources.every((s) => PRIVATE_CIDR.test(s) || s.startsWith("sg-") || s.startsWith("pl-"));
+  const replaced = internal ? replacedWorldRule(change, ctx) : undefined;
+  if (replaced !== undefined) {
+    return rec(
+      change,
+      "legitimize",
+      0.85,
+      "low",
+      `${change.logicalId} gained ingress from ${sources.join(", ")} while the same window removed ` +
+        `${show(replaced.expected)}: the private rule replaces a world-open one, which narrows access; keep it.`,
+    );
+  }
   if (internal) {
     return rec(
       change,
@@ -449,7 +484,10 @@ function judgeSize(change: ContextChange, ctx: AnalysisContext): Recommendation 
   );
 }
 
-/** Memory (and connections, which RDS sizes by memory) a right-sized resource should stay under: 20 % free. */
+/**
+ * RDS memory (and connections, which RDS sizes by memory) a right-sized instance should stay
+ * under: 20 % free, because the buffer cache fills whatever memory there is.
+ */
 export const MEMORY_TARGET = 80;
 
 /** One measured load on a resource, projected onto other sizes of its family. */
@@ -508,7 +546,8 @@ function loadsOf(ctx: AnalysisContext, change: ContextChange, live: InstanceClas
         name: "memory",
         when,
         measured: `memory ${v.toFixed(1)} % used`,
-        target: MEMORY_TARGET,
+        // The data set lives in this memory (evictions when full): the same 40 % headroom as CPU.
+        target: TARGET_UTILISATION,
         project: inverse,
       });
     } else if (key === "freeablememory" && total !== undefined) {
@@ -540,6 +579,39 @@ function loadsOf(ctx: AnalysisContext, change: ContextChange, live: InstanceClas
 }
 
 /**
+ * `aws.lambda.duration.p99 reached 10.0 s (during), 100 % of the template's 10 s timeout` when the
+ * function's runs hit (80 % or more of) the template's timeout, read from the window's own
+ * `/Timeout` change; `undefined` otherwise.
+ */
+function durationAtTimeout(change: ContextChange, ctx: AnalysisContext): string | undefined {
+  const timeoutChange = ctx.changes.find(
+    (c) => c.logicalId === change.logicalId && c.propertyPath === "/Timeout",
+  );
+  const timeout = asNumber(timeoutChange?.expected);
+  if (timeout === undefined) return undefined;
+  const worst = worstDuration(change, ctx);
+  if (worst === undefined || worst.ms < 0.8 * timeout * 1000) return undefined;
+  return `${worst.metric} reached ${(worst.ms / 1000).toFixed(1)} s (${worst.figure}), ${((worst.ms / (timeout * 1000)) * 100).toFixed(0)} % of the template's ${timeout} s timeout`;
+}
+
+/** The highest duration figure recorded for the function, with its metric and figure name. */
+function worstDuration(
+  change: ContextChange,
+  ctx: AnalysisContext,
+): { metric: string; ms: number; figure: string } | undefined {
+  let worst: { metric: string; ms: number; figure: string } | undefined;
+  for (const m of metricsOf(ctx, change)) {
+    if (!metricKey(m.metric).endsWith("duration")) continue;
+    for (const figure of ["before", "during", "peak", "after"] as const) {
+      const ms = m[figure];
+      if (ms !== undefined && (worst === undefined || ms > worst.ms))
+        worst = { metric: m.metric, ms, figure };
+    }
+  }
+  return worst;
+}
+
+/**
  * A Lambda timeout judged on the function's duration (any `duration` metric: average, p99,
  * init): the highest figure recorded against the template's timeout. At 80 % or more of it, the
  * template's timeout binds and the raise is kept; under half of it, nothing needed the raise.
@@ -554,15 +626,7 @@ function judgeTimeout(
   const before = asNumber(change.expected);
   const after = asNumber(change.actual);
   if (before === undefined || after === undefined || after <= before) return undefined;
-  let worst: { metric: string; ms: number; figure: string } | undefined;
-  for (const m of metricsOf(ctx, change)) {
-    if (!metricKey(m.metric).endsWith("duration")) continue;
-    for (const figure of ["before", "during", "peak", "after"] as const) {
-      const ms = m[figure];
-      if (ms !== undefined && (worst === undefined || ms > worst.ms))
-        worst = { metric: m.metric, ms, figure };
-    }
-  }
+  const worst = worstDuration(change, ctx);
   if (worst === undefined) return undefined;
   const share = (worst.ms / (before * 1000)) * 100;
   const evidence = `${worst.metric} reached ${(worst.ms / 1000).toFixed(1)} s (${worst.figure}), ${share.toFixed(0)} % of the template's ${before} s timeout`;
@@ -595,6 +659,19 @@ function judgeCount(change: ContextChange, ctx: AnalysisContext): Recommendation
   if (key === "Timeout" && change.resourceType === "AWS::Lambda::Function") {
     const timeout = judgeTimeout(change, ctx, incident);
     if (timeout !== undefined) return timeout;
+  }
+  if (key === "MemorySize" && change.resourceType === "AWS::Lambda::Function" && incident.length > 0) {
+    const bound = durationAtTimeout(change, ctx);
+    if (bound !== undefined && before !== undefined && after !== undefined && after > before) {
+      return rec(
+        change,
+        "legitimize",
+        0.75,
+        "low",
+        `${change.logicalId}: MemorySize raised ${before} ► ${after} MB during ${incident.join(", ")}; ${bound}: ` +
+          "Lambda gives CPU in proportion to memory, so the raise is what shortens the runs; keep it.",
+      );
+    }
   }
   if (before === undefined || after === undefined) {
     return rec(
@@ -733,15 +810,48 @@ function judgeHardening(change: ContextChange, d: ChangeDirection): Recommendati
   );
 }
 
+/** Configuration objects whose members move together: a change inside one goes with its siblings. */
+const SETTING_OBJECTS =
+  /^\/(BucketEncryption|SSESpecification|PointInTimeRecoverySpecification|LoggingConfiguration)\//;
+
+/**
+ * A member of a protective configuration with no direction of its own (S3 `BucketKeyEnabled`)
+ * changed in the same window as a member the direction table reads as stronger: it is part of
+ * that hardening, and is kept with it.
+ */
+function partOfHardening(change: ContextChange, ctx: AnalysisContext): Recommendation | undefined {
+  const object = SETTING_OBJECTS.exec(change.propertyPath)?.[0];
+  if (object === undefined) return undefined;
+  const sibling = ctx.changes.find(
+    (c) =>
+      c !== change &&
+      c.logicalId === change.logicalId &&
+      c.propertyPath.startsWith(object) &&
+      directionOf(c)?.direction === "stronger",
+  );
+  if (sibling === undefined) return undefined;
+  const d = directionOf(sibling);
+  return rec(
+    change,
+    "legitimize",
+    0.8,
+    "low",
+    `${change.logicalId}${change.propertyPath} (${show(change.expected)} ► ${show(change.actual)}) changed together with ` +
+      `${sibling.propertyPath}, where ${d?.entry.what ?? "a protective setting"} was strengthened; it is part of that hardening, keep it.`,
+  );
+}
+
 /** Decides one change. Exported for tests and for the Bedrock analyzer's fallback per change. */
 export function judgeChange(change: ContextChange, ctx: AnalysisContext): Recommendation {
   const env = ctx.environment;
   if (change.propertyPath === "" && change.differenceType === "REMOVE") return judgeDeletion(change, env);
   const hardening = directionOf(change);
   if (hardening?.direction === "stronger") return judgeHardening(change, hardening);
+  const part = hardening === undefined ? partOfHardening(change, ctx) : undefined;
+  if (part !== undefined) return part;
   if (/^\/Tags(\/|$)/.test(change.propertyPath)) return judgeTag(change, env);
   if (/Ingress/.test(change.propertyPath) || /SecurityGroupIngress$/.test(change.resourceType)) {
-    return judgeIngress(change, env);
+    return judgeIngress(change, ctx);
   }
   if (SIZE_PROPERTIES.test(change.propertyPath)) return judgeSize(change, ctx);
   if (COUNT_PROPERTIES.test(change.propertyPath)) return judgeCount(change, ctx);

@@ -697,3 +697,88 @@ describe("sizing", () => {
     expect(parseClass(42)).toBeUndefined();
   });
 });
+
+describe("rules analyzer: changes read with their window", () => {
+  it("keeps a private rule that replaces a world-open rule removed in the same window, low", () => {
+    const world = { CidrIp: "0.0.0.0/0", FromPort: 443, ToPort: 443, IpProtocol: "tcp" };
+    const removed: ContextChange = {
+      ...ingressAdded(world, 0),
+      differenceType: "REMOVE",
+      expected: world,
+      actual: null,
+    };
+    const added = ingressAdded({ ...world, CidrIp: "10.0.0.0/8" }, 1);
+
+    const rec = judgeChange(added, context([removed, added]));
+
+    expect(rec).toMatchObject({ decision: "legitimize", severity: "low", confidence: 0.85 });
+    expect(rec.reasoning).toContain("replaces a world-open one");
+  });
+
+  it("keeps a bucket key switched on with the SSE-KMS move it belongs to", () => {
+    const base = "/BucketEncryption/ServerSideEncryptionConfiguration/0";
+    const bucket = { logicalId: "LedgerBucket", resourceType: "AWS::S3::Bucket" };
+    const algorithm = change({
+      ...bucket,
+      propertyPath: `${base}/ServerSideEncryptionByDefault/SSEAlgorithm`,
+      expected: "AES256",
+      actual: "aws:kms",
+    });
+    const bucketKey = change({
+      ...bucket,
+      propertyPath: `${base}/BucketKeyEnabled`,
+      differenceType: "ADD",
+      actual: true,
+    });
+
+    expect(judgeChange(bucketKey, context([algorithm, bucketKey]))).toMatchObject({
+      decision: "legitimize",
+      severity: "low",
+    });
+    expect(judgeChange(bucketKey, context([bucketKey])).decision).toBe("revert");
+  });
+
+  it("keeps a Lambda memory raise when the runs hit the template's timeout during the incident", () => {
+    const fn = { logicalId: "ThumbnailFunction", resourceType: "AWS::Lambda::Function" };
+    const memory = change({ ...fn, propertyPath: "/MemorySize", expected: 512, actual: 1769 });
+    const timeout = change({ ...fn, propertyPath: "/Timeout", expected: 10, actual: 30 });
+    const ctx = context([memory, timeout], {
+      signals: signals({
+        monitors: [dbCpuMonitor()],
+        metrics: [{ resource: "ThumbnailFunction", metric: "aws.lambda.duration.p99", during: 10000 }],
+      }),
+    });
+
+    const rec = judgeChange(memory, ctx);
+
+    expect(rec).toMatchObject({ decision: "legitimize", severity: "low" });
+    expect(rec.reasoning).toContain(
+      "aws.lambda.duration.p99 reached 10.0 s (during), 100 % of the template's 10 s timeout",
+    );
+  });
+
+  it("rates the ACL flags and trail scope high, the policy flags and trail logging critical, in prod", () => {
+    const bucket = (flag: string) =>
+      change({
+        logicalId: "ExportsBucket",
+        resourceType: "AWS::S3::Bucket",
+        propertyPath: `/PublicAccessBlockConfiguration/${flag}`,
+        expected: true,
+        actual: false,
+      });
+    const trail = (key: string) =>
+      change({
+        logicalId: "OrgTrail",
+        resourceType: "AWS::CloudTrail::Trail",
+        propertyPath: `/${key}`,
+        expected: true,
+        actual: false,
+      });
+
+    expect(judge(bucket("BlockPublicAcls")).severity).toBe("high");
+    expect(judge(bucket("IgnorePublicAcls")).severity).toBe("high");
+    expect(judge(bucket("BlockPublicPolicy")).severity).toBe("critical");
+    expect(judge(trail("IsMultiRegionTrail")).severity).toBe("high");
+    expect(judge(trail("IsLogging")).severity).toBe("critical");
+  });
+});
