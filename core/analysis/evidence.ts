@@ -21,18 +21,13 @@ export function metricsOf(ctx: Pick<AnalysisContext, "signals">, change: Context
 }
 
 /**
- * `aws.rds.freeable_memory`, `FreeableMemory`, `aws.lambda.duration.p99` ► `freeablememory`,
- * `duration`: a metric's name without namespace, statistic suffix, case or `_`, so Datadog's and
- * CloudWatch's spellings of one metric compare equal.
+ * `aws.rds.freeable_memory`, `FreeableMemory` ► `freeablememory`: a metric's name without
+ * namespace, case or `_`, so Datadog's and CloudWatch's spellings of one metric compare equal. A
+ * statistic suffix is kept (`aws.lambda.duration.p99` ► `p99`): the Datadog adapter queries the
+ * catalogue's series only, so a p99 read in replay would be evidence production never has.
  */
 export function metricKey(metric: string): string {
-  const parts = metric.split(".");
-  while (
-    parts.length > 1 &&
-    /^(p\d+(\.\d+)?|max(imum)?|min(imum)?|avg|average|sum|count)$/i.test(parts.at(-1) ?? "")
-  )
-    parts.pop();
-  return (parts.at(-1) ?? metric).toLowerCase().replace(/_/g, "");
+  return (metric.split(".").at(-1) ?? metric).toLowerCase().replace(/_/g, "");
 }
 
 /**

@@ -745,7 +745,7 @@ describe("rules analyzer: changes read with their window", () => {
     const ctx = context([memory, timeout], {
       signals: signals({
         monitors: [dbCpuMonitor()],
-        metrics: [{ resource: "ThumbnailFunction", metric: "aws.lambda.duration.p99", during: 10000 }],
+        metrics: [{ resource: "ThumbnailFunction", metric: "aws.lambda.duration", during: 10000 }],
       }),
     });
 
@@ -753,7 +753,7 @@ describe("rules analyzer: changes read with their window", () => {
 
     expect(rec).toMatchObject({ decision: "legitimize", severity: "low" });
     expect(rec.reasoning).toContain(
-      "aws.lambda.duration.p99 reached 10.0 s (during), 100 % of the template's 10 s timeout",
+      "aws.lambda.duration reached 10.0 s (during), 100 % of the template's 10 s timeout",
     );
   });
 
