@@ -639,7 +639,13 @@ function judgeTimeout(
       `${change.logicalId}: Timeout raised ${before} ► ${after} s; ${evidence}: duration bound the timeout, so keep ${after} s.`,
     );
   }
-  if (share < 50) {
+  // Only figures that cover the incident show the raise was not needed; `before` alone cannot.
+  const covered = metricsOf(ctx, change).some(
+    (m) =>
+      metricKey(m.metric).endsWith("duration") &&
+      (m.during !== undefined || m.peak !== undefined || m.after !== undefined),
+  );
+  if (share < 50 && covered) {
     return rec(
       change,
       "revert",

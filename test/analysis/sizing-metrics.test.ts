@@ -168,3 +168,22 @@ describe("the metrics the rules read are the ones the Datadog adapter queries", 
     expect(TARGET_UTILISATION).toBe(60);
   });
 });
+
+describe("a Lambda timeout with only the figures before the incident", () => {
+  it("does not revert a raise on the hour before alone: the incident's runs are not measured yet", () => {
+    const raised = change({
+      logicalId: "ThumbnailFunction",
+      resourceType: "AWS::Lambda::Function",
+      propertyPath: "/Timeout",
+      expected: 10,
+      actual: 30,
+    });
+
+    const rec = judgeWith(raised, [
+      { resource: "ThumbnailFunction", metric: "aws.lambda.duration", before: 3400 },
+    ]);
+
+    expect(rec.decision).toBe("legitimize");
+    expect(rec.reasoning).not.toContain("nothing needed the raise");
+  });
+});
