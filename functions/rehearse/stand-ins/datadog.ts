@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { METRIC_CATALOG, tagValue } from "../../../core/signals/catalog.ts";
 import { rollupSeries } from "../../../core/signals/horizon.ts";
+import { matchResource } from "../../../core/signals/match.ts";
 import type {
   EventSignal,
   MetricSignal,
@@ -534,11 +535,16 @@ type ResourceMatch =
   | { readonly kind: "scopes"; readonly scopes: readonly (readonly string[])[] }
   | { readonly kind: "value"; readonly value: string };
 
+/** The resources a recorded `resource` names by logical or physical id (`core/signals/match.ts`). */
+function named(resource: string, resources: readonly SignalResource[]): SignalResource[] {
+  return resources.filter((r) => {
+    const how = matchResource(resource, r);
+    return how === "logical-id" || how === "physical-id";
+  });
+}
+
 function resolveResource(resource: string, resources: readonly SignalResource[]): ResourceMatch {
-  const wanted = resource.toLowerCase();
-  const found = resources.filter(
-    (r) => r.logicalId.toLowerCase() === wanted || r.physicalId.toLowerCase() === wanted,
-  );
+  const found = named(resource, resources);
   if (found.length > 0) {
     const scopes = found.flatMap((r) => {
       const entry = Object.hasOwn(METRIC_CATALOG, r.type) ? METRIC_CATALOG[r.type] : undefined;
@@ -560,12 +566,7 @@ function scopeMatches(query: readonly string[], match: ResourceMatch): boolean {
 
 /** Metrics the adapter's catalogue never asks for on the resource's type: they cannot travel. */
 function uncatalogued(metric: MetricSignal, resources: readonly SignalResource[]): string | undefined {
-  const wanted = metric.resource.toLowerCase();
-  const types = new Set(
-    resources
-      .filter((r) => r.logicalId.toLowerCase() === wanted || r.physicalId.toLowerCase() === wanted)
-      .map((r) => r.type),
-  );
+  const types = new Set(named(metric.resource, resources).map((r) => r.type));
   if (types.size === 0) return undefined;
   const asked = [...types].some((type) =>
     (Object.hasOwn(METRIC_CATALOG, type) ? METRIC_CATALOG[type]?.metrics : undefined)?.some(

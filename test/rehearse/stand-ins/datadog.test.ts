@@ -66,14 +66,20 @@ function goldenWindows(): [scenario: string, stack: string, window: string][] {
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort();
-  return dirs(SCENARIOS)
-    .filter((name) => readdirSync(path.join(SCENARIOS, name)).includes("signals.json"))
-    .flatMap((name) => {
-      const golden = path.join(SCENARIOS, name, "golden");
-      return dirs(golden).flatMap((stack) =>
-        dirs(path.join(golden, stack)).map((id): [string, string, string] => [name, stack, id]),
-      );
-    });
+  return (
+    dirs(SCENARIOS)
+      // A scenario being added has no golden until the goldens are regenerated: nothing to compare yet.
+      .filter((name) => {
+        const files = readdirSync(path.join(SCENARIOS, name));
+        return files.includes("signals.json") && files.includes("golden");
+      })
+      .flatMap((name) => {
+        const golden = path.join(SCENARIOS, name, "golden");
+        return dirs(golden).flatMap((stack) =>
+          dirs(path.join(golden, stack)).map((id): [string, string, string] => [name, stack, id]),
+        );
+      })
+  );
 }
 
 /**
