@@ -797,7 +797,8 @@ function judgeTag(change: ContextChange, env: Environment): Recommendation {
     "legitimize",
     0.7,
     "low",
-    `${change.logicalId}: tag ${key ?? change.propertyPath} set in the console; tags are low-risk, keep it in the template.`,
+    `${change.logicalId}: tag ${key ?? change.propertyPath} = ${show(tagOf(change.actual).value)} set in the console; ` +
+      "tags are low-risk, keep it in the template.",
   );
 }
 
@@ -813,6 +814,73 @@ function judgeHardening(change: ContextChange, d: ChangeDirection): Recommendati
     "low",
     `${change.logicalId}: ${d.entry.what} strengthened (${show(change.expected)} ► ${show(change.actual)}), ` +
       `which makes the stack safer (${d.entry.concern}); keep it in the template.`,
+  );
+}
+
+/** The Allow statements of a policy value (an inline policy, a document, a statement list). */
+function allowStatements(value: unknown): Record<string, unknown>[] | undefined {
+  const doc =
+    typeof value === "object" && value !== null && "PolicyDocument" in value
+      ? (value as { PolicyDocument: unknown }).PolicyDocument
+      : value;
+  const statements =
+    typeof doc === "object" && doc !== null && "Statement" in doc
+      ? (doc as { Statement: unknown }).Statement
+      : doc;
+  const list = Array.isArray(statements) ? statements : [statements];
+  const objects = list.filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null);
+  return objects.length > 0 && objects.every((o) => o.Effect === "Allow") ? objects : undefined;
+}
+
+/**
+ * An IAM grant added during an incident that names its actions and resources exactly (no
+ * wildcard in either, no NotAction/NotResource): the least-privilege fix, kept for review with
+ * moderate confidence. Without an incident nothing explains it, and it falls through.
+ */
+function judgeScopedGrant(change: ContextChange, ctx: AnalysisContext): Recommendation | undefined {
+  if (!change.resourceType.startsWith("AWS::IAM::") || !/^\/Polic/.test(change.propertyPath))
+    return undefined;
+  if (change.differenceType !== "ADD") return undefined;
+  const statements = allowStatements(change.actual);
+  const incident = incidentMonitors(ctx);
+  if (statements === undefined || incident.length === 0) return undefined;
+  const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  const actions = statements.flatMap((st) => list(st.Action)).map(String);
+  const resources = statements.flatMap((st) => list(st.Resource)).map(String);
+  const exact =
+    actions.length > 0 &&
+    resources.length > 0 &&
+    statements.every((st) => st.NotAction === undefined && st.NotResource === undefined) &&
+    [...actions, ...resources].every((x) => !x.includes("*"));
+  if (!exact) return undefined;
+  return rec(
+    change,
+    "legitimize",
+    0.6,
+    weighSeverity("medium", ctx.environment),
+    `${change.logicalId}: a grant of ${actions.join(", ")} on ${resources.length} named resource(s) (${show(resources[0])}) ` +
+      `was added during ${incident.join(", ")}: least privilege, no wildcard; keep it so the fix is owned and reviewed.`,
+  );
+}
+
+/**
+ * A CORS origin added that names one HTTPS site (no wildcard): browsers on that site may read
+ * the bucket's responses, nothing more; kept, low. A wildcard origin falls through to review.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html
+ */
+function judgeCorsOrigin(change: ContextChange, ctx: AnalysisContext): Recommendation | undefined {
+  if (!/^\/CorsConfiguration\/CorsRules\/\d+\/AllowedOrigins\/\d+$/.test(change.propertyPath))
+    return undefined;
+  const origin = change.actual;
+  if (typeof origin !== "string" || !/^https:\/\/[a-z0-9.-]+(:\d+)?$/i.test(origin)) return undefined;
+  const incident = incidentMonitors(ctx);
+  return rec(
+    change,
+    "legitimize",
+    0.65,
+    "low",
+    `${change.logicalId}: CORS origin ${origin} added${incident.length > 0 ? ` during ${incident.join(", ")}` : ""}; ` +
+      "one named HTTPS site may read responses in a browser, no wildcard, no new access for anyone else: keep it.",
   );
 }
 
@@ -863,6 +931,10 @@ export function judgeChange(change: ContextChange, ctx: AnalysisContext): Recomm
   if (COUNT_PROPERTIES.test(change.propertyPath)) return judgeCount(change, ctx);
   if (DATA_SAFETY.test(change.propertyPath)) return judgeDataSafety(change, env);
   const hit = violation(change, change.actual);
+  if (hit === undefined) {
+    const scoped = judgeScopedGrant(change, ctx) ?? judgeCorsOrigin(change, ctx);
+    if (scoped !== undefined) return scoped;
+  }
   if (hit !== undefined) {
     return rec(
       change,

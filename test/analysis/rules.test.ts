@@ -434,7 +434,7 @@ describe("rules analyzer: tags", () => {
     const rec = judge(tagChange("ADD", { Key: "CostCenter", Value: "payments-1234" }));
 
     expect(rec).toMatchObject({ decision: "legitimize", severity: "low" });
-    expect(rec.reasoning).toContain("tag CostCenter set in the console");
+    expect(rec.reasoning).toContain("tag CostCenter = payments-1234 set in the console");
   });
 
   it("legitimizes ordinary tags whose keys merely contain temp or test", () => {
@@ -780,5 +780,52 @@ describe("rules analyzer: changes read with their window", () => {
     expect(judge(bucket("BlockPublicPolicy")).severity).toBe("critical");
     expect(judge(trail("IsMultiRegionTrail")).severity).toBe("high");
     expect(judge(trail("IsLogging")).severity).toBe("critical");
+  });
+});
+
+describe("rules analyzer: scoped fixes during an incident", () => {
+  const role = (policy: unknown) =>
+    change({
+      logicalId: "InvoiceWorkerRole",
+      resourceType: "AWS::IAM::Role",
+      propertyPath: "/Policies/2",
+      differenceType: "ADD",
+      actual: policy,
+    });
+  const grant = (Action: unknown, Resource: unknown) => ({
+    PolicyName: "invoices-kms",
+    PolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action, Resource }] },
+  });
+  const KEY = "arn:aws:kms:us-east-1:555566667777:key/9b8c7d6e";
+
+  it("keeps a least-privilege grant added during an incident, for review", () => {
+    const rec = judge(role(grant(["kms:Decrypt", "kms:GenerateDataKey"], KEY)), incident());
+
+    expect(rec).toMatchObject({ decision: "legitimize", confidence: 0.6 });
+    expect(rec.reasoning).toContain("kms:Decrypt, kms:GenerateDataKey on 1 named resource(s)");
+  });
+
+  it("reverts the same grant without an incident, or with any wildcard", () => {
+    expect(judge(role(grant(["kms:Decrypt"], KEY))).decision).toBe("revert");
+    expect(judge(role(grant(["kms:*"], KEY)), incident()).decision).toBe("revert");
+    expect(judge(role(grant(["kms:Decrypt"], "*")), incident()).decision).toBe("revert");
+  });
+
+  it("keeps one named HTTPS CORS origin, not a wildcard", () => {
+    const origin = (actual: string) =>
+      change({
+        logicalId: "ExportsBucket",
+        resourceType: "AWS::S3::Bucket",
+        propertyPath: "/CorsConfiguration/CorsRules/0/AllowedOrigins/1",
+        differenceType: "ADD",
+        actual,
+      });
+
+    expect(judge(origin("https://portal.example.com"))).toMatchObject({
+      decision: "legitimize",
+      severity: "low",
+    });
+    expect(judge(origin("*")).decision).toBe("revert");
+    expect(judge(origin("http://portal.example.com")).decision).toBe("revert");
   });
 });
