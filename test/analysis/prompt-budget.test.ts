@@ -11,10 +11,12 @@ describe("prompt budget (issue 5)", () => {
   it("keeps the 3 AM incident under 6,000 input tokens, below the naive prompt", () => {
     const payments = budgets.filter((b) => b.scenario === "payments-3am-incident");
 
-    expect(payments).toHaveLength(1);
-    const [only] = payments;
-    expect(countTokens(only?.prompt ?? "")).toBeLessThan(6_000);
-    expect(countTokens(only?.prompt ?? "")).toBeLessThan(countTokens(only?.naive ?? ""));
+    // The window at settle, and its review an hour after the incident when signals were incomplete.
+    expect(payments.length).toBeGreaterThanOrEqual(1);
+    for (const window of payments) {
+      expect(countTokens(window.prompt)).toBeLessThan(6_000);
+      expect(countTokens(window.prompt)).toBeLessThan(countTokens(window.naive));
+    }
   });
 
   it("builds a prompt for every analysed window of every bundled scenario", () => {

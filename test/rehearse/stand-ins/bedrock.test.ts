@@ -96,8 +96,9 @@ describe("Bedrock stand-in: the real Bedrock analyst answers as the rules analyz
   let payments: AnalysisContext;
 
   beforeAll(async () => {
+    // The first analysis, at settle (a review an hour later may follow).
     const contexts = await replayContexts("payments-3am-incident");
-    expect(contexts).toHaveLength(1);
+    expect(contexts.length).toBeGreaterThanOrEqual(1);
     payments = contexts[0] as AnalysisContext;
   });
 
