@@ -39,7 +39,7 @@ function decode(value: string): string | undefined {
 export function renderMarker(marker: PullRequestMarker): string {
   return `<!-- phantom:stack=${encode(marker.stack)} window=${encode(marker.window)} fingerprint=${encode(
     marker.fingerprint,
-  )} valid-at=${encode(marker.validAt)} -->`;
+  )} valid-at=${encode(marker.validAt)}${marker.reviewed ? " reviewed=1" : ""} -->`;
 }
 
 /**
@@ -61,7 +61,13 @@ export function parseMarker(text: string): PullRequestMarker | undefined {
   const fingerprint = fields.get("fingerprint");
   const validAt = fields.get("valid-at");
   if (!stack || !window || !fingerprint || !validAt || Number.isNaN(Date.parse(validAt))) return undefined;
-  return { stack, window, fingerprint, validAt };
+  return {
+    stack,
+    window,
+    fingerprint,
+    validAt,
+    ...(fields.get("reviewed") === "1" ? { reviewed: true } : {}),
+  };
 }
 
 /** What a change contributes to the fingerprint: the drift and the decision, not the prose around it. */
@@ -124,8 +130,9 @@ export function changesFingerprint(input: {
 /**
  * What to do with an open PR, given its marker and the incoming window's:
  * - `unchanged`: same fingerprint — a re-run or a redelivery; write nothing;
- * - `stale`: the open PR describes a later state (`valid-at` strictly after the incoming one);
- *   write nothing, an older window never overwrites a newer PR;
+ * - `stale`: the open PR describes a later state (`valid-at` strictly after the incoming one), or
+ *   the same window's review when the incoming is its settle-time analysis; write nothing: an older
+ *   window never overwrites a newer PR, and a review is never undone;
  * - `update`: otherwise (newer or equally recent with other changes, or no readable marker).
  */
 export function markerVerdict(
@@ -135,5 +142,6 @@ export function markerVerdict(
   if (open === undefined) return "update";
   if (open.fingerprint === incoming.fingerprint) return "unchanged";
   if (Date.parse(open.validAt) > Date.parse(incoming.validAt)) return "stale";
+  if (open.reviewed && !incoming.reviewed && open.window === incoming.window) return "stale";
   return "update";
 }

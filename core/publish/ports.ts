@@ -23,6 +23,8 @@ export interface PullRequestMarker {
   readonly fingerprint: string;
   /** ISO time of the window's last event: the state the PR describes. */
   readonly validAt: string;
+  /** The window's review wrote it (the hour after the incident known): its settle-time analysis never overwrites it. */
+  readonly reviewed?: boolean;
 }
 
 export interface PullRequestRequest {

@@ -448,6 +448,7 @@ export function pullRequestMarker(report: AnalyzedReport): PullRequestMarker {
     window: report.window.id,
     fingerprint: changesFingerprint({ stack: report.stack, changes: report.changes }),
     validAt: report.window.lastEventAt ?? report.window.settledAt,
+    ...(report.window.settledBy === "review" ? { reviewed: true } : {}),
   };
 }
 

@@ -67,6 +67,7 @@ const TRAILER = {
   window: "Phantom-Window",
   fingerprint: "Phantom-Fingerprint",
   validAt: "Phantom-Valid-At",
+  reviewed: "Phantom-Reviewed",
 } as const;
 
 const run = promisify(execFile);
@@ -89,6 +90,7 @@ export function commitMessageWithTrailers(
     `${TRAILER.window}: ${oneLine(marker.window)}`,
     `${TRAILER.fingerprint}: ${oneLine(marker.fingerprint)}`,
     `${TRAILER.validAt}: ${oneLine(marker.validAt)}`,
+    ...(marker.reviewed ? [`${TRAILER.reviewed}: true`] : []),
   ].join("\n")}\n`;
 }
 
@@ -107,7 +109,13 @@ export function parseTrailers(message: string): { marker?: PullRequestMarker; nu
   const validAt = get(TRAILER.validAt);
   const marker =
     stack && window && fingerprint && validAt && !Number.isNaN(Date.parse(validAt))
-      ? { stack, window, fingerprint, validAt }
+      ? {
+          stack,
+          window,
+          fingerprint,
+          validAt,
+          ...(get(TRAILER.reviewed) === "true" ? { reviewed: true } : {}),
+        }
       : undefined;
   return { ...(marker ? { marker } : {}), ...(Number.isFinite(number) && number > 0 ? { number } : {}) };
 }

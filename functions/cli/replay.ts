@@ -110,9 +110,12 @@ export async function runReplayCommand(
   options: ReplayOptions,
   io: Output,
 ): Promise<void> {
+  // One line per settled window; a window's review (an hour later) updates nothing printed, its
+  // directory holds the reviewed analysis.
   const listener: ReplayListener = options.json
     ? {
-        settled: (report, dir) =>
+        settled: (report, dir) => {
+          if (report.window.settledBy === "review") return;
           io.out(
             `${JSON.stringify({
               stack: report.stack,
@@ -121,7 +124,8 @@ export async function runReplayCommand(
               changes: report.changes.length,
               severity: isAnalyzed(report) ? report.severity : null,
             })}\n`,
-          ),
+          );
+        },
       }
     : {
         touched: (change, outcome, at) => {

@@ -207,7 +207,7 @@ describe("processSettles", () => {
       expect.objectContaining({
         level: "warn",
         messageId: event.Records[0]?.messageId,
-        reason: expect.stringMatching(/^malformed: expected \{"stack", "windowId"\}, got /),
+        reason: expect.stringMatching(/^malformed: expected \{"stack", "windowId", "reviewAt"\?\}, got /),
       }),
     ]);
     expect(reports).toEqual([]);

@@ -77,6 +77,16 @@ describe("markerVerdict", () => {
     expect(markerVerdict(at("2026-03-02T05:00:00Z", "old"), at("2026-03-02T05:00:00.000Z"))).toBe("update");
     expect(markerVerdict(undefined, at("2026-03-02T05:00:00Z"))).toBe("update");
   });
+
+  it("never lets a window's settle-time analysis undo its review, which round-trips in the marker", () => {
+    const reviewed = { ...at("2026-03-02T05:00:00Z", "review"), reviewed: true };
+    const settled = at("2026-03-02T05:00:00Z", "settle");
+
+    expect(parseMarker(renderMarker(reviewed))).toEqual(reviewed);
+    expect(markerVerdict(reviewed, settled)).toBe("stale");
+    expect(markerVerdict(settled, reviewed)).toBe("update");
+    expect(markerVerdict(reviewed, { ...settled, window: "payments-prod#later" })).toBe("update");
+  });
 });
 
 describe("changesFingerprint", () => {

@@ -118,7 +118,7 @@ const analysisContract = z.looseObject({
     lastEventAt: z.iso.datetime(),
     openedAt: z.iso.datetime(),
     settledAt: z.iso.datetime(),
-    settledBy: z.enum(["quiet", "max-wait"]),
+    settledBy: z.enum(["quiet", "max-wait", "review"]),
     events: z.number().int().positive(),
     touched: z.array(z.string().min(1)),
   }),
@@ -422,7 +422,7 @@ describe("two-stacks-interleaved", () => {
 });
 
 describe("payments-3am-incident", () => {
-  it("writes analysis.json with the DESIGN §4 contract fields", async () => {
+  it("writes analysis.json with the contract fields (as of the window's review an hour after the incident)", async () => {
     const { files } = await baseline("payments-3am-incident");
 
     const windows = analyses(files);
@@ -435,7 +435,8 @@ describe("payments-3am-incident", () => {
         id: "payments-prod-w1",
         firstEventAt: "2026-03-14T03:07:31.000Z",
         lastEventAt: "2026-03-14T03:10:15.000Z",
-        settledAt: "2026-03-14T03:12:15.000Z",
+        settledAt: "2026-03-14T04:15:15.000Z",
+        settledBy: "review",
         events: 5,
         touched: ["AppSecurityGroup", "AppServer", "PaymentsDatabase"],
       },

@@ -34,7 +34,7 @@ afterAll(() => {
 describe("pullRequestTitle", () => {
   it("counts the decisions and names severity and the monthly drift cost", () => {
     expect(pullRequestTitle(report)).toBe(
-      "phantom: payments-prod drift — 6 revert, 2 legitimize (critical, +$2,646/mo)",
+      "phantom: payments-prod drift — 6 revert, 2 refactor (critical, +$2,646/mo)",
     );
   });
 
@@ -59,7 +59,7 @@ describe("pullRequestBody", () => {
       expect(body).toContain(heading);
     }
     expect(body).toContain(
-      "| `AppServer` (AWS::EC2::Instance) | `/InstanceType` | `t3.xlarge` ► `t3.xlarge` | **legitimize** |",
+      "| `AppServer` (AWS::EC2::Instance) | `/InstanceType` | `t3.xlarge` ► `t3.large` | **refactor** |",
     );
     expect(body).toContain("[P1] payments-prod database CPU above 95%");
     expect(body).toContain("aws cloudformation create-change-set");
@@ -193,7 +193,8 @@ describe("replay --repo", () => {
 
     const first = await runReplay(scenario, out, {}, { repo });
 
-    expect(first.windows.map((w) => w.pullRequest?.kind)).toEqual(["created"]);
+    // Opened at settle, updated by the review an hour later.
+    expect(first.windows.map((w) => w.pullRequest?.kind)).toEqual(["created", "updated"]);
     expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/").trim().split("\n")).toEqual([
       "refs/heads/main",
       "refs/heads/phantom/payments-prod",
@@ -209,14 +210,15 @@ describe("replay --repo", () => {
     expect(message).toMatch(/^phantom: rectify payments-prod drift \(payments-prod-w1\)/);
     const md = readFileSync(path.join(out, "payments-prod/payments-prod-w1/pull-request.md"), "utf8");
     expect(
-      md.startsWith("# phantom: payments-prod drift — 6 revert, 2 legitimize (critical, +$2,646/mo)\n"),
+      md.startsWith("# phantom: payments-prod drift — 6 revert, 2 refactor (critical, +$2,646/mo)\n"),
     ).toBe(true);
     expect(md).toContain("- @sam-rivera (console):");
 
     const tip = git(repo, "rev-parse", "phantom/payments-prod");
     const second = await runReplay(scenario, out, {}, { repo });
 
-    expect(second.windows.map((w) => w.pullRequest?.kind)).toEqual(["unchanged"]);
+    // The settle-time analysis never undoes the review; the review finds the PR as it left it.
+    expect(second.windows.map((w) => w.pullRequest?.kind)).toEqual(["stale", "unchanged"]);
     expect(git(repo, "rev-parse", "phantom/payments-prod")).toBe(tip);
     expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/").trim().split("\n")).toHaveLength(
       2,

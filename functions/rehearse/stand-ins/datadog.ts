@@ -535,12 +535,13 @@ type ResourceMatch =
   | { readonly kind: "scopes"; readonly scopes: readonly (readonly string[])[] }
   | { readonly kind: "value"; readonly value: string };
 
-/** The resources a recorded `resource` names by logical or physical id (`core/signals/match.ts`). */
+/**
+ * The resources a recorded `resource` names (`core/signals/match.ts`): by logical or physical id, or by
+ * one of its Datadog scope tags. A series recorded under `servicename:x` is that service's series, and
+ * carries its whole scope (`clustername:…` too) as Datadog's would.
+ */
 function named(resource: string, resources: readonly SignalResource[]): SignalResource[] {
-  return resources.filter((r) => {
-    const how = matchResource(resource, r);
-    return how === "logical-id" || how === "physical-id";
-  });
+  return resources.filter((r) => matchResource(resource, r) !== undefined);
 }
 
 function resolveResource(resource: string, resources: readonly SignalResource[]): ResourceMatch {
