@@ -149,6 +149,30 @@ function accessLogAttribute(value: unknown): number | undefined {
   return on === undefined ? undefined : on ? 1 : 0;
 }
 
+/**
+ * An ELBv2 listener's TLS security policy: the oldest protocol it accepts. TLS 1.0 is 1, 1.1 is 2,
+ * 1.2 is 3, 1.3 only is 4; inside one minimum, a restricted cipher set (`-Res-`) is half a step
+ * stronger and an extended one (`-Ext`, with CBC and SHA-1 ciphers) half a step weaker. The dated
+ * policies without a version (`ELBSecurityPolicy-2016-08`, `-2015-05`, `-FS-2018-06`) accept TLS 1.0,
+ * `ELBSecurityPolicy-TLS-1-0-2015-04` with 3DES too. No policy is CloudFormation's default,
+ * `ELBSecurityPolicy-2016-08` (TLS 1.0). A name it does not know says nothing.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
+ */
+function tlsPolicy(value: unknown): number | undefined {
+  if (value === null || value === undefined) return 1;
+  if (typeof value !== "string") return undefined;
+  const name = value.trim();
+  if (/^ELBSecurityPolicy-TLS-1-0-2015-04$/i.test(name)) return 0.5;
+  if (/^ELBSecurityPolicy-(FS-)?20\d\d-\d\d$/i.test(name)) return 1;
+  const version = /^ELBSecurityPolicy-(?:TLS13-|TLS-|FS-)1-([0-3])-(.*)$/i.exec(name);
+  if (version === null) return undefined;
+  const [, minor, rest = ""] = version;
+  const base = Number(minor) + 1;
+  if (/(^|-)Res(-|$)/i.test(rest)) return base + 0.5;
+  if (/(^|-)Ext\d?(-|$)/i.test(rest)) return base - 0.5;
+  return base;
+}
+
 /** A CIDR's prefix length; `undefined` when not a CIDR. */
 function prefix(cidr: string): number | undefined {
   const match = /\/(\d{1,3})$/.exec(cidr.trim());
@@ -275,6 +299,14 @@ export const DIRECTIONS: readonly DirectionEntry[] = [
     path: /^\/LoadBalancerAttributes\/\d+$/,
     level: accessLogAttribute,
     guardrail: "logging-disabled",
+  },
+  {
+    what: "the TLS policy",
+    concern: "security",
+    types: /^AWS::ElasticLoadBalancingV2::Listener$/,
+    path: /^\/SslPolicy$/,
+    level: tlsPolicy,
+    guardrail: "protection-weakened",
   },
   {
     what: "trail logging",

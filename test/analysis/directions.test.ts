@@ -35,6 +35,7 @@ const BUCKET = "AWS::S3::Bucket";
 const TABLE = "AWS::DynamoDB::Table";
 const DB = "AWS::RDS::DBInstance";
 const SG = "AWS::EC2::SecurityGroup";
+const LISTENER = "AWS::ElasticLoadBalancingV2::Listener";
 const ENCRYPTION = {
   ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" } }],
 };
@@ -207,6 +208,26 @@ const CASES: readonly Case[] = [
     weakening: on("AWS::SQS::Queue", "Uploads", "/SqsManagedSseEnabled", "NOT_EQUAL", "true", "false"),
   },
   {
+    name: "a listener's TLS policy raised to TLS 1.2+",
+    what: "the TLS policy",
+    hardening: on(
+      LISTENER,
+      "HttpsListener",
+      "/SslPolicy",
+      "NOT_EQUAL",
+      "ELBSecurityPolicy-2016-08",
+      "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    ),
+    weakening: on(
+      LISTENER,
+      "HttpsListener",
+      "/SslPolicy",
+      "NOT_EQUAL",
+      "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      "ELBSecurityPolicy-2016-08",
+    ),
+  },
+  {
     name: "ingress narrowed from 0.0.0.0/0 to a private range (the CIDR)",
     what: "ingress source",
     hardening: on(
@@ -323,5 +344,65 @@ describe("the direction table: hardening is kept, its mirror never", () => {
     // Multi-AZ, public accessibility, DynamoDB SSE and trail logging are covered in rules.test.ts
     // and guardrails.test.ts.
     expect(untested.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("an ELBv2 listener's TLS policy: weaker is an older minimum protocol", () => {
+  const policy = (from: unknown, to: unknown) =>
+    directionOf(on(LISTENER, "HttpsListener", "/SslPolicy", "NOT_EQUAL", from, to));
+
+  it.each([
+    ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-0-2021-06"],
+    ["ELBSecurityPolicy-TLS-1-2-2017-01", "ELBSecurityPolicy-TLS-1-1-2017-01"],
+    ["ELBSecurityPolicy-FS-1-2-Res-2020-10", "ELBSecurityPolicy-FS-2018-06"],
+    ["ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS13-1-2-2021-06"],
+    ["ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-2-2021-06"],
+    ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06"],
+    ["ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS-1-0-2015-04"],
+    ["ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04"],
+  ])("reads %s ► %s as weaker", (from, to) => {
+    expect(policy(from, to)?.direction).toBe("weaker");
+  });
+
+  it("reads policies with the same minimum and cipher class as the same, and no policy as CloudFormation's default", () => {
+    expect(
+      policy("ELBSecurityPolicy-TLS-1-2-2017-01", "ELBSecurityPolicy-TLS13-1-2-2021-06")?.direction,
+    ).toBe("same");
+    expect(policy("ELBSecurityPolicy-2016-08", null)?.direction).toBe("same");
+    expect(policy("ELBSecurityPolicy-TLS13-1-2-2021-06", null)?.direction).toBe("weaker");
+  });
+
+  it("concludes nothing from an intrinsic or a name it does not know", () => {
+    expect(policy({ Ref: "SslPolicy" }, "ELBSecurityPolicy-2016-08")).toBeUndefined();
+    expect(policy("ELBSecurityPolicy-TLS13-1-2-2021-06", "MyCustomPolicy")).toBeUndefined();
+  });
+
+  it("reverts a prod listener lowered to TLS 1.0 as high, on security, whatever an analyzer says", () => {
+    const lowered = on(
+      LISTENER,
+      "HttpsListener",
+      "/SslPolicy",
+      "NOT_EQUAL",
+      "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      "ELBSecurityPolicy-2016-08",
+    );
+    const rec = judgeChange(lowered, context([lowered]));
+    expect(rec).toMatchObject({ decision: "revert", severity: "high" });
+    expect(rec.reasoning).toContain("the TLS policy weakened");
+    expect(violation(lowered, lowered.actual)?.rule).toBe("protection-weakened");
+  });
+
+  it("leaves a classic load balancer or another listener property to the other rules", () => {
+    const classic = on(
+      "AWS::ElasticLoadBalancing::LoadBalancer",
+      "Lb",
+      "/SslPolicy",
+      "NOT_EQUAL",
+      "ELBSecurityPolicy-TLS-1-2-2017-01",
+      "ELBSecurityPolicy-2016-08",
+    );
+    const port = on(LISTENER, "HttpsListener", "/Port", "NOT_EQUAL", 443, 8443);
+    expect(directionOf(classic)).toBeUndefined();
+    expect(directionOf(port)).toBeUndefined();
   });
 });
