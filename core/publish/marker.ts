@@ -39,7 +39,7 @@ function decode(value: string): string | undefined {
 export function renderMarker(marker: PullRequestMarker): string {
   return `<!-- phantom:stack=${encode(marker.stack)} window=${encode(marker.window)} fingerprint=${encode(
     marker.fingerprint,
-  )} valid-at=${encode(marker.validAt)}${marker.reviewed ? " reviewed=1" : ""} -->`;
+  )} valid-at=${encode(marker.validAt)}${marker.reviewed ? " reviewed=1" : ""}${marker.sweep ? " sweep=1" : ""} -->`;
 }
 
 /**
@@ -67,6 +67,7 @@ export function parseMarker(text: string): PullRequestMarker | undefined {
     fingerprint,
     validAt,
     ...(fields.get("reviewed") === "1" ? { reviewed: true } : {}),
+    ...(fields.get("sweep") === "1" ? { sweep: true } : {}),
   };
 }
 
@@ -131,8 +132,10 @@ export function changesFingerprint(input: {
  * What to do with an open PR, given its marker and the incoming window's:
  * - `unchanged`: same fingerprint — a re-run or a redelivery; write nothing;
  * - `stale`: the open PR describes a later state (`valid-at` strictly after the incoming one), or
- *   the same window's review when the incoming is its settle-time analysis; write nothing: an older
- *   window never overwrites a newer PR, and a review is never undone;
+ *   the same window's review when the incoming is its settle-time analysis, or a PR a window of
+ *   events wrote when the incoming is the weekly sweep's; write nothing: an older window never
+ *   overwrites a newer PR, a review is never undone, and a sweep (drift without its incident) never
+ *   replaces the analysis of the events behind it;
  * - `update`: otherwise (newer or equally recent with other changes, or no readable marker).
  */
 export function markerVerdict(
@@ -143,5 +146,6 @@ export function markerVerdict(
   if (open.fingerprint === incoming.fingerprint) return "unchanged";
   if (Date.parse(open.validAt) > Date.parse(incoming.validAt)) return "stale";
   if (open.reviewed && !incoming.reviewed && open.window === incoming.window) return "stale";
+  if (incoming.sweep && !open.sweep) return "stale";
   return "update";
 }

@@ -25,6 +25,11 @@ export interface PullRequestMarker {
   readonly validAt: string;
   /** The window's review wrote it (the hour after the incident known): its settle-time analysis never overwrites it. */
   readonly reviewed?: boolean;
+  /**
+   * The weekly sweep wrote it. A sweep knows the drift but not the incident (no events, no signals
+   * around them), so it never overwrites a PR a window of events wrote: it opens a PR only where none is open.
+   */
+  readonly sweep?: boolean;
 }
 
 export interface PullRequestRequest {

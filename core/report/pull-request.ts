@@ -449,6 +449,7 @@ export function pullRequestMarker(report: AnalyzedReport): PullRequestMarker {
     fingerprint: changesFingerprint({ stack: report.stack, changes: report.changes }),
     validAt: report.window.lastEventAt ?? report.window.settledAt,
     ...(report.window.settledBy === "review" ? { reviewed: true } : {}),
+    ...(report.window.settledBy === "sweep" ? { sweep: true } : {}),
   };
 }
 

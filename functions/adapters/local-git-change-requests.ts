@@ -68,6 +68,7 @@ const TRAILER = {
   fingerprint: "Phantom-Fingerprint",
   validAt: "Phantom-Valid-At",
   reviewed: "Phantom-Reviewed",
+  sweep: "Phantom-Sweep",
 } as const;
 
 const run = promisify(execFile);
@@ -91,6 +92,7 @@ export function commitMessageWithTrailers(
     `${TRAILER.fingerprint}: ${oneLine(marker.fingerprint)}`,
     `${TRAILER.validAt}: ${oneLine(marker.validAt)}`,
     ...(marker.reviewed ? [`${TRAILER.reviewed}: true`] : []),
+    ...(marker.sweep ? [`${TRAILER.sweep}: true`] : []),
   ].join("\n")}\n`;
 }
 
@@ -115,6 +117,7 @@ export function parseTrailers(message: string): { marker?: PullRequestMarker; nu
           fingerprint,
           validAt,
           ...(get(TRAILER.reviewed) === "true" ? { reviewed: true } : {}),
+          ...(get(TRAILER.sweep) === "true" ? { sweep: true } : {}),
         }
       : undefined;
   return { ...(marker ? { marker } : {}), ...(Number.isFinite(number) && number > 0 ? { number } : {}) };

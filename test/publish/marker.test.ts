@@ -87,6 +87,19 @@ describe("markerVerdict", () => {
     expect(markerVerdict(settled, reviewed)).toBe("update");
     expect(markerVerdict(reviewed, { ...settled, window: "payments-prod#later" })).toBe("update");
   });
+
+  it("lets the weekly sweep open a PR where none is open, never replace one a window of events wrote", () => {
+    const swept = { ...at("2026-03-09T06:00:00Z", "sweep"), window: "sweep-payments-prod", sweep: true };
+    const events = at("2026-03-02T05:00:00Z", "events");
+
+    expect(parseMarker(renderMarker(swept))).toEqual(swept);
+    expect(markerVerdict(events, swept)).toBe("stale");
+    expect(markerVerdict(undefined, swept)).toBe("update");
+    expect(
+      markerVerdict({ ...swept, fingerprint: "older sweep", validAt: "2026-03-02T06:00:00Z" }, swept),
+    ).toBe("update");
+    expect(markerVerdict(swept, at("2026-03-10T05:00:00Z"))).toBe("update");
+  });
 });
 
 describe("changesFingerprint", () => {
