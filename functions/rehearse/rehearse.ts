@@ -513,10 +513,7 @@ export async function runRehearsal(
     client.destroy();
 
     const unexpected = standIns.flatMap((s) => s.unexpected);
-    const calls: Record<string, number> = {};
-    for (const standIn of standIns) {
-      for (const [key, n] of standIn.calls) calls[key] = (calls[key] ?? 0) + n;
-    }
+    const calls = Object.fromEntries(total());
     const datadogStandIn = standIns.find((s) => "metrics" in s && "events" in s && "unservable" in s) as
       | Awaited<ReturnType<typeof startDatadogStandIn>>
       | undefined;

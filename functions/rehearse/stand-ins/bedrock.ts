@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { createServer, type Http2ServerRequest, type Http2Session } from "node:http2";
-import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { DATA_BEGIN, DATA_END, estimateTokens } from "../../../core/analysis/prompt.ts";
 import { createRulesAnalyst } from "../../../core/analysis/rules.ts";
@@ -13,7 +12,13 @@ import {
 } from "../../../core/analysis/types.ts";
 import { DIFFERENCE_TYPES } from "../../../core/drift/types.ts";
 import type { SignalsReport } from "../../../core/signals/types.ts";
-import type { RehearsalClock, Served, StandIn, StandInRequest } from "./stand-in.ts";
+import {
+  listenLocally,
+  type RehearsalClock,
+  type Served,
+  type StandIn,
+  type StandInRequest,
+} from "./stand-in.ts";
 
 /**
  * The Amazon Bedrock Runtime stand-in of `phantom rehearse`: plays Claude for the Converse calls of
@@ -506,17 +511,10 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     session.on("close", () => sessions.delete(session));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenLocally(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     calls,
     unexpected,
     requests: () => [...answered],

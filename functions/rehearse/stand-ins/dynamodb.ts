@@ -1,9 +1,8 @@
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { windowTableCreateInput } from "../../adapters/dynamo-window-store.ts";
-import type { StandIn } from "./stand-in.ts";
+import { listenLocally, type StandIn } from "./stand-in.ts";
 
 /**
  * DynamoDB for the rehearsal: dynalite, a maintained implementation of the DynamoDB API on LevelDB
@@ -40,14 +39,7 @@ export async function startDynamoStandIn(): Promise<DynamoStandIn> {
     if (operation === "")
       unexpected.push(`dynamodb: a request without X-Amz-Target (${request.method} ${request.url})`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = await listenLocally(server);
   const client = new DynamoDBClient({
     endpoint: url,
     region: "us-east-1",

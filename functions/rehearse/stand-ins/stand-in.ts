@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 
 /**
  * What every rehearsal stand-in shares: a small stateful HTTP server on 127.0.0.1 (ephemeral port)
@@ -126,17 +126,10 @@ export async function startStandIn(
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenLocally(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     calls,
     unexpected,
     close() {
@@ -144,6 +137,18 @@ export async function startStandIn(
       return new Promise((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
     },
   };
+}
+
+/** Listens on 127.0.0.1 on a port the OS picks (HTTP/1.1 or HTTP/2 servers alike), and answers the server's `http://127.0.0.1:<port>`. */
+export async function listenLocally(server: NetServer): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** The value at `path` in `value`, for telling a missing parameter from a mistyped one. */

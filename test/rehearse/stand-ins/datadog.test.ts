@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import { client } from "@datadog/datadog-api-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { MetricPoint } from "../../../core/publish/ports.ts";
+import { signalsQuery } from "../../../core/reactor/react.ts";
+import type { WindowReport } from "../../../core/report/analysis.ts";
 import type { AnalysisEvent } from "../../../core/report/metrics.ts";
 import { METRIC_CATALOG, metricQueriesFor } from "../../../core/signals/catalog.ts";
 import type { MetricSignal, Signals, SignalsReport } from "../../../core/signals/types.ts";
@@ -38,20 +40,7 @@ interface Golden {
 async function goldenQuery(scenario: string, stack: string, windowId: string) {
   const file = path.join(SCENARIOS, scenario, "golden", stack, windowId, "analysis.json");
   const golden = JSON.parse(await readFile(file, "utf8")) as Golden;
-  const first = Date.parse(golden.window.firstEventAt);
-  const last = Date.parse(golden.window.lastEventAt);
-  const query: Query = {
-    stack: golden.stack,
-    from: first - 2 * HOUR,
-    to: last + HOUR,
-    firstEventAt: first,
-    lastEventAt: last,
-    resources: golden.resources.map((r) => ({
-      logicalId: r.logicalId,
-      physicalId: r.physicalId,
-      type: r.resourceType,
-    })),
-  };
+  const query: Query = signalsQuery(golden as unknown as WindowReport);
   // A reviewed window's analysis.json is its review's; when it settled is in the golden events.jsonl
   // (one "Phantom Drift Analyzed" line per analysis).
   const events = (await readFile(path.join(SCENARIOS, scenario, "golden", "events.jsonl"), "utf8"))
