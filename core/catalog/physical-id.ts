@@ -258,17 +258,71 @@ const EC2_PREFIXES: Readonly<Record<string, ResourceType>> = {
 };
 
 /**
+ * EC2 id prefixes of things no CloudFormation type declares: a stack can never own them, so a call that
+ * names only these is not drift (AMIs are registered or copied, snapshots taken, never declared).
+ */
+const EC2_UNOWNABLE: Readonly<Record<string, string>> = {
+  afi: "an FPGA image",
+  aki: "a kernel image",
+  ami: "an AMI",
+  ari: "a ramdisk image",
+  "export-ami": "an image export task",
+  "export-i": "an instance export task",
+  "import-ami": "an image import task",
+  "import-snap": "a snapshot import task",
+  r: "a reservation",
+  sir: "a Spot Instance request",
+  snap: "an EBS snapshot",
+};
+
+/** Splits an EC2 id into its prefix and hex suffix (`tgw-attach-0abc` ► `tgw-attach`). */
+function ec2Prefix(id: string): string | undefined {
+  const value = id.trim();
+  const dash = value.lastIndexOf("-");
+  if (dash <= 0 || dash === value.length - 1) return undefined;
+  if (!/^[0-9a-zA-Z]+$/.test(value.slice(dash + 1))) return undefined;
+  return value.slice(0, dash).toLowerCase();
+}
+
+/** ARN kinds (`service:kind`) of sub-resources and artefacts no template declares. */
+const ARN_UNOWNABLE: Readonly<Record<string, string>> = {
+  "rds:snapshot": "an RDS snapshot",
+  "rds:cluster-snapshot": "an RDS cluster snapshot",
+  "elasticache:snapshot": "an ElastiCache snapshot",
+  "ec2:snapshot": "an EBS snapshot",
+  "ec2:image": "an AMI",
+};
+
+/**
+ * What a value names when it is an id or ARN of something no stack can own (an AMI, a snapshot, an S3
+ * object): a short description such as `"an AMI"`; `undefined` when it may be stack-owned or is unknown.
+ * Lets the intake say "ignored: nothing a stack owns" instead of "no resource id found".
+ */
+export function unownableKind(value: string): string | undefined {
+  const arn = parseArn(value);
+  if (arn === undefined) {
+    const prefix = ec2Prefix(value);
+    return prefix === undefined ? undefined : own(EC2_UNOWNABLE, prefix);
+  }
+  if (arn.service === "s3" && arn.region === "" && arn.resource.includes("/")) return "an S3 object";
+  if (arn.service === "ec2") {
+    const byId = unownableKind(lastSegment(arn.resource));
+    if (byId !== undefined) return byId;
+  }
+  const separator = /^[a-z-]+:/.test(arn.resource) ? ":" : "/";
+  const [kind] = splitKind(arn.resource, separator);
+  return own(ARN_UNOWNABLE, `${arn.service}:${kind}`);
+}
+
+/**
  * EC2 id ► `{type, id}` by its prefix (`sg-0abc` ► `AWS::EC2::SecurityGroup`). The prefix is everything
  * before the last `-`, so `tgw-attach-0abc` and `vpc-0abc` never collide; unknown prefixes give
  * `undefined`. The id is kept as written.
  */
 export function ec2Ref(id: string): ResourceRef | undefined {
-  const value = id.trim();
-  const dash = value.lastIndexOf("-");
-  if (dash <= 0 || dash === value.length - 1) return undefined;
-  if (!/^[0-9a-zA-Z]+$/.test(value.slice(dash + 1))) return undefined;
-  const type = own(EC2_PREFIXES, value.slice(0, dash).toLowerCase());
-  return type === undefined ? undefined : { type, id: value };
+  const prefix = ec2Prefix(id);
+  const type = prefix === undefined ? undefined : own(EC2_PREFIXES, prefix);
+  return type === undefined ? undefined : { type, id: id.trim() };
 }
 
 // ── Per-type normalisers for values that are not (only) ARNs ──────────────────────────────────────

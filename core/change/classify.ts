@@ -18,6 +18,7 @@ export const IGNORE_REASONS = [
   "creates-new-resource",
   "operational",
   "not-in-catalog",
+  "not-stack-ownable",
   "ignore-rule",
 ] as const;
 export type IgnoreReason = (typeof IGNORE_REASONS)[number];
@@ -208,6 +209,9 @@ export function judge(raw: unknown, context: IntakeContext): Judgement {
     );
   }
   const resolution = touchedResources(entry, record);
+  if (!resolution.ok && resolution.reason === "not-ownable") {
+    return ignored("not-stack-ownable", resolution.error);
+  }
   if (!resolution.ok) {
     return {
       verdict: "rejected",

@@ -91,6 +91,15 @@ describe("ignored", () => {
       }),
       /dynamodb:PutItem/,
     ],
+    "not-stack-ownable": [
+      createTags({
+        requestParameters: {
+          resourcesSet: { items: [{ resourceId: "ami-0aa1d83d0b0985c86" }] },
+          tagSet: { items: [{ key: "env", value: "prod" }] },
+        },
+      }),
+      /ami-0aa1d83d0b0985c86 \(an AMI\)/,
+    ],
   };
 
   it.each(Object.entries(cases))(
