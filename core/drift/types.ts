@@ -29,7 +29,23 @@ export interface PropertyDifference {
   readonly expected: unknown;
   /** The live value, parsed likewise. */
   readonly actual: unknown;
+  /**
+   * Who found the difference: CloudFormation drift detection (`drift`, or absent), the live state read
+   * through Cloud Control where drift detection is blind (`cloudcontrol`), or the window's CloudTrail
+   * requests where Cloud Control could not read either (`request`).
+   */
+  readonly source?: DifferenceSource;
+  /**
+   * Set when the template declares the item (or would) as a separate resource attached to this one:
+   * an `AWS::EC2::SecurityGroupIngress` rule of a group, an `AWS::IAM::Policy` of a role, a bucket's
+   * `AWS::S3::BucketPolicy`. `logicalId` names the declaring resource when there is one; without it,
+   * the item is new and a new resource of `type` is where a template would declare it.
+   */
+  readonly attachment?: { readonly type: string; readonly logicalId?: string };
 }
+
+export const DIFFERENCE_SOURCES = ["drift", "cloudcontrol", "request"] as const;
+export type DifferenceSource = (typeof DIFFERENCE_SOURCES)[number];
 
 export interface ResourceDrift {
   readonly logicalId: string;
@@ -45,6 +61,11 @@ export interface ResourceDrift {
   readonly checkedAt?: string;
   /** Why the status is not a plain answer: what CloudFormation cannot see, or why the check failed. */
   readonly note?: string;
+  /**
+   * Logical ids whose window events changed this resource when it was not touched itself: a separate
+   * attachment (a bucket's `AWS::S3::BucketPolicy`) changed through the resource it targets.
+   */
+  readonly changedThrough?: readonly string[];
 }
 
 /** The result of a targeted drift check. */
@@ -52,4 +73,6 @@ export interface DriftReport {
   readonly resources: readonly ResourceDrift[];
   /** DetectStackResourceDrift calls made, retries included. */
   readonly calls: number;
+  /** Cloud Control GetResource reads made where drift detection was blind (`seeBlindSpots`). */
+  readonly liveReads?: number;
 }

@@ -1,5 +1,5 @@
 import type { Actor } from "../change/actor.ts";
-import type { DifferenceType, DriftReport, DriftStatus } from "../drift/types.ts";
+import type { DifferenceSource, DifferenceType, DriftReport, DriftStatus } from "../drift/types.ts";
 import { eventSpan } from "../window/policy.ts";
 import type { Window } from "../window/types.ts";
 
@@ -29,6 +29,14 @@ export interface ReportChange {
   readonly differenceType: DifferenceType;
   readonly expected: unknown;
   readonly actual: unknown;
+  /**
+   * Who found it where drift detection was blind: the live state read through Cloud Control
+   * (`cloudcontrol`) or, where Cloud Control could not read, the window's requests (`request`).
+   * Absent: CloudFormation drift detection.
+   */
+  readonly source?: Exclude<DifferenceSource, "drift">;
+  /** The separate resource that declares the item (or the type a new one would be), e.g. a group's ingress rule. */
+  readonly attachment?: { readonly type: string; readonly logicalId?: string };
   readonly actors: readonly ReportActor[];
 }
 
@@ -40,8 +48,10 @@ export interface ReportResource {
   readonly status: DriftStatus;
   readonly differences: number;
   readonly note?: string;
-  /** The events that touched it. */
+  /** The events that touched it (for an attachment changed through its target, the target's). */
   readonly events: readonly string[];
+  /** Touched resources it changed through: a bucket policy changed with `PutBucketPolicy` on its bucket. */
+  readonly changedThrough?: readonly string[];
 }
 
 export interface WindowReport {
@@ -63,6 +73,8 @@ export interface WindowReport {
     readonly calls: number;
     /** Touched resources drift detection could not verify (NOT_CHECKED, UNSUPPORTED, UNKNOWN). */
     readonly unverified: readonly string[];
+    /** Live-state reads where drift detection was blind (core/drift/live.ts); absent when none. */
+    readonly liveReads?: number;
   };
   readonly resources: readonly ReportResource[];
   readonly changes: readonly ReportChange[];
@@ -73,10 +85,15 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function actorsFor(window: Window, logicalId: string): ReportActor[] {
+/** Events by logical id: a resource's own, or those of the resources it changed through (an attachment's target). */
+function touches(event: Window["events"][number], logicalIds: readonly string[]): boolean {
+  return event.resources.some((r) => logicalIds.includes(r.logicalId));
+}
+
+function actorsFor(window: Window, logicalIds: readonly string[]): ReportActor[] {
   const byName = new Map<string, ReportActor & { events: ReportActor["events"][number][] }>();
   for (const event of window.events) {
-    if (!event.resources.some((r) => r.logicalId === logicalId)) continue;
+    if (!touches(event, logicalIds)) continue;
     const existing = byName.get(event.actor.name) ?? {
       name: event.actor.name,
       ...(event.actor.arn ? { arn: event.actor.arn } : {}),
@@ -108,6 +125,12 @@ export function buildWindowReport(
   const span = eventSpan(window);
   const touchedBy = (logicalId: string) =>
     window.events.filter((e) => e.resources.some((r) => r.logicalId === logicalId));
+  // An attachment changed through its target (a bucket's policy through the bucket) has its events.
+  const through = new Map(
+    drift.resources.map((d) => [d.logicalId, [d.logicalId, ...(d.changedThrough ?? [])]]),
+  );
+  const eventsOf = (logicalId: string) =>
+    window.events.filter((e) => touches(e, through.get(logicalId) ?? [logicalId]));
   const identity = (logicalId: string) => {
     const resource = touchedBy(logicalId)[0]?.resources.find((r) => r.logicalId === logicalId);
     return { physicalId: resource?.physicalId ?? "", type: resource?.type ?? "" };
@@ -122,7 +145,8 @@ export function buildWindowReport(
       status: d.status,
       differences: d.status === "DELETED" ? 1 : d.differences.length,
       ...(d.note ? { note: d.note } : {}),
-      events: touchedBy(d.logicalId).map((e) => e.eventName),
+      events: eventsOf(d.logicalId).map((e) => e.eventName),
+      ...(d.changedThrough?.length ? { changedThrough: d.changedThrough } : {}),
     };
   });
 
@@ -132,7 +156,7 @@ export function buildWindowReport(
       logicalId: d.logicalId,
       resourceType: d.type ?? known.type,
       physicalId: d.physicalId ?? known.physicalId,
-      actors: actorsFor(window, d.logicalId),
+      actors: actorsFor(window, through.get(d.logicalId) ?? [d.logicalId]),
     };
     if (d.status === "DELETED") {
       return [
@@ -151,6 +175,8 @@ export function buildWindowReport(
       differenceType: diff.type,
       expected: diff.expected,
       actual: diff.actual,
+      ...(diff.source === "cloudcontrol" || diff.source === "request" ? { source: diff.source } : {}),
+      ...(diff.attachment ? { attachment: diff.attachment } : {}),
     }));
   });
 
@@ -180,6 +206,7 @@ export function buildWindowReport(
     detection: {
       resourcesChecked: drift.resources.length,
       calls: drift.calls,
+      ...(drift.liveReads ? { liveReads: drift.liveReads } : {}),
       unverified: drift.resources.filter((d) => UNVERIFIED.has(d.status)).map((d) => d.logicalId),
     },
     resources,

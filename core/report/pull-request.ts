@@ -67,6 +67,13 @@ const clock = (iso: string | null | undefined) => (iso ? iso.slice(11, 19) : "?"
 const where = (c: Pick<AnalyzedChange, "logicalId" | "propertyPath">) =>
   c.propertyPath === "" ? "(whole resource)" : c.propertyPath;
 
+/** Where drift detection was blind, how the change was found: `(live read)`, `(from the request)`. */
+const SOURCE_LABEL: Readonly<Record<NonNullable<AnalyzedChange["source"]>, string>> = {
+  cloudcontrol: "live read",
+  request: "from the request",
+};
+const sourceNote = (c: Pick<AnalyzedChange, "source">) => (c.source ? ` (${SOURCE_LABEL[c.source]})` : "");
+
 /** What the change's property becomes once this PR and its revert plan are applied. */
 function target(c: AnalyzedChange): unknown {
   if (c.decision === "revert") return c.expected;
@@ -220,7 +227,7 @@ export function changesSection(changes: readonly AnalyzedChange[], omitted: numb
             ? `${formatMonthly(c.cost.deltaMonthlyUsd)} ► ${formatMonthly(c.cost.rectifiedMonthlyUsd - c.cost.safeMonthlyUsd)}`
             : formatMonthly(c.cost.deltaMonthlyUsd);
     lines.push(
-      `| ${cell(`${code(c.logicalId)} (${c.resourceType})`)} | ${cell(code(where(c)))} | ${cell(
+      `| ${cell(`${code(c.logicalId)} (${c.resourceType})`)} | ${cell(`${code(where(c))}${sourceNote(c)}`)} | ${cell(
         `${shown(c.actual)} ► ${shown(target(c))}`,
       )} | **${c.decision}**${c.guardrail ? " 🛡️" : ""} | ${c.confidence.toFixed(2)} | ${c.severity} | ${cell(cost)} |`,
     );
@@ -561,6 +568,8 @@ export function driftRecord(report: AnalyzedReport, artifacts: AnalysisArtifacts
       differenceType: c.differenceType,
       expected: c.expected,
       actual: c.actual,
+      ...(c.source ? { source: c.source } : {}),
+      ...(c.attachment ? { attachment: c.attachment } : {}),
       decision: c.decision,
       ...(c.proposed !== undefined ? { proposed: c.proposed } : {}),
       confidence: c.confidence,
