@@ -1,13 +1,35 @@
+import type { CloudTrailRecord } from "../change/schema.ts";
 import { CATALOG } from "./entries.ts";
-import type { CatalogEntry } from "./types.ts";
+import { fieldMatches } from "./path.ts";
+import type { CatalogEntry, Effect } from "./types.ts";
 
 /** Lambda and CloudFront suffix API versions to event names: `UpdateFunctionConfiguration20150331v2`. */
 const VERSION_SUFFIX = /(\d{4}_?\d{2}_?\d{2})(v\d+)?$/;
 
 export interface Catalog {
   readonly entries: readonly CatalogEntry[];
-  /** The entry for a CloudTrail `eventSource` + `eventName`, matching versioned names by prefix. */
-  lookup(eventSource: string, eventName: string): CatalogEntry | undefined;
+  /**
+   * The entry for a CloudTrail `eventSource` + `eventName`, matching versioned names by prefix. Given
+   * the record, the entry comes back with its `effect` decided for that record (see `when`).
+   */
+  lookup(eventSource: string, eventName: string, record?: CloudTrailRecord): CatalogEntry | undefined;
+}
+
+/**
+ * What the call does for this record: the entry's `effect`, or its `when.otherwise` when the request
+ * value the effect depends on is absent or different.
+ */
+export function effectOf(entry: CatalogEntry, record: CloudTrailRecord): Effect {
+  const condition = entry.when;
+  if (condition === undefined) return entry.effect;
+  return fieldMatches(record, condition) ? entry.effect : condition.otherwise;
+}
+
+/** The entry as it applies to one record: `when` decided into `effect`. */
+function decided(entry: CatalogEntry, record: CloudTrailRecord | undefined): CatalogEntry {
+  if (record === undefined || entry.when === undefined) return entry;
+  const effect = effectOf(entry, record);
+  return effect === entry.effect ? entry : { ...entry, effect };
 }
 
 /** `ec2.amazonaws.com` ► `ec2`. */
@@ -25,14 +47,14 @@ export function createCatalog(entries: readonly CatalogEntry[] = CATALOG): Catal
   }
   return {
     entries,
-    lookup(eventSource, eventName) {
+    lookup(eventSource, eventName, record) {
       const service = serviceOf(eventSource);
       const exact = index.get(`${service}:${eventName}`);
-      if (exact !== undefined) return exact;
+      if (exact !== undefined) return decided(exact, record);
       const base = eventName.replace(VERSION_SUFFIX, "");
       if (base === eventName) return undefined;
       const versioned = index.get(`${service}:${base}`);
-      return versioned?.versioned ? versioned : undefined;
+      return versioned?.versioned ? decided(versioned, record) : undefined;
     },
   };
 }

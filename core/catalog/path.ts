@@ -50,3 +50,31 @@ export function stringsAt(root: unknown, path: string): string[] {
   }
   return [];
 }
+
+/** Scalar values (strings, numbers, booleans) at `path` under `root`, first yielding alternative wins. */
+export function valuesAt(root: unknown, path: string): (string | number | boolean)[] {
+  for (const alternative of path.split("|")) {
+    const values = walk([root], alternative.trim()).filter(
+      (v): v is string | number | boolean =>
+        typeof v === "string" || typeof v === "number" || typeof v === "boolean",
+    );
+    if (values.length > 0) return values;
+  }
+  return [];
+}
+
+const QUALIFIED = /^(requestParameters|responseElements|additionalEventData|resources\[\])[.|]?/;
+
+/** A condition's field as a path from the record: relative to `requestParameters` unless qualified. */
+export function qualifiedField(field: string): string {
+  return QUALIFIED.test(field) ? field : `requestParameters.${field}`;
+}
+
+/** Whether the record's field holds one of the values (compared as text, case-insensitively). */
+export function fieldMatches(
+  record: unknown,
+  condition: { readonly field: string; readonly is: readonly (string | number | boolean)[] },
+): boolean {
+  const wanted = new Set(condition.is.map((v) => String(v).toLowerCase()));
+  return valuesAt(record, qualifiedField(condition.field)).some((v) => wanted.has(String(v).toLowerCase()));
+}

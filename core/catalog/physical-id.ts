@@ -67,6 +67,17 @@ const ELBV2_KINDS: Readonly<Record<string, ResourceType>> = {
   targetgroup: "AWS::ElasticLoadBalancingV2::TargetGroup",
 };
 
+const ROLES_ANYWHERE_KINDS: Readonly<Record<string, ResourceType>> = {
+  crl: "AWS::RolesAnywhere::CRL",
+  profile: "AWS::RolesAnywhere::Profile",
+  "trust-anchor": "AWS::RolesAnywhere::TrustAnchor",
+};
+
+const RESOLVER_KINDS: Readonly<Record<string, ResourceType>> = {
+  "resolver-query-log-config": "AWS::Route53Resolver::ResolverQueryLoggingConfig",
+  "resolver-rule": "AWS::Route53Resolver::ResolverRule",
+};
+
 function lowercaseNamed(kinds: Readonly<Record<string, ResourceType>>): ArnReader {
   return (arn) => {
     const [kind, name] = splitKind(arn.resource, ":");
@@ -81,6 +92,16 @@ function sqsUrl(region: string, account: string, name: string): string {
 }
 
 const ARN_READERS: Readonly<Record<string, ArnReader>> = {
+  "access-analyzer": (arn, text) => {
+    const [kind, name] = splitKind(arn.resource, "/");
+    return kind === "analyzer" && name !== "" ? ref("AWS::AccessAnalyzer::Analyzer", text) : undefined;
+  },
+  acm: (arn, text) => {
+    const [kind, id] = splitKind(arn.resource, "/");
+    return kind === "certificate" && id !== ""
+      ? ref("AWS::CertificateManager::Certificate", text)
+      : undefined;
+  },
   apigateway: (arn) => {
     // `arn:aws:apigateway:<region>::/restapis/<id>[/stages/<name>]`, `/apis/<id>[/stages/<name>]` (v2).
     const parts = arn.resource.split("/");
@@ -108,6 +129,13 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
     if (kind === "scalingPolicy") return ref("AWS::AutoScaling::ScalingPolicy", text);
     return undefined;
   },
+  backup: (arn) => {
+    // `backup-vault:<name>`, `backup-plan:<id>`.
+    const [kind, rest] = splitKind(arn.resource, ":");
+    if (kind === "backup-vault") return ref("AWS::Backup::BackupVault", rest);
+    if (kind === "backup-plan") return ref("AWS::Backup::BackupPlan", rest);
+    return undefined;
+  },
   cloudfront: (arn) => {
     const [kind, id] = splitKind(arn.resource, "/");
     return kind === "distribution" ? ref("AWS::CloudFront::Distribution", id) : undefined;
@@ -115,6 +143,35 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
   cloudtrail: (arn) => {
     const [kind, name] = splitKind(arn.resource, "/");
     return kind === "trail" ? ref("AWS::CloudTrail::Trail", name) : undefined;
+  },
+  cloudwatch: (arn) => {
+    // `alarm:<name>` (metric and composite alarms alike), `dashboard/<name>`.
+    const [kind, name] = splitKind(arn.resource, ":");
+    if (kind === "alarm") return ref("AWS::CloudWatch::Alarm", name);
+    const [dashboard, dashboardName] = splitKind(arn.resource, "/");
+    return dashboard === "dashboard" ? ref("AWS::CloudWatch::Dashboard", dashboardName) : undefined;
+  },
+  codebuild: (arn) => {
+    const [kind, name] = splitKind(arn.resource, "/");
+    return kind === "project" ? ref("AWS::CodeBuild::Project", name) : undefined;
+  },
+  codepipeline: (arn) => {
+    // A pipeline's ARN ends in its bare name; action types and webhooks carry a `kind:` or `kind/`.
+    return /[:/]/.test(arn.resource) ? undefined : ref("AWS::CodePipeline::Pipeline", arn.resource);
+  },
+  "cognito-idp": (arn) => {
+    const [kind, id] = splitKind(arn.resource, "/");
+    return kind === "userpool" ? ref("AWS::Cognito::UserPool", id) : undefined;
+  },
+  dms: (arn, text) => {
+    // Instances, endpoints and tasks are stored by ARN; a subnet group by its identifier.
+    const [kind, id] = splitKind(arn.resource, ":");
+    if (id === "") return undefined;
+    if (kind === "rep") return ref("AWS::DMS::ReplicationInstance", text);
+    if (kind === "endpoint") return ref("AWS::DMS::Endpoint", text);
+    if (kind === "task") return ref("AWS::DMS::ReplicationTask", text);
+    if (kind === "subgrp") return ref("AWS::DMS::ReplicationSubnetGroup", id);
+    return undefined;
   },
   dynamodb: (arn) => {
     // `table/<name>`, plus `/stream/<label>` and `/index/<name>`, which belong to the table.
@@ -132,6 +189,14 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
     if (kind === "service") return rest === "" ? undefined : ref("AWS::ECS::Service", text);
     if (kind === "task-definition") return rest === "" ? undefined : ref("AWS::ECS::TaskDefinition", text);
     if (kind === "capacity-provider") return ref("AWS::ECS::CapacityProvider", rest);
+    return undefined;
+  },
+  eks: (arn) => {
+    // `cluster/<name>`, `nodegroup/<cluster>/<name>/<uuid>` (a nodegroup's id is `<cluster>/<name>`).
+    const [kind, rest] = splitKind(arn.resource, "/");
+    if (kind === "cluster") return ref("AWS::EKS::Cluster", rest);
+    const [cluster, name] = rest.split("/");
+    if (kind === "nodegroup" && cluster && name) return ref("AWS::EKS::Nodegroup", `${cluster}/${name}`);
     return undefined;
   },
   elasticache: lowercaseNamed(ELASTICACHE_KINDS),
@@ -160,6 +225,14 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
     const [bus, name] = splitKind(rest, "/");
     return ref("AWS::Events::Rule", name === "" ? bus : `${bus}|${name}`);
   },
+  firehose: (arn) => {
+    const [kind, name] = splitKind(arn.resource, "/");
+    return kind === "deliverystream" ? ref("AWS::KinesisFirehose::DeliveryStream", name) : undefined;
+  },
+  guardduty: (arn) => {
+    const [kind, rest] = splitKind(arn.resource, "/");
+    return kind === "detector" && !rest.includes("/") ? ref("AWS::GuardDuty::Detector", rest) : undefined;
+  },
   iam: (arn, text) => {
     const [kind, path] = splitKind(arn.resource, "/");
     if (path === "") return undefined;
@@ -169,6 +242,10 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
     }
     const type = own(IAM_NAMED_KINDS, kind);
     return type === undefined ? undefined : ref(type, lastSegment(path));
+  },
+  kafka: (arn, text) => {
+    const [kind, rest] = splitKind(arn.resource, "/");
+    return kind === "cluster" && rest !== "" ? ref("AWS::MSK::Cluster", text) : undefined;
   },
   kms: (arn) => {
     const [kind, id] = splitKind(arn.resource, "/");
@@ -190,7 +267,23 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
     const [name, tail] = splitKind(rest, ":");
     return tail === "" || tail === "*" ? ref("AWS::Logs::LogGroup", name) : undefined;
   },
+  mq: (arn) => {
+    // `broker:<name>:<id>`: a broker is stored by its id.
+    const [kind, rest] = splitKind(arn.resource, ":");
+    const id = rest.slice(rest.lastIndexOf(":") + 1);
+    return kind === "broker" && rest.includes(":") ? ref("AWS::AmazonMQ::Broker", id) : undefined;
+  },
   rds: lowercaseNamed(RDS_KINDS),
+  rolesanywhere: (arn) => {
+    const [kind, id] = splitKind(arn.resource, "/");
+    const type = own(ROLES_ANYWHERE_KINDS, kind);
+    return type === undefined ? undefined : ref(type, id);
+  },
+  route53resolver: (arn) => {
+    const [kind, id] = splitKind(arn.resource, "/");
+    const type = own(RESOLVER_KINDS, kind);
+    return type === undefined ? undefined : ref(type, id);
+  },
   s3: (arn) => {
     // Bucket ARNs carry neither region nor account; `bucket/key` is an object, not a stack resource.
     if (arn.region !== "" || arn.resource.includes("/")) return undefined;
@@ -200,6 +293,10 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
     const [kind, name] = splitKind(arn.resource, ":");
     return kind === "secret" && name !== "" ? ref("AWS::SecretsManager::Secret", text) : undefined;
   },
+  servicediscovery: (arn) => {
+    const [kind, id] = splitKind(arn.resource, "/");
+    return kind === "service" ? ref("AWS::ServiceDiscovery::Service", id) : undefined;
+  },
   sns: (arn, text) => {
     const [, subscription] = splitKind(arn.resource, ":");
     return ref(subscription === "" ? "AWS::SNS::Topic" : "AWS::SNS::Subscription", text);
@@ -207,6 +304,22 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
   sqs: (arn) => {
     if (arn.region === "" || arn.account === "" || arn.resource.includes(":")) return undefined;
     return ref("AWS::SQS::Queue", sqsUrl(arn.region, arn.account, arn.resource));
+  },
+  ssm: (arn) => {
+    // `parameter/<name>` (a hierarchical name keeps its leading `/`), `document/<name>`, `maintenancewindow/<id>`.
+    const [kind, rest] = splitKind(arn.resource, "/");
+    if (rest === "") return undefined;
+    if (kind === "parameter") return ref("AWS::SSM::Parameter", rest.includes("/") ? `/${rest}` : rest);
+    if (kind === "document") return ref("AWS::SSM::Document", rest);
+    if (kind === "maintenancewindow") return ref("AWS::SSM::MaintenanceWindow", rest);
+    return undefined;
+  },
+  wafv2: (arn) => {
+    // `regional|global/webacl/<name>/<id>`; a web ACL is stored as `<name>|<id>|<scope>`.
+    const [scope, kind, name, id] = arn.resource.split("/");
+    if (kind !== "webacl" || !name || !id) return undefined;
+    const stored = scope === "global" ? "CLOUDFRONT" : scope === "regional" ? "REGIONAL" : undefined;
+    return stored === undefined ? undefined : ref("AWS::WAFv2::WebACL", `${name}|${id}|${stored}`);
   },
 };
 
@@ -225,17 +338,27 @@ export function refFromArn(arn: string): ResourceRef | undefined {
 // ── EC2 ids ────────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * EC2 id prefix ► CloudFormation type, for types whose `Ref` is the EC2 id itself.
- * Left out on purpose: `ami-`/`snap-` (no stack owns them), `eipalloc-` (an `AWS::EC2::EIP`'s `Ref`
- * is its public IP, not the allocation id), `r-` (reservations).
+ * EC2 id prefix ► CloudFormation type, for types whose `Ref` is the EC2 id itself (associations and
+ * attachments included: a `SubnetRouteTableAssociation` is stored as its `rtbassoc-` id).
+ *
+ * One exception: `eipalloc-` names an `AWS::EC2::EIP`, whose `Ref` is its public IP. A record that
+ * names the address only by allocation id (VPC `ReleaseAddress`, `CreateTags`) gives the allocation id:
+ * the one id it has, and the one Cloud Control reads the address by.
+ * Left out on purpose: `ami-`/`snap-` and the rest of {@link EC2_UNOWNABLE} (no stack owns them),
+ * `sgr-` (a rule's tags are not a template property).
  */
 const EC2_PREFIXES: Readonly<Record<string, ResourceType>> = {
   acl: "AWS::EC2::NetworkAcl",
+  aclassoc: "AWS::EC2::SubnetNetworkAclAssociation",
   cgw: "AWS::EC2::CustomerGateway",
   cr: "AWS::EC2::CapacityReservation",
+  "cvpn-endpoint": "AWS::EC2::ClientVpnEndpoint",
   dopt: "AWS::EC2::DHCPOptions",
   eigw: "AWS::EC2::EgressOnlyInternetGateway",
+  eipalloc: "AWS::EC2::EIP",
+  eipassoc: "AWS::EC2::EIPAssociation",
   eni: "AWS::EC2::NetworkInterface",
+  "eni-attach": "AWS::EC2::NetworkInterfaceAttachment",
   fl: "AWS::EC2::FlowLog",
   h: "AWS::EC2::Host",
   i: "AWS::EC2::Instance",
@@ -245,6 +368,7 @@ const EC2_PREFIXES: Readonly<Record<string, ResourceType>> = {
   pcx: "AWS::EC2::VPCPeeringConnection",
   pl: "AWS::EC2::PrefixList",
   rtb: "AWS::EC2::RouteTable",
+  rtbassoc: "AWS::EC2::SubnetRouteTableAssociation",
   sg: "AWS::EC2::SecurityGroup",
   subnet: "AWS::EC2::Subnet",
   tgw: "AWS::EC2::TransitGateway",
@@ -253,7 +377,9 @@ const EC2_PREFIXES: Readonly<Record<string, ResourceType>> = {
   vgw: "AWS::EC2::VPNGateway",
   vol: "AWS::EC2::Volume",
   vpc: "AWS::EC2::VPC",
+  "vpc-cidr-assoc": "AWS::EC2::VPCCidrBlock",
   vpce: "AWS::EC2::VPCEndpoint",
+  "vpce-svc": "AWS::EC2::VPCEndpointService",
   vpn: "AWS::EC2::VPNConnection",
 };
 
@@ -442,12 +568,77 @@ const eventsRule: Normaliser = (value, record) => {
   return busName === undefined || busName === "default" ? value : `${busName}|${value}`;
 };
 
+/**
+ * Joins a composite physical id (`<a>|<b>`), the form CloudFormation stores for types whose primary
+ * identifier has several parts. Empty when a part is missing: a half id would name another resource
+ * (`rtb-1` alone is the route table, not its route).
+ */
+function joined(...parts: (string | undefined)[]): string {
+  return parts.every((part) => part !== undefined && part !== "") ? parts.join("|") : "";
+}
+
+/**
+ * `AWS::EC2::Route`: `<route table id>|<destination>`, e.g. `rtb-0a50…|0.0.0.0/0`, from the request's
+ * route table and its IPv4, IPv6 or prefix-list destination.
+ */
+const ec2Route: Normaliser = (value, record) => {
+  if (value.includes("|")) return value;
+  const destination =
+    requestValue(record, "destinationCidrBlock") ??
+    requestValue(record, "destinationIpv6CidrBlock") ??
+    requestValue(record, "destinationPrefixListId");
+  return joined(value, destination);
+};
+
+/** `AWS::EC2::VPCGatewayAttachment`: `IGW|<vpc id>` or `VPN|<vpc id>`, by the gateway the request names. */
+const gatewayAttachment: Normaliser = (value, record) => {
+  if (value.includes("|")) return value;
+  if (requestValue(record, "internetGatewayId") !== undefined) return joined("IGW", value);
+  if (requestValue(record, "vpnGatewayId") !== undefined) return joined("VPN", value);
+  return "";
+};
+
+/** `AWS::ApplicationAutoScaling::ScalableTarget`: `<resource id>|<scalable dimension>|<service namespace>`. */
+const scalableTarget: Normaliser = (value, record) =>
+  value.includes("|")
+    ? value
+    : joined(value, requestValue(record, "scalableDimension"), requestValue(record, "serviceNamespace"));
+
+/** `AWS::Route53::RecordSet`: the record's name as a template writes it, without the root's final dot. */
+const recordSet: Normaliser = (value) => value.replace(/\.$/, "");
+
+/** `AWS::EKS::Nodegroup`: `<cluster>/<nodegroup>`. */
+const eksNodegroup: Normaliser = (value, record) => {
+  const fromArn = idFromArn("AWS::EKS::Nodegroup", value);
+  if (fromArn !== undefined || value.includes("/")) return fromArn ?? value;
+  const cluster = requestValue(record, "clusterName");
+  return cluster === undefined ? "" : `${cluster}/${value}`;
+};
+
+/** `AWS::WAFv2::WebACL`: `<name>|<id>|<scope>`, from its ARN or the request's name, id and scope. */
+const webAcl: Normaliser = (value, record) =>
+  idFromArn("AWS::WAFv2::WebACL", value) ??
+  joined(value, requestValue(record, "id"), requestValue(record, "scope")?.toUpperCase());
+
+/** `AWS::AccessAnalyzer::Analyzer`: its ARN, built from the name with the record's region and account. */
+const accessAnalyzer: Normaliser = (value, record) => {
+  if (parseArn(value) !== undefined) return value;
+  const { region, account, partition } = placeOf(record);
+  if (region === undefined || account === undefined || partition === undefined) return value;
+  return `arn:${partition}:access-analyzer:${region}:${account}:analyzer/${value}`;
+};
+
 const lowercase =
   (type: ResourceType): Normaliser =>
   (value) =>
     (idFromArn(type, value) ?? value).toLowerCase();
 
 const NORMALISERS: Readonly<Partial<Record<ResourceType, Normaliser>>> = {
+  "AWS::AccessAnalyzer::Analyzer": accessAnalyzer,
+  "AWS::ApplicationAutoScaling::ScalableTarget": scalableTarget,
+  "AWS::EC2::Route": ec2Route,
+  "AWS::EC2::VPCGatewayAttachment": gatewayAttachment,
+  "AWS::EKS::Nodegroup": eksNodegroup,
   "AWS::ECS::Service": ecsService,
   "AWS::ECS::TaskDefinition": ecsTaskDefinition,
   "AWS::ElastiCache::CacheCluster": lowercase("AWS::ElastiCache::CacheCluster"),
@@ -463,7 +654,9 @@ const NORMALISERS: Readonly<Partial<Record<ResourceType, Normaliser>>> = {
   "AWS::RDS::DBParameterGroup": lowercase("AWS::RDS::DBParameterGroup"),
   "AWS::RDS::DBSubnetGroup": lowercase("AWS::RDS::DBSubnetGroup"),
   "AWS::RDS::OptionGroup": lowercase("AWS::RDS::OptionGroup"),
+  "AWS::Route53::RecordSet": recordSet,
   "AWS::SQS::Queue": sqsQueue,
+  "AWS::WAFv2::WebACL": webAcl,
 };
 
 /**

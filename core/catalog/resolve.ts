@@ -1,5 +1,5 @@
 import type { CloudTrailRecord } from "../change/schema.ts";
-import { stringsAt } from "./path.ts";
+import { fieldMatches, stringsAt } from "./path.ts";
 import { ec2Ref, physicalId, refFromArn, unownableKind } from "./physical-id.ts";
 import type { CatalogEntry, ResourceRef, ResourceSpec } from "./types.ts";
 
@@ -25,6 +25,7 @@ function qualify(path: string): string {
 function refsFor(spec: ResourceSpec, record: CloudTrailRecord): { refs: ResourceRef[]; unownable: string[] } {
   const refs: ResourceRef[] = [];
   const unownable: string[] = [];
+  if (spec.when !== undefined && !fieldMatches(record, spec.when)) return { refs, unownable };
   for (const raw of stringsAt(record, qualify(spec.from))) {
     const ref =
       spec.type === "arn"

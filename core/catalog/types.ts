@@ -32,6 +32,33 @@ export type Effect = (typeof EFFECTS)[number];
 export interface ResourceSpec {
   readonly type: ResourceType | "arn" | "ec2-id";
   readonly from: string;
+  /**
+   * Only when the record's field has one of these values: one API that names several kinds of resource
+   * in one field (SSM's `AddTagsToResource` with `resourceType: "Parameter"` or `"Document"`).
+   */
+  readonly when?: FieldCondition;
+}
+
+/**
+ * A request value to test: the field at `field` (a path as in {@link ResourceSpec.from}) holds one of
+ * `is`. Values compare as text, case-insensitively, so a SIEM export's `"true"` matches `true`.
+ */
+export interface FieldCondition {
+  readonly field: string;
+  readonly is: readonly (string | number | boolean)[];
+}
+
+/**
+ * A request value the entry's effect depends on. The entry's own `effect` holds only when the field
+ * has one of the values in `is`; any other value, or none, gives `otherwise`. `ssm:PutParameter`
+ * modifies a parameter only with `overwrite: true`, and creates a new one (no stack owns it yet)
+ * without.
+ *
+ * The entry's `effect` is the one that can make drift (the consequential one): a reader that ignores
+ * the condition watches too much, never too little.
+ */
+export interface EffectCondition extends FieldCondition {
+  readonly otherwise: Effect;
 }
 
 export interface CatalogEntry {
@@ -42,8 +69,17 @@ export interface CatalogEntry {
   /** CloudTrail appends an API version (`UpdateFunctionConfiguration20150331v2`): match by prefix. */
   readonly versioned?: boolean;
   readonly effect: Effect;
+  /** When set, `effect` holds only for these request values (see {@link EffectCondition}). */
+  readonly when?: EffectCondition;
   /** Resources the call touches; empty for `create` and `operational`. */
   readonly touches: readonly ResourceSpec[];
+  /**
+   * Types a template may declare as separate resources that this call changes through the resources
+   * it touches: `PutBucketPolicy` on a bucket changes its `AWS::S3::BucketPolicy`, `AddPermission` on a
+   * function its `AWS::Lambda::Permission`. Their changes are read on the touched resource; listed for
+   * coverage (`phantom pattern --coverage`) and for readers that fold attachments into their target.
+   */
+  readonly alsoChanges?: readonly ResourceType[];
 }
 
 /** A touched resource, identified the way CloudFormation stores it. */

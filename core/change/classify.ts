@@ -192,7 +192,7 @@ export function judge(raw: unknown, context: IntakeContext): Judgement {
   if (service !== undefined && context.includeServiceAutomation !== true) {
     return ignored("service-automation", `made by ${service} acting on the account's behalf`);
   }
-  const entry = context.catalog.lookup(record.eventSource, record.eventName);
+  const entry = context.catalog.lookup(record.eventSource, record.eventName, record);
   if (entry === undefined) {
     return ignored(
       "not-in-catalog",

@@ -17,7 +17,10 @@ const ENVELOPES = "cloudtrail/eventbridge/";
 /** Corpus records (path under `fixtures/corpus/`) and what they must resolve to. */
 const CORPUS: readonly (readonly [path: string, expected: readonly ResourceRef[]])[] = [
   // EC2
-  [`${EVENTS}ec2.amazonaws.com_AttachInternetGateway_1.json`, [ref("AWS::EC2::InternetGateway", "igw-1")]],
+  [
+    `${EVENTS}ec2.amazonaws.com_AttachInternetGateway_1.json`,
+    [ref("AWS::EC2::InternetGateway", "igw-1"), ref("AWS::EC2::VPCGatewayAttachment", "IGW|vpc-1")],
+  ],
   [
     `${EVENTS}ec2.amazonaws.com_AuthorizeSecurityGroupEgress_1.json`,
     [ref("AWS::EC2::SecurityGroup", "sg-03eee825d6bb78f54")],
@@ -32,7 +35,10 @@ const CORPUS: readonly (readonly [path: string, expected: readonly ResourceRef[]
   ],
   [`${EVENTS}ec2.amazonaws.com_CreateNetworkAclEntry_1.json`, [ref("AWS::EC2::NetworkAcl", "acl-1")]],
   [`${EVENTS}ec2.amazonaws.com_CreateNetworkAclEntry_4.json`, [ref("AWS::EC2::NetworkAcl", "acl-1111")]],
-  [`${EVENTS}ec2.amazonaws.com_CreateRoute_1.json`, [ref("AWS::EC2::RouteTable", "rtb-1")]],
+  [
+    `${EVENTS}ec2.amazonaws.com_CreateRoute_1.json`,
+    [ref("AWS::EC2::RouteTable", "rtb-1"), ref("AWS::EC2::Route", "rtb-1|0.0.0.0/0")],
+  ],
   [`${EVENTS}ec2.amazonaws.com_DeleteFlowLogs_1.json`, [ref("AWS::EC2::FlowLog", "fl-0ef673ef70c4f07cc")]],
   [
     `${ENVELOPES}ec2.amazonaws.com_DeleteTransitGatewayVpcAttachment_1.json`,

@@ -302,6 +302,13 @@ describe("ec2Ref", () => {
     ["tgw-0a1b2c3d4e5f67890", "AWS::EC2::TransitGateway"],
     ["tgw-attach-0814a77755bf02f0e", "AWS::EC2::TransitGatewayAttachment"],
     ["tgw-rtb-0a1b2c3d4e5f67890", "AWS::EC2::TransitGatewayRouteTable"],
+    ["rtbassoc-06c42ea03f0967f18", "AWS::EC2::SubnetRouteTableAssociation"],
+    ["aclassoc-0a9b8c7d6e5f43210", "AWS::EC2::SubnetNetworkAclAssociation"],
+    ["eipassoc-0f1e2d3c4b5a69788", "AWS::EC2::EIPAssociation"],
+    ["eipalloc-0a1b2c3d4e5f67890", "AWS::EC2::EIP"],
+    ["eni-attach-0a1b2c3d4e5f60718", "AWS::EC2::NetworkInterfaceAttachment"],
+    ["vpc-cidr-assoc-0a1b2c3d", "AWS::EC2::VPCCidrBlock"],
+    ["vpce-svc-0a1b2c3d4e5f60718", "AWS::EC2::VPCEndpointService"],
   ])("%s is %s", (id, type) => {
     expect(ec2Ref(id)).toEqual({ type, id });
   });
@@ -313,8 +320,7 @@ describe("ec2Ref", () => {
   it.each([
     "ami-0c55b159cbfafe1f0",
     "snap-041993b54a9b3af6f",
-    "eipalloc-0a1b2c3d4e5f67890",
-    "vpc-cidr-assoc-0a1b2c3d",
+    "sgr-0e2c4a6f8b0d2e4a7",
     "r-02fba3196e40f1f1e",
     "sg-",
     "-0abc",
