@@ -10,6 +10,12 @@ export interface TextEdit {
 /** A problem in the source that Phantom leaves alone (a YAML error a lenient parser accepts). */
 export interface SourceProblem {
   readonly offset: number;
+  /**
+   * Where the bad region ends, when Phantom knows it exactly (a quoted string it read leniently): the
+   * rest of the document parsed, so only edits that would touch `[offset, end)` are refused. Absent
+   * for other errors, after which the parser's view of the enclosing resource cannot be trusted.
+   */
+  readonly end?: number;
   readonly line: number;
   readonly message: string;
 }
@@ -27,8 +33,12 @@ export interface EditableDocument {
   setScalar(node: ScalarNode, value: string | number | boolean | null): TextEdit;
   /** Replaces any non-intrinsic node with a value, written in the surrounding style. */
   replaceValue(node: TemplateNode, value: unknown): TextEdit;
-  /** Adds `key: value` after the map's last entry. */
-  addEntry(map: MapNode, key: string, value: unknown): TextEdit;
+  /**
+   * Adds `key: value` as the entry at position `index` (after the last entry when absent), in the
+   * mapping's indentation; in a block mapping whose entries are set apart by blank lines (a
+   * Resources section), the new entry is set apart the same way.
+   */
+  addEntry(map: MapNode, key: string, value: unknown, index?: number): TextEdit;
   /** Removes the entry and its value, with the line(s) they were on. */
   removeEntry(map: MapNode, key: string): TextEdit;
   /** Adds an item after the sequence's last item. */

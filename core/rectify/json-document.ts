@@ -91,10 +91,18 @@ function build(node: JsonNode, path: NodePath): TemplateNode {
   }
 }
 
+/**
+ * The text the JSON parser reads: a UTF-8 byte order mark, which JSON parsers reject but editors and
+ * CloudFormation accept, reads as a space. Same length, so every offset holds in the real text.
+ */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+}
+
 /** Opens JSON text; syntax errors are problems (the caller refuses to edit a broken document). */
 export function openJson(text: string): EditableDocument {
   const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { disallowComments: false, allowTrailingComma: true });
+  const tree = parseTree(withoutBom(text), errors, { disallowComments: false, allowTrailingComma: true });
   const problems: SourceProblem[] = errors.map((e) => ({
     offset: e.offset,
     line: lineOf(text, e.offset),
@@ -134,10 +142,11 @@ class JsonDocument implements EditableDocument {
     private readonly formatting: FormattingOptions,
   ) {}
 
-  private edit(path: NodePath, value: unknown, arrayInsertion = false): TextEdit {
-    const edits = modify(this.text, path as JSONPath, value, {
+  private edit(path: NodePath, value: unknown, arrayInsertion = false, index?: number): TextEdit {
+    const edits = modify(withoutBom(this.text), path as JSONPath, value, {
       formattingOptions: this.formatting,
       isArrayInsertion: arrayInsertion,
+      ...(index === undefined ? {} : { getInsertionIndex: (keys: string[]) => Math.min(index, keys.length) }),
     });
     const first = edits[0];
     if (!first) throw new DocumentError(`no edit at ${JSON.stringify(path)}`);
@@ -155,8 +164,8 @@ class JsonDocument implements EditableDocument {
     return this.edit(node.path, value);
   }
 
-  addEntry(map: MapNode, key: string, value: unknown): TextEdit {
-    return this.edit([...map.path, key], value);
+  addEntry(map: MapNode, key: string, value: unknown, index?: number): TextEdit {
+    return this.edit([...map.path, key], value, false, index);
   }
 
   removeEntry(map: MapNode, key: string): TextEdit {

@@ -3,7 +3,16 @@ import { DocumentError, type EditableDocument, type TextEdit } from "./document.
 import { openJson } from "./json-document.ts";
 import { parameterFileEntry, parameterRejects, parameterText, parameterUses } from "./parameters.ts";
 import { indexOf, parsePointer, valueAt } from "./pointer.ts";
+import { type ResolveContext, type Resolved, resolvedMatches, resolveTemplateValue } from "./resolve.ts";
 import { requiredCapabilities, revertPlan } from "./revert-plan.ts";
+import {
+  newRuleResource,
+  type RuleList,
+  referencesTo,
+  ruleListOf,
+  rulesDeclaring,
+  separateRules,
+} from "./separate-rules.ts";
 import {
   compatible,
   formatPath,
@@ -12,6 +21,7 @@ import {
   isLiteral,
   isRecord,
   lineOf,
+  type MapEntry,
   type MapNode,
   type NodePath,
   nodeAt,
@@ -53,7 +63,14 @@ export function openTemplate(text: string, format?: "yaml" | "json"): EditableDo
 
 type Op =
   | { readonly kind: "set"; readonly path: NodePath; readonly value: unknown }
-  | { readonly kind: "add"; readonly path: NodePath; readonly key: string; readonly value: unknown }
+  | {
+      readonly kind: "add";
+      readonly path: NodePath;
+      readonly key: string;
+      readonly value: unknown;
+      /** Position among the mapping's entries; after the last when absent. */
+      readonly index?: number;
+    }
   | { readonly kind: "append"; readonly path: NodePath; readonly value: unknown }
   | { readonly kind: "remove"; readonly path: NodePath; readonly segment: Segment }
   | { readonly kind: "parameter"; readonly name: string; readonly value: string };
@@ -73,7 +90,13 @@ type Located =
       /** Found by position in a list keyed by `Key`, which drift reports in another order. */
       readonly uncertain: boolean;
     }
-  | { readonly kind: "missing-key"; readonly parent: MapNode; readonly key: string }
+  | {
+      readonly kind: "missing-key";
+      readonly parent: MapNode;
+      readonly key: string;
+      /** The path's segments below the missing key (none when the key is the last one). */
+      readonly rest: readonly string[];
+    }
   | { readonly kind: "new-item"; readonly seq: SeqNode }
   | { readonly kind: "missing-item"; readonly what: string }
   | { readonly kind: "intrinsic"; readonly node: IntrinsicNode }
@@ -101,11 +124,61 @@ function keyedBy(seq: SeqNode): string | undefined {
     : undefined;
 }
 
-function findByKey(seq: SeqNode, field: string, key: unknown): number {
-  return seq.items.findIndex((item) => {
-    const k = nodeAt(item, [field]);
-    return k?.kind === "scalar" && sameValue(k.value, key);
-  });
+/** Which item of a keyed list holds a key: found, none, or why Phantom cannot tell. */
+type KeyMatch =
+  | { readonly kind: "found"; readonly index: number }
+  | { readonly kind: "none" }
+  | { readonly kind: "unsure"; readonly message: string };
+
+/**
+ * Where a new key goes in a mapping: in order when the mapping's keys are sorted (three or more, so
+ * the order is no accident), else after the last entry.
+ */
+function insertionIndex(map: MapNode, key: string): number | undefined {
+  const keys = map.entries.map((e) => e.key.toLowerCase());
+  if (keys.length < 3 || keys.some((k, i) => i > 0 && (keys[i - 1] as string) >= k)) return undefined;
+  const at = keys.findIndex((k) => k > key.toLowerCase());
+  return at === -1 ? undefined : at;
+}
+
+/** The value a path below a missing key sets: `{SubnetIds: v}` for `/VpcConfig/SubnetIds`, `[v]` for `/List/0`. */
+function nested(rest: readonly string[], value: unknown): unknown | undefined {
+  let built = value;
+  for (let i = rest.length - 1; i >= 0; i--) {
+    const segment = rest[i] ?? "";
+    const index = indexOf(segment);
+    if (index === undefined) built = { [segment]: built };
+    else if (index === 0) built = [built];
+    else return undefined;
+  }
+  return built;
+}
+
+/** `Fn::GetAtt` as `["A", "B"]` whatever form it was written in (`!GetAtt A.B` reads as `"A.B"`). */
+function normalIntrinsics(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalIntrinsics);
+  if (!isRecord(value)) return value;
+  const getAtt = value["Fn::GetAtt"];
+  if (Object.keys(value).length === 1 && typeof getAtt === "string" && getAtt.includes(".")) {
+    const dot = getAtt.indexOf(".");
+    return { "Fn::GetAtt": [getAtt.slice(0, dot), getAtt.slice(dot + 1)] };
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalIntrinsics(v)]));
+}
+
+/** The changed span of `before` in `after`: what lies outside it is byte-identical in both. */
+function changedSpan(before: string, after: string): { start: number; end: number } {
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let tail = 0;
+  while (
+    tail < max - start &&
+    before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)
+  ) {
+    tail++;
+  }
+  return { start, end: before.length - tail };
 }
 
 /** The value with its keys in the order the list's existing items use, new keys last. */
@@ -174,16 +247,27 @@ class Rectifier {
   readonly manual: ManualChange[] = [];
   readonly reverted: RevertedChange[] = [];
   /** Parameter values written in this run: parameter ► value. */
-  readonly parameterWrites = new Map<string, string>();
+  parameterWrites = new Map<string, string>();
+  /** The deployed stack's view, for resolving expressions: the template as it came in. */
+  private readonly context: ResolveContext;
 
   constructor(
     template: EditableDocument,
     params: EditableDocument | undefined,
     readonly changes: readonly RectifyChange[],
+    stack: RectifyInput["stack"],
   ) {
     this.template = template;
     this.params = params;
     this.format = template.format;
+    this.context = {
+      root: template.root,
+      ...(params?.root ? { parameterFile: params.root } : {}),
+      ...(stack?.parameters ? { parameters: stack.parameters } : {}),
+      ...(stack?.name ? { stackName: stack.name } : {}),
+      ...(stack?.region ? { region: stack.region } : {}),
+      ...(stack?.accountId ? { accountId: stack.accountId } : {}),
+    };
   }
 
   private resources(): MapNode | undefined {
@@ -196,9 +280,15 @@ class Rectifier {
     return `${change.logicalId} ${change.propertyPath || "(whole resource)"}${at}`;
   }
 
-  /** A YAML error inside the span of a node Phantom is about to edit, if any. */
+  /**
+   * A YAML error inside the span of a node Phantom is about to edit, if any. Only errors whose extent
+   * is unknown count: after one, the parser's view of the rest of the resource cannot be trusted. A
+   * region read leniently (a quoted string) is guarded edit by edit instead (`guardRegions`).
+   */
   private problemIn(node: TemplateNode, keyStart: number): string | undefined {
-    const problem = this.template.problems.find((p) => p.offset >= keyStart && p.offset <= node.end);
+    const problem = this.template.problems.find(
+      (p) => p.end === undefined && p.offset >= keyStart && p.offset <= node.end,
+    );
     return problem ? `line ${problem.line}: ${problem.message}` : undefined;
   }
 
@@ -207,7 +297,8 @@ class Rectifier {
     const isRemoval = (c: RectifyChange) =>
       (c.decision === "legitimize" && c.differenceType === "REMOVE") ||
       (c.decision === "refactor" && c.proposed === null);
-    const lastIndex = (c: RectifyChange) => indexOf(c.propertyPath.split("/").pop() ?? "") ?? -1;
+    const lastIndex = (c: RectifyChange) =>
+      indexOf(typeof c.propertyPath === "string" ? (c.propertyPath.split("/").pop() ?? "") : "") ?? -1;
     order.sort((a, b) => {
       const [x, y] = [this.changes[a], this.changes[b]];
       if (!x || !y) return 0;
@@ -259,25 +350,14 @@ class Rectifier {
     return problems.length === 0 ? segments : undefined;
   }
 
+  /**
+   * One change, on its own: what it writes is kept only when all of it could be written. When any
+   * part fails, the template and parameter file go back to where they were before this change, and
+   * the change becomes a manual item with the reason; the other changes of the window go on.
+   */
   private process(change: RectifyChange, index: number): void {
     const segments = this.validate(change, index);
     if (segments === undefined) return;
-    const resourceEntry = this.resources()?.entries.find((e) => e.key === change.logicalId);
-    if (!resourceEntry) {
-      const problems =
-        this.template.problems.length > 0 ? " (the template has YAML errors that may hide it)" : "";
-      this.issue(change, index, `the template has no resource ${change.logicalId}${problems}`);
-      return;
-    }
-    if (change.decision === "revert") {
-      this.reverted.push({
-        index,
-        logicalId: change.logicalId,
-        propertyPath: change.propertyPath,
-        ...(change.resourceType ? { resourceType: change.resourceType } : {}),
-      });
-      return;
-    }
     const decision = change.decision;
     const manual = (message: string) =>
       this.manual.push({
@@ -287,39 +367,48 @@ class Rectifier {
         decision,
         message,
       });
+    const resourceEntry = this.resources()?.entries.find((e) => e.key === change.logicalId);
+    if (!resourceEntry) {
+      const hidden =
+        this.template.problems.length > 0 ? " (it may sit after a YAML error that hides the rest)" : "";
+      manual(
+        decision === "revert"
+          ? `${change.logicalId} ${change.propertyPath || "(whole resource)"}: the template has no resource ${change.logicalId}${hidden}, so the revert plan cannot restore it from this template: check which template the stack was deployed from.`
+          : `${change.logicalId} ${change.propertyPath || "(whole resource)"}: the template has no resource ${change.logicalId}${hidden}: add it, or the property, by hand if this stack should keep the ${decision === "legitimize" ? "live" : "proposed"} state.`,
+      );
+      return;
+    }
+    if (decision === "revert") {
+      this.reverted.push({
+        index,
+        logicalId: change.logicalId,
+        propertyPath: change.propertyPath,
+        ...(change.resourceType ? { resourceType: change.resourceType } : {}),
+      });
+      return;
+    }
     if (segments.length === 0) {
       manual(
         `${change.logicalId} was deleted outside CloudFormation: to ${decision} that, remove Resources.${change.logicalId} and every reference to it from the template by hand.`,
       );
       return;
     }
-    const broken = this.problemIn(resourceEntry.value, resourceEntry.keyStart);
-    if (broken) {
-      this.issue(
-        change,
-        index,
-        `Resources.${change.logicalId} has a YAML error (${broken}); Phantom does not edit inside it`,
-      );
-      return;
-    }
-    const properties = nodeAt(resourceEntry.value, ["Properties"]);
-    if (!properties) {
-      this.issue(change, index, `Resources.${change.logicalId} has no Properties in the template`);
-      return;
-    }
-    const plan = this.plan(change, index, properties, segments);
-    if (typeof plan === "string") {
-      this.issue(change, index, plan);
-      return;
-    }
-    let edits: AppliedEdit[];
+    const before = { template: this.template, params: this.params, writes: new Map(this.parameterWrites) };
+    let outcome: { plan: Plan; edits: AppliedEdit[] } | string;
     try {
-      edits = this.execute(plan.ops);
+      outcome = this.apply(change, index, resourceEntry, segments);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.issue(change, index, `Phantom could not write this change: ${message}`);
+      outcome = `Phantom could not write it (${message})`;
+    }
+    if (typeof outcome === "string") {
+      this.template = before.template;
+      this.params = before.params;
+      this.parameterWrites = before.writes;
+      manual(this.cannot(change, outcome));
       return;
     }
+    const { plan, edits } = outcome;
     for (const m of plan.manual) manual(m);
     if (edits.length > 0 || plan.manual.length === 0) {
       this.applied.push({
@@ -334,6 +423,220 @@ class Rectifier {
             : plan.notes,
       });
     }
+  }
+
+  /** A manual item for a change Phantom could not apply: where, why, and what a person should do. */
+  private cannot(change: RectifyChange, reason: string): string {
+    const remove =
+      (change.decision === "legitimize" && change.differenceType === "REMOVE") ||
+      (change.decision === "refactor" && change.proposed === null);
+    const value = change.decision === "legitimize" ? change.actual : change.proposed;
+    const state = change.decision === "legitimize" ? "live" : "proposed";
+    return `${change.logicalId} ${change.propertyPath}: ${reason}; ${
+      remove
+        ? "remove it from the template by hand"
+        : `edit the template by hand so it becomes ${shown(value)}`
+    } if this stack should keep the ${state} state.`;
+  }
+
+  /** Plans and writes one change; a string is why it cannot be applied. */
+  private apply(
+    change: RectifyChange,
+    index: number,
+    resourceEntry: MapEntry,
+    segments: readonly string[],
+  ): { plan: Plan; edits: AppliedEdit[] } | string {
+    const broken = this.problemIn(resourceEntry.value, resourceEntry.keyStart);
+    if (broken) {
+      return `Resources.${change.logicalId} has a YAML error (${broken}) and Phantom does not edit inside it`;
+    }
+    const plan =
+      this.separateRulePlan(change, resourceEntry, segments) ??
+      this.resourcePlan(change, index, resourceEntry, segments);
+    if (typeof plan === "string") return plan;
+    return { plan, edits: this.execute(plan.ops) };
+  }
+
+  /** The plan for a change on the resource's own Properties (which it may have to add). */
+  private resourcePlan(
+    change: RectifyChange,
+    index: number,
+    resourceEntry: MapEntry,
+    segments: readonly string[],
+  ): Plan | string {
+    const properties = nodeAt(resourceEntry.value, ["Properties"]);
+    if (properties) return this.plan(change, index, properties, segments);
+    const remove =
+      (change.decision === "legitimize" && change.differenceType === "REMOVE") ||
+      (change.decision === "refactor" && change.proposed === null);
+    if (remove) return { ops: [], manual: [], notes: ["the template does not set this property"] };
+    if (resourceEntry.value.kind !== "map") return `Resources.${change.logicalId} is not a mapping`;
+    const value = nested(segments, change.decision === "legitimize" ? change.actual : change.proposed);
+    if (value === undefined)
+      return `Resources.${change.logicalId} has no Properties, so it has no ${change.propertyPath}`;
+    return {
+      ops: [{ kind: "add", path: resourceEntry.value.path, key: "Properties", value }],
+      manual: [],
+      notes: [],
+    };
+  }
+
+  /* ---------- security group rules declared as separate resources ---------- */
+
+  /**
+   * A change on `/SecurityGroupIngress…` or `/SecurityGroupEgress…` of a group that declares no such
+   * list inline but has separate rule resources targeting it: the rule is found, edited, added or
+   * removed there. Undefined when the group is not of that shape (the inline list is edited as usual).
+   */
+  private separateRulePlan(
+    change: RectifyChange,
+    resourceEntry: MapEntry,
+    segments: readonly string[],
+  ): Plan | string | undefined {
+    const type = nodeAt(resourceEntry.value, ["Type"]);
+    if (type?.kind !== "scalar" || type.value !== "AWS::EC2::SecurityGroup") return undefined;
+    const list = ruleListOf(segments[0]);
+    if (!list || nodeAt(resourceEntry.value, ["Properties", list]) !== undefined) return undefined;
+    const group = change.logicalId;
+    const rules = separateRules(this.template.root, group, list);
+    if (rules.length === 0) return undefined;
+    const plan: Plan = { ops: [], manual: [], notes: [] };
+    const remove =
+      (change.decision === "legitimize" && change.differenceType === "REMOVE") ||
+      (change.decision === "refactor" && change.proposed === null);
+    const value = change.decision === "legitimize" ? change.actual : change.proposed;
+    const ruleIndex = segments[1] === undefined ? undefined : indexOf(segments[1]);
+    if (segments.length > 1 && ruleIndex === undefined) return `/${list}/${segments[1]} is not a list index`;
+
+    if (ruleIndex === undefined) {
+      // The whole list: add the live rules no resource declares, remove the resources no live rule matches.
+      const live = remove ? [] : value;
+      if (!Array.isArray(live))
+        return `the ${change.decision === "legitimize" ? "live" : "proposed"} ${list} is not a list`;
+      const kept = new Set<string>();
+      for (const item of live) {
+        const declaring = rulesDeclaring(rules, item, this.context);
+        if (declaring.length > 0) for (const r of declaring) kept.add(r.logicalId);
+        else this.addRule(group, resourceEntry, list, item, rules, plan);
+      }
+      for (const rule of rules) if (!kept.has(rule.logicalId)) this.removeRule(rule, plan);
+      return plan;
+    }
+
+    const live = change.differenceType === "ADD";
+    const item = live
+      ? segments.length === 2
+        ? value
+        : valueAt(change.actualProperties, [list, String(ruleIndex)])
+      : segments.length === 2
+        ? change.expected
+        : valueAt(change.expectedProperties, [list, String(ruleIndex)]);
+    if (segments.length === 2 && live) {
+      if (remove) return plan;
+      const declaring = rulesDeclaring(rules, item, this.context);
+      if (declaring.length > 0) {
+        plan.notes.push(`Resources.${declaring[0]?.logicalId} already declares this rule`);
+        return plan;
+      }
+      this.addRule(group, resourceEntry, list, item, rules, plan);
+      return plan;
+    }
+    const declaring =
+      item === undefined ? (rules.length === 1 ? rules : []) : rulesDeclaring(rules, item, this.context);
+    if (declaring.length !== 1) {
+      const names = rules.map((r) => r.logicalId).join(", ");
+      return declaring.length === 0
+        ? `${group}'s ${list} rules are separate resources (${names}) and none of them declares ${item === undefined ? "this rule (the drift result has no ExpectedProperties to tell)" : shown(item)}`
+        : `${declaring.length} of ${group}'s separate ${list} resources (${declaring.map((r) => r.logicalId).join(", ")}) could be ${shown(item)}; Phantom cannot tell which`;
+    }
+    const rule = declaring[0] as (typeof declaring)[number];
+    if (segments.length === 2) {
+      if (remove) {
+        this.removeRule(rule, plan);
+        return plan;
+      }
+      if (!isRecord(value))
+        return `the ${change.decision === "legitimize" ? "live" : "proposed"} rule ${shown(value)} is not an object`;
+      const target = { [rule.target.key]: plainOf(rule.target.node) };
+      const expected = isRecord(change.expected) ? { ...target, ...change.expected } : undefined;
+      this.reconcile(
+        { ...change, logicalId: rule.logicalId, propertyPath: "" },
+        rule.properties,
+        { ...target, ...value },
+        expected,
+        plan,
+      );
+      plan.notes.push(`the rule is Resources.${rule.logicalId}, a separate ${list} resource of ${group}`);
+      return plan;
+    }
+    const rest = segments.slice(2);
+    const sub: RectifyChange = {
+      logicalId: rule.logicalId,
+      propertyPath: `/${rest.map((s) => s.replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`,
+      differenceType: change.differenceType,
+      expected: change.expected,
+      actual: change.actual,
+      decision: change.decision,
+      ...(change.proposed !== undefined ? { proposed: change.proposed } : {}),
+    };
+    const inner = this.plan(sub, -1, rule.properties, rest);
+    if (typeof inner !== "string")
+      inner.notes.push(`the rule is Resources.${rule.logicalId}, a separate ${list} resource of ${group}`);
+    return inner;
+  }
+
+  private addRule(
+    group: string,
+    resourceEntry: MapEntry,
+    list: RuleList,
+    item: unknown,
+    rules: ReturnType<typeof separateRules>,
+    plan: Plan,
+  ): void {
+    const resources = this.resources();
+    if (!resources) return;
+    const taken = new Set([
+      ...resources.entries.map((e) => e.key),
+      ...plan.ops.flatMap((o) => (o.kind === "add" && o.path.length === 1 ? [o.key] : [])),
+    ]);
+    const made = newRuleResource({
+      group,
+      groupResource: resourceEntry.value,
+      list,
+      item,
+      siblings: rules,
+      taken,
+    });
+    if ("reason" in made) {
+      plan.manual.push(
+        `${group} /${list}: ${made.reason}, so Phantom did not declare the live rule ${shown(item)}: add an AWS::EC2::${list} resource for it by hand if it should stay.`,
+      );
+      return;
+    }
+    const lastRule = rules[rules.length - 1];
+    const after = resources.entries.findIndex((e) => e.key === lastRule?.logicalId);
+    plan.ops.push({
+      kind: "add",
+      path: resources.path,
+      key: made.logicalId,
+      value: made.value,
+      index: after + 1,
+    });
+    plan.notes.push(...made.notes);
+  }
+
+  private removeRule(rule: ReturnType<typeof separateRules>[number], plan: Plan): void {
+    const root = this.template.root;
+    const uses = root ? referencesTo(root, rule.logicalId) : [];
+    if (uses.length > 0) {
+      plan.manual.push(
+        `Resources.${rule.logicalId} declares a rule that is gone live, but ${uses.join(", ")} refer${uses.length === 1 ? "s" : ""} to it: remove it and those references by hand if the rule should stay gone.`,
+      );
+      return;
+    }
+    const resources = this.resources();
+    if (resources) plan.ops.push({ kind: "remove", path: resources.path, segment: rule.logicalId });
+    plan.notes.push(`removes Resources.${rule.logicalId}, the separate rule resource that declared it`);
   }
 
   /* ---------- locating ---------- */
@@ -358,14 +661,7 @@ class Rectifier {
       }
       if (node.kind === "map") {
         const entry = node.entries.find((e) => e.key === s);
-        if (!entry) {
-          return last
-            ? { kind: "missing-key", parent: node, key: s }
-            : {
-                kind: "error",
-                message: `the template has no ${pointer(i + 1)} under Resources.${change.logicalId}.Properties`,
-              };
-        }
+        if (!entry) return { kind: "missing-key", parent: node, key: s, rest: segments.slice(i + 1) };
         parent = node;
         segment = s;
         node = entry.value;
@@ -383,6 +679,47 @@ class Rectifier {
     }
     if (!parent) return { kind: "error", message: "empty property path" };
     return { kind: "node", node, parent, segment, uncertain };
+  }
+
+  /**
+   * Which item of a keyed list (tags) holds `key`. A `Key` written as an expression (`!Ref TagKey`,
+   * `!Sub "${Prefix}:owner"`) is resolved first; a literal or fully resolved key wins over a pattern
+   * with parts only the deployed stack knows; a key Phantom cannot resolve makes the answer unsure
+   * unless another item holds the key for certain.
+   */
+  private findKeyed(seq: SeqNode, field: string, key: unknown): KeyMatch {
+    const exact: number[] = [];
+    const patterns: number[] = [];
+    const unknown: string[] = [];
+    seq.items.forEach((item, i) => {
+      const node = nodeAt(item, [field]);
+      if (!node) return;
+      if (node.kind === "scalar") {
+        if (sameValue(node.value, key)) exact.push(i);
+        return;
+      }
+      const resolved: Resolved = resolveTemplateValue(node, this.context);
+      if (resolved.kind === "unknown") {
+        unknown.push(
+          `item ${i}'s ${field} ${node.kind === "intrinsic" ? node.source : "value"} (${resolved.reason})`,
+        );
+      } else if (resolvedMatches(resolved, key)) (resolved.kind === "value" ? exact : patterns).push(i);
+    });
+    const first = exact[0] ?? (patterns.length === 1 ? patterns[0] : undefined);
+    if (first !== undefined) return { kind: "found", index: first };
+    if (patterns.length > 1) {
+      return {
+        kind: "unsure",
+        message: `items ${patterns.join(", ")} could each have ${field} ${shown(key)} once deployed, and Phantom cannot tell which`,
+      };
+    }
+    if (unknown.length > 0) {
+      return {
+        kind: "unsure",
+        message: `no item has ${field} ${shown(key)} for certain, and Phantom cannot resolve ${unknown.join("; ")}`,
+      };
+    }
+    return { kind: "none" };
   }
 
   /**
@@ -413,9 +750,11 @@ class Rectifier {
     const key = field && isRecord(ref) && isScalarValue(ref[field]) ? ref[field] : undefined;
     const where = `/${prefix.join("/")}`;
     if (field && key !== undefined) {
-      const at = findByKey(seq, field, key);
-      if (at !== -1) return { kind: "found", index: at, uncertain: false };
+      const match = this.findKeyed(seq, field, key);
+      if (match.kind === "found") return { kind: "found", index: match.index, uncertain: false };
+      // Drift reports an ADD only for a key the template's resolved list lacks.
       if (last && live) return { kind: "new-item", seq };
+      if (match.kind === "unsure") return { kind: "error", message: `${where}: ${match.message}` };
       if (last && change.differenceType === "REMOVE")
         return { kind: "missing-item", what: `the item with ${field} ${shown(key)}` };
       return { kind: "error", message: `the template's ${where} has no item with ${field} ${shown(key)}` };
@@ -478,13 +817,32 @@ class Rectifier {
           return plan;
         }
         return `the template has no ${located.what}`;
-      case "missing-key":
+      case "missing-key": {
         if (remove) {
           plan.notes.push("the template does not set this property");
           return plan;
         }
-        plan.ops.push({ kind: "add", path: located.parent.path, key: located.key, value });
+        const missing = `/${segments.slice(0, segments.length - located.rest.length).join("/")}`;
+        // Only an ADD (a property the template never declared) writes the levels above it too.
+        if (located.rest.length > 0 && change.differenceType !== "ADD") {
+          return `the template has no ${missing} under Resources.${change.logicalId}.Properties`;
+        }
+        const written = nested(located.rest, value);
+        if (written === undefined) {
+          return `the template has no ${missing}, and ${change.propertyPath} is not its first item`;
+        }
+        const index = insertionIndex(located.parent, located.key);
+        plan.ops.push({
+          kind: "add",
+          path: located.parent.path,
+          key: located.key,
+          value: written,
+          ...(index === undefined ? {} : { index }),
+        });
+        if (located.rest.length > 0)
+          plan.notes.push(`adds ${located.key}, which the template did not declare`);
         return plan;
+      }
       case "new-item":
         if (!remove)
           plan.ops.push({ kind: "append", path: located.seq.path, value: orderLike(value, located.seq) });
@@ -519,8 +877,10 @@ class Rectifier {
 
   /** A REMOVE of a keyed item whose Key another change of this run ADDs back (a changed tag value). */
   private pairedAdd(change: RectifyChange, index: number, node: TemplateNode): boolean {
-    const key = nodeAt(node, [KEY_FIELD]);
-    if (key?.kind !== "scalar") return false;
+    const keyNode = nodeAt(node, [KEY_FIELD]);
+    const resolved = keyNode ? resolveTemplateValue(keyNode, this.context) : undefined;
+    if (resolved?.kind !== "value") return false;
+    const key = { value: resolved.value };
     const parentPointer = change.propertyPath.slice(0, change.propertyPath.lastIndexOf("/"));
     return this.changes.some((other, i) => {
       if (i === index || other.logicalId !== change.logicalId || other.differenceType !== "ADD") return false;
@@ -588,11 +948,18 @@ class Rectifier {
         if (field && value.every((v) => isRecord(v) && isScalarValue(v[field]))) {
           const matched = new Set<number>();
           for (const v of value as Record<string, unknown>[]) {
-            const at = findByKey(node, field, v[field]);
-            if (at === -1) {
+            const match = this.findKeyed(node, field, v[field]);
+            if (match.kind === "unsure") {
+              plan.manual.push(
+                `${this.where(change, node)}: ${match.message}; set the item with ${field} ${shown(v[field])} to ${shown(v)} by hand.`,
+              );
+              continue;
+            }
+            if (match.kind === "none") {
               plan.ops.push({ kind: "append", path: node.path, value: orderLike(v, node) });
               continue;
             }
+            const at = match.index;
             matched.add(at);
             const sub = Array.isArray(expected)
               ? expected.find((e) => isRecord(e) && sameValue(e[field], v[field]))
@@ -600,8 +967,19 @@ class Rectifier {
             this.reconcile(change, node.items[at] as TemplateNode, v, sub, plan);
           }
           node.items.forEach((item, i) => {
-            if (!matched.has(i) && item.kind === "map")
-              plan.ops.push({ kind: "remove", path: node.path, segment: i });
+            if (matched.has(i) || item.kind !== "map") return;
+            const keyNode = nodeAt(item, [field]);
+            if (
+              keyNode &&
+              keyNode.kind !== "scalar" &&
+              resolveTemplateValue(keyNode, this.context).kind === "unknown"
+            ) {
+              plan.manual.push(
+                `${this.where(change, item)} has ${field} ${keyNode.kind === "intrinsic" ? keyNode.source : "(not a value)"}, which Phantom cannot resolve: remove the item by hand if it is not in ${shown(value)}.`,
+              );
+              return;
+            }
+            plan.ops.push({ kind: "remove", path: node.path, segment: i });
           });
           return;
         }
@@ -749,6 +1127,7 @@ class Rectifier {
   /* ---------- executing ---------- */
 
   private reopen(doc: EditableDocument, edit: TextEdit): EditableDocument {
+    this.guardRegions(doc, edit);
     const next = doc.format === "json" ? openJson(edit.text) : openYaml(edit.text);
     if (next.problems.length > doc.problems.length) {
       const first = next.problems[0];
@@ -757,6 +1136,25 @@ class Rectifier {
       );
     }
     return next;
+  }
+
+  /**
+   * Refuses an edit that would change a byte of a region strict parsers reject (a quoted string read
+   * leniently, or the point of another YAML error): Phantom never rewrites what it could not read.
+   */
+  private guardRegions(doc: EditableDocument, edit: TextEdit): void {
+    if (doc.problems.length === 0) return;
+    const span = changedSpan(doc.text, edit.text);
+    const hit = doc.problems.find((p) =>
+      p.end === undefined
+        ? p.offset >= span.start && p.offset < span.end
+        : p.offset < span.end && p.end > span.start,
+    );
+    if (hit) {
+      throw new EditFailure(
+        `the edit would touch line ${hit.line}, which strict YAML parsers reject (${hit.message}), and Phantom never rewrites what it cannot read`,
+      );
+    }
   }
 
   private resolve(path: NodePath): TemplateNode {
@@ -771,7 +1169,7 @@ class Rectifier {
 
   private check(path: NodePath, value: unknown): void {
     const node = nodeAt(this.template.root, path);
-    if (!node || !sameValue(plainOf(node), value)) {
+    if (!node || !sameValue(normalIntrinsics(plainOf(node)), normalIntrinsics(value))) {
       throw new EditFailure(`reading ${formatPath(path)} back did not give ${shown(value)}`);
     }
   }
@@ -805,7 +1203,7 @@ class Rectifier {
       case "add": {
         const map = this.resolve(op.path);
         if (map.kind !== "map") throw new EditFailure(`${formatPath(op.path)} is not a mapping`);
-        const edit = doc.addEntry(map, op.key, op.value);
+        const edit = doc.addEntry(map, op.key, op.value, op.index);
         this.template = this.reopen(doc, edit);
         this.check([...op.path, op.key], op.value);
         return { action: "add", target: this.templateTarget([...op.path, op.key], edit), value: op.value };
@@ -932,9 +1330,13 @@ function parameterFileEntries(doc: EditableDocument): { ParameterKey: string; Pa
  * never overwritten: the change is listed in `manual` with what to edit. Every written path is read
  * back from the re-parsed output before the result is returned.
  *
- * Invariants: no decisions ► the text is returned unchanged; bad changes (unknown resource, a path
- * the template does not have, a refactor without a value) are returned all at once as issues naming
- * the change.
+ * A change the template cannot take (a resource or item it does not have, a tag whose `Key` it
+ * cannot resolve, an edit that would touch a region strict parsers reject) never stops the others: it
+ * is undone and listed in `manual` with the reason, and every other change is still written.
+ *
+ * Invariants: no decisions ► the text is returned unchanged; malformed changes (not a decision, not a
+ * JSON pointer, a refactor without a value) and unreadable templates are returned all at once as
+ * issues naming the change, and nothing is written.
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html
  */
 export function rectify(input: RectifyInput): RectifyOutcome {
@@ -977,7 +1379,7 @@ export function rectify(input: RectifyInput): RectifyOutcome {
   }
   if (issues.length > 0) return { ok: false, issues };
 
-  const rectifier = new Rectifier(template, params, input.changes);
+  const rectifier = new Rectifier(template, params, input.changes, input.stack);
   rectifier.run();
   if (rectifier.issues.length > 0) {
     return { ok: false, issues: [...rectifier.issues].sort((a, b) => (a.index ?? -1) - (b.index ?? -1)) };

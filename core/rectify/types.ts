@@ -31,6 +31,13 @@ export interface RectifyChange {
    */
   readonly expectedProperties?: unknown;
   readonly actualProperties?: unknown;
+  /**
+   * Where the difference was found: drift detection (absent), Cloud Control's read of a resource
+   * drift detection is blind to (`cloudcontrol`), or the request of a window event (`request`). A
+   * rectification treats them all alike; a `cloudcontrol` difference is often on a property the
+   * template does not declare at all, which legitimizing writes in.
+   */
+  readonly source?: "cloudcontrol" | "request";
 }
 
 /** A template, the decided changes, and optionally the parameter file and stack (for the revert plan). */
@@ -48,8 +55,17 @@ export interface RectifyInput {
    * value behind `!Ref Parameter` is written here instead of the parameter's `Default`.
    */
   readonly parameters?: { readonly text: string; readonly path?: string };
-  /** For the revert plan. */
-  readonly stack?: { readonly name: string; readonly region?: string };
+  /**
+   * The stack, for the revert plan and to resolve what the template's expressions evaluate to (a tag
+   * whose `Key` is `!Ref TagKey` or `!Sub "${AWS::StackName}-owner"`): `parameters` are the stack's
+   * parameter values, which win over the parameter file and the parameters' `Default`.
+   */
+  readonly stack?: {
+    readonly name: string;
+    readonly region?: string;
+    readonly accountId?: string;
+    readonly parameters?: Readonly<Record<string, string>>;
+  };
 }
 
 /** Where an edit landed. `line` is 1-based, in the new text. */
@@ -78,7 +94,12 @@ export interface AppliedChange {
   readonly notes: readonly string[];
 }
 
-/** A change a person must make: Phantom never overwrites an intrinsic function. */
+/**
+ * A change a person must make, with the reason: Phantom never overwrites an intrinsic function, and a
+ * change it cannot apply (a resource or item the template does not have, a tag it cannot match, an
+ * edit that would touch a region strict parsers reject) is left here while every other change of the
+ * window is still written.
+ */
 export interface ManualChange {
   readonly index: number;
   readonly logicalId: string;
@@ -96,7 +117,11 @@ export interface RevertedChange {
   readonly resourceType?: string;
 }
 
-/** A bad change (or a bad template) in the input, naming the change. */
+/**
+ * A malformed change (not a decision, not a JSON pointer, a refactor without a value) or a template
+ * that cannot be read at all: the input is wrong, so nothing is written. A well-formed change the
+ * template cannot take is a {@link ManualChange}, never an issue.
+ */
 export interface RectifyIssue {
   /** The change's position in the input, when the issue is about one change. */
   readonly index?: number;

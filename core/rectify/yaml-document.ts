@@ -5,6 +5,7 @@ import {
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   parseDocument,
   type YAMLMap,
   type YAMLSeq,
@@ -85,13 +86,76 @@ function flowItemStart(item: FlowItem | undefined): number | undefined {
   return typeof value?.offset === "number" ? value.offset : undefined;
 }
 
+/** A source range `[start, end)`. */
+interface Region {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The lexer's markers that stand for no source text (document, flow-error end, scalar). */
+const LEXER_MARKERS = new Set(["\x02", "\x18", "\x1f"]);
+
+/** Offset of the quote that closes the quoted scalar opening at `start`, or -1. */
+function closingQuote(text: string, start: number): number {
+  const quote = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text[i];
+    if (quote === '"' && c === "\\") i++;
+    else if (c === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return -1;
+}
+
+const LENIENT_MESSAGE =
+  "a multi-line quoted string whose continuation lines are indented less than YAML allows (CloudFormation reads it; strict parsers do not)";
+
+/**
+ * Multi-line quoted strings whose continuation lines sit at or left of their parent's indentation:
+ * YAML ends the scalar at the first such line (`Missing closing "quote`) and everything after it is
+ * lost, while CloudFormation reads the string to its closing quote. Their line breaks are replaced by
+ * spaces in a copy of the text used only for parsing: offsets stay the same, so every other node keeps
+ * its exact source range, and the strings themselves become opaque regions nothing edits.
+ */
+function lenientQuotes(text: string): { text: string; regions: Region[] } {
+  let parsed = text;
+  const regions: Region[] = [];
+  // Each round repairs the first unterminated quoted scalar the lexer meets, then lexes again.
+  for (let round = 0; round < 100; round++) {
+    let offset = 0;
+    let repaired: Region | undefined;
+    for (const token of new Lexer().lex(parsed)) {
+      if (LEXER_MARKERS.has(token)) continue;
+      if (token[0] === '"' || token[0] === "'") {
+        const close = closingQuote(parsed, offset);
+        if (close !== offset + token.length - 1) {
+          const region = { start: offset, end: close + 1 };
+          if (close !== -1 && /[\r\n]/.test(parsed.slice(offset, close))) repaired = region;
+          break;
+        }
+      }
+      offset += token.length;
+    }
+    if (!repaired) break;
+    const { start, end } = repaired;
+    parsed = parsed.slice(0, start) + parsed.slice(start, end).replace(/[\r\n]/g, " ") + parsed.slice(end);
+    regions.push(repaired);
+  }
+  return { text: parsed, regions };
+}
+
 class YamlBuilder {
   readonly layouts = new Map<TemplateNode, Layout>();
   readonly counts = { double: 0, single: 0 };
   readonly indents: number[] = [];
   readonly seqIndents: number[] = [];
 
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    private readonly lenient: readonly Region[] = [],
+  ) {}
 
   column(offset: number): number {
     return offset - (this.text.lastIndexOf("\n", offset - 1) + 1);
@@ -154,6 +218,9 @@ class YamlBuilder {
 
   private untagged(node: YamlNode, path: NodePath, flow: boolean, owner: Owner, at: number): TemplateNode {
     const [start, end] = node.range ?? [at, at];
+    if (isScalar(node) && this.lenient.some((r) => start < r.end && end > r.start)) {
+      return { kind: "opaque", path, start, end, flow, reason: LENIENT_MESSAGE };
+    }
     if (isScalar(node)) {
       const style = STYLE_OF[String(node.type)] ?? "plain";
       if (style === "double") this.counts.double++;
@@ -270,15 +337,32 @@ function modeWithZero(values: readonly number[], fallback: number): number {
 
 /** Opens YAML text. YAML errors are kept as problems (the text is left alone there), not thrown. */
 export function openYaml(text: string): EditableDocument {
-  const doc = parseDocument(text, { keepSourceTokens: true, logLevel: "silent" });
-  const builder = new YamlBuilder(text);
+  const options = { keepSourceTokens: true, logLevel: "silent" } as const;
+  let doc = parseDocument(text, options);
+  let lenient: Region[] = [];
+  if (doc.errors.length > 0) {
+    const repaired = lenientQuotes(text);
+    if (repaired.regions.length > 0) {
+      const retry = parseDocument(repaired.text, options);
+      if (retry.errors.length < doc.errors.length) [doc, lenient] = [retry, repaired.regions];
+    }
+  }
+  const builder = new YamlBuilder(text, lenient);
   const root =
     doc.contents === null ? undefined : builder.build(doc.contents, [], false, { kind: "root" }, 0);
-  const problems: SourceProblem[] = doc.errors.map((e) => ({
-    offset: e.pos[0],
-    line: lineOf(text, e.pos[0]),
-    message: e.message.split("\n")[0] ?? e.code,
-  }));
+  const problems: SourceProblem[] = [
+    ...lenient.map((r) => ({
+      offset: r.start,
+      end: r.end,
+      line: lineOf(text, r.start),
+      message: LENIENT_MESSAGE,
+    })),
+    ...doc.errors.map((e) => ({
+      offset: e.pos[0],
+      line: lineOf(text, e.pos[0]),
+      message: (e.message.split("\n")[0] ?? e.code).replace(/:\s*$/, ""),
+    })),
+  ].sort((a, b) => a.offset - b.offset);
   const indent = mode(builder.indents, DEFAULT_YAML_STYLE.indent);
   const style: YamlStyle = {
     indent,
@@ -450,16 +534,47 @@ class YamlDocument implements EditableDocument {
 
   /* ---------- mappings ---------- */
 
-  addEntry(map: MapNode, key: string, value: unknown): TextEdit {
+  addEntry(map: MapNode, key: string, value: unknown, index?: number): TextEdit {
     if (map.flow || map.entries.length === 0) return this.addFlowEntry(map, key, value);
     const first = map.entries[0];
-    const last = map.entries[map.entries.length - 1];
-    if (!first || !last) throw new DocumentError("empty mapping");
+    if (!first) throw new DocumentError("empty mapping");
     const col = this.column(first.keyStart);
-    const at = this.afterLine(Math.max(this.contentEnd(last.value), last.keyStart) - 1);
     const lines = this.lines(pairLines(key, value, col, this.style));
+    const { eol } = this.style;
+    const gap = this.blankSeparated(map) ? eol : "";
+    const position = Math.max(0, Math.min(index ?? map.entries.length, map.entries.length));
+    const previous = map.entries[position - 1];
+    if (!previous) {
+      // Before the first entry, and before the comment lines right above it (they belong to it).
+      let at = this.lineStart(first.keyStart);
+      while (at > 0) {
+        const above = this.lineStart(at - 1);
+        const line = this.text.slice(above, at).trim();
+        if (!line.startsWith("#") || this.lineIndent(above) !== col) break;
+        at = above;
+      }
+      return this.splice(at, at, `${lines}${eol}${gap}`, at);
+    }
+    const at = this.afterLine(this.entryEnd(previous) - 1);
     const needsBreak = at === this.text.length && !this.text.endsWith("\n");
-    return this.splice(at, at, `${needsBreak ? this.style.eol : ""}${lines}${this.style.eol}`, at);
+    return this.splice(at, at, `${needsBreak ? eol : ""}${gap}${lines}${eol}`, at + gap.length);
+  }
+
+  /** Offset just past an entry's last character (its key when the value is empty). */
+  private entryEnd(entry: MapEntry): number {
+    return Math.max(this.contentEnd(entry.value), entry.keyStart + entry.key.length);
+  }
+
+  /** Whether most consecutive entries of a block mapping have a blank line between them. */
+  private blankSeparated(map: MapNode): boolean {
+    let blank = 0;
+    for (let i = 1; i < map.entries.length; i++) {
+      const [prev, next] = [map.entries[i - 1], map.entries[i]];
+      if (!prev || !next) continue;
+      const between = this.text.slice(this.afterLine(this.entryEnd(prev) - 1), this.lineStart(next.keyStart));
+      if (between.split("\n").some((l, j, all) => j < all.length - 1 && l.trim() === "")) blank++;
+    }
+    return map.entries.length > 1 && blank * 2 >= map.entries.length - 1;
   }
 
   private addFlowEntry(map: MapNode, key: string, value: unknown): TextEdit {
@@ -491,8 +606,16 @@ class YamlDocument implements EditableDocument {
       return this.splice(entry.keyStart, last, "");
     }
     if (this.onlySpacesBefore(entry.keyStart)) {
-      const from = this.lineStart(entry.keyStart);
-      return this.splice(from, this.afterLine(last - 1), "");
+      let from = this.lineStart(entry.keyStart);
+      let to = this.afterLine(last - 1);
+      // In a mapping whose entries are set apart by blank lines, one of them goes with the entry.
+      if (this.blankSeparated(map)) {
+        const after = this.afterLine(to);
+        const before = from > 0 ? this.lineStart(from - 1) : from;
+        if (next && to < this.text.length && this.text.slice(to, after).trim() === "") to = after;
+        else if (from > 0 && this.text.slice(before, from).trim() === "") from = before;
+      }
+      return this.splice(from, to, "");
     }
     // The first key of a mapping that starts on a `- ` line: the next key moves up onto that line.
     if (next) return this.splice(entry.keyStart, next.keyStart, "");

@@ -764,27 +764,18 @@ describe("rectify (JSON)", () => {
 });
 
 describe("rectify errors", () => {
-  it("returns every bad change at once, naming each", () => {
+  it("returns every malformed change at once, naming each, and writes nothing", () => {
     const changes: RectifyChange[] = [
-      legitimize("Nope", "/DelaySeconds", 1, 2),
+      legitimize("Queue", "/DelaySeconds", 20, 21),
       legitimize("Queue", "DelaySeconds", 1, 2),
-      legitimize("Queue", "/Missing/Deeper", 1, 2),
       { ...legitimize("Queue", "/DelaySeconds", 1, 2), decision: "refactor" },
       { ...legitimize("Queue", "/DelaySeconds", 1, 2), decision: "ignore" as never },
-      legitimize("Group", "/SecurityGroupIngress/7/FromPort", 1, 2),
-      legitimize("Group", "/GroupDescription/x", 1, 2),
       legitimize("Queue", "/DelaySeconds", 1, undefined),
     ];
     const outcome = rectify({ template: { text: STYLED }, changes });
 
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && outcome.issues).toEqual([
-      {
-        index: 0,
-        logicalId: "Nope",
-        propertyPath: "/DelaySeconds",
-        message: "the template has no resource Nope",
-      },
       {
         index: 1,
         logicalId: "Queue",
@@ -794,40 +785,62 @@ describe("rectify errors", () => {
       {
         index: 2,
         logicalId: "Queue",
-        propertyPath: "/Missing/Deeper",
-        message: "the template has no /Missing under Resources.Queue.Properties",
+        propertyPath: "/DelaySeconds",
+        message: "a refactor needs a proposed value",
       },
       {
         index: 3,
         logicalId: "Queue",
         propertyPath: "/DelaySeconds",
-        message: "a refactor needs a proposed value",
+        message: 'decision "ignore" is not one of legitimize, revert, refactor',
       },
       {
         index: 4,
         logicalId: "Queue",
         propertyPath: "/DelaySeconds",
-        message: 'decision "ignore" is not one of legitimize, revert, refactor',
-      },
-      {
-        index: 5,
-        logicalId: "Group",
-        propertyPath: "/SecurityGroupIngress/7/FromPort",
-        message: "the template's /SecurityGroupIngress has 2 items, so there is no item 7",
-      },
-      {
-        index: 6,
-        logicalId: "Group",
-        propertyPath: "/GroupDescription/x",
-        message:
-          "the template has a single value at /GroupDescription, so /GroupDescription/x does not exist in it",
-      },
-      {
-        index: 7,
-        logicalId: "Queue",
-        propertyPath: "/DelaySeconds",
         message: "the live (actual) value is missing or not a JSON value",
       },
+    ]);
+  });
+
+  it("applies what it can: a change the template cannot take is a manual item with its reason", () => {
+    const changes: RectifyChange[] = [
+      legitimize("Nope", "/DelaySeconds", 1, 2),
+      legitimize("Queue", "/Missing/Deeper", 1, 2),
+      legitimize("Group", "/SecurityGroupIngress/7/FromPort", 1, 2),
+      legitimize("Queue", "/DelaySeconds", 20, 21),
+      legitimize("Group", "/GroupDescription/x", 1, 2),
+      { ...legitimize("Nope", "/DelaySeconds", 1, 2), decision: "revert" },
+    ];
+    const result = ok({ template: { text: STYLED }, changes });
+
+    expect(changedLines(STYLED, result.text)).toEqual([
+      "-      DelaySeconds: 20          # aligned comment",
+      "+      DelaySeconds: 21          # aligned comment",
+    ]);
+    expect(result.applied.map((a) => a.index)).toEqual([3]);
+    expect(result.reverted).toEqual([]);
+    expect(result.manual.map((m) => [m.index, m.message])).toEqual([
+      [
+        0,
+        "Nope /DelaySeconds: the template has no resource Nope: add it, or the property, by hand if this stack should keep the live state.",
+      ],
+      [
+        1,
+        "Queue /Missing/Deeper: the template has no /Missing under Resources.Queue.Properties; edit the template by hand so it becomes 2 if this stack should keep the live state.",
+      ],
+      [
+        2,
+        "Group /SecurityGroupIngress/7/FromPort: the template's /SecurityGroupIngress has 2 items, so there is no item 7; edit the template by hand so it becomes 2 if this stack should keep the live state.",
+      ],
+      [
+        4,
+        "Group /GroupDescription/x: the template has a single value at /GroupDescription, so /GroupDescription/x does not exist in it; edit the template by hand so it becomes 2 if this stack should keep the live state.",
+      ],
+      [
+        5,
+        "Nope /DelaySeconds: the template has no resource Nope, so the revert plan cannot restore it from this template: check which template the stack was deployed from.",
+      ],
     ]);
   });
 
@@ -844,15 +857,17 @@ describe("rectify errors", () => {
 
   it("edits around a YAML error that lenient parsers accept, but never inside it", () => {
     const text = `Resources:\n  Good:\n    Type: AWS::SQS::Queue\n    Properties:\n      DelaySeconds: 1\n  Bad:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: {\n      'a': b,\n      }\n`;
-    const outcome = rectify({
+    const result = ok({
       template: { text },
       changes: [legitimize("Good", "/DelaySeconds", 1, 2), legitimize("Bad", "/Tags/a", "b", "c")],
     });
 
-    expect(outcome.ok).toBe(false);
-    expect(!outcome.ok && outcome.issues.map((i) => i.index)).toEqual([1]);
-    const good = ok({ template: { text }, changes: [legitimize("Good", "/DelaySeconds", 1, 2)] });
-    expect(good.text).toBe(text.replace("DelaySeconds: 1", "DelaySeconds: 2"));
-    expect(good.warnings[0]).toContain("YAML error");
+    expect(result.text).toBe(text.replace("DelaySeconds: 1", "DelaySeconds: 2"));
+    expect(result.applied.map((a) => a.index)).toEqual([0]);
+    expect(result.manual.map((m) => m.index)).toEqual([1]);
+    expect(result.manual[0]?.message).toContain(
+      "Resources.Bad has a YAML error (line 10: Flow map in block collection must be sufficiently indented and end with a } at line 10, column 7) and Phantom does not edit inside it",
+    );
+    expect(result.warnings[0]).toContain("YAML error");
   });
 });
