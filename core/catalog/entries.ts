@@ -202,6 +202,10 @@ const WEB_ACL: ResourceType = "AWS::WAFv2::WebACL";
 const WEB_ACL_ASSOCIATION: ResourceType = "AWS::WAFv2::WebACLAssociation";
 const WAF_LOGGING: ResourceType = "AWS::WAFv2::LoggingConfiguration";
 const CERTIFICATE: ResourceType = "AWS::CertificateManager::Certificate";
+const LOG_STREAM: ResourceType = "AWS::Logs::LogStream";
+const SECRET_TARGET_ATTACHMENT: ResourceType = "AWS::SecretsManager::SecretTargetAttachment";
+const DIRECTORY: ResourceType = "AWS::DirectoryService::MicrosoftAD";
+const RESOURCE_GROUP: ResourceType = "AWS::ResourceGroups::Group";
 
 /**
  * Newer EC2 APIs log a wrapped, PascalCase request (`{"<Action>Request": {...}}`). For launch templates the
@@ -353,6 +357,7 @@ const detector = on(DETECTOR, "detectorId");
 const analyzer = on(ANALYZER, "analyzerName|analyzerArn");
 const webAcl = on(WEB_ACL, "name");
 const certificate = on(CERTIFICATE, "certificateArn");
+const resourceGroup = on(RESOURCE_GROUP, "group|groupName");
 const elbTagged = byArn("resourceArns[]");
 
 /**
@@ -842,19 +847,20 @@ export const CATALOG: readonly CatalogEntry[] = [
   also(modify("secretsmanager", "DeleteResourcePolicy", secret), SECRET_POLICY),
   remove("secretsmanager", "DeleteSecret", secret),
   also(modify("secretsmanager", "PutResourcePolicy", secret), SECRET_POLICY),
-  modify("secretsmanager", "PutSecretValue", secret),
+  also(modify("secretsmanager", "PutSecretValue", secret), SECRET_TARGET_ATTACHMENT),
   modify("secretsmanager", "RemoveRegionsFromReplication", secret),
   modify("secretsmanager", "ReplicateSecretToRegions", secret),
   modify("secretsmanager", "RestoreSecret", secret),
   also(modify("secretsmanager", "RotateSecret", secret), ROTATION_SCHEDULE),
   modify("secretsmanager", "TagResource", secret),
   modify("secretsmanager", "UntagResource", secret),
-  modify("secretsmanager", "UpdateSecret", secret),
+  also(modify("secretsmanager", "UpdateSecret", secret), SECRET_TARGET_ATTACHMENT),
   modify("secretsmanager", "UpdateSecretVersionStage", secret),
   // CloudWatch Logs
   modify("logs", "AssociateKmsKey", logGroup),
   create("logs", "CreateLogGroup"),
   remove("logs", "DeleteLogGroup", logGroup),
+  remove("logs", "DeleteLogStream", logGroup, on(LOG_STREAM, "logStreamName")),
   modify("logs", "DeleteMetricFilter", logGroup, on(METRIC_FILTER, "filterName")),
   remove("logs", "DeleteQueryDefinition", on(QUERY_DEFINITION, "queryDefinitionId")),
   modify("logs", "DeleteRetentionPolicy", logGroup),
@@ -1193,4 +1199,13 @@ export const CATALOG: readonly CatalogEntry[] = [
   modify("acm", "RemoveTagsFromCertificate", certificate),
   create("acm", "RequestCertificate"),
   modify("acm", "UpdateCertificateOptions", certificate),
+  // Directory Service (a directory is stored by its id)
+  remove("ds", "DeleteDirectory", on(DIRECTORY, "directoryId")),
+  modify("ds", "DisableSso", on(DIRECTORY, "directoryId")),
+  modify("ds", "EnableSso", on(DIRECTORY, "directoryId")),
+  // Resource Groups (a group is stored by its name; the request names it by name or ARN)
+  create("resource-groups", "CreateGroup"),
+  remove("resource-groups", "DeleteGroup", resourceGroup),
+  modify("resource-groups", "UpdateGroup", resourceGroup),
+  modify("resource-groups", "UpdateGroupQuery", resourceGroup),
 ];

@@ -274,6 +274,10 @@ const ARN_READERS: Readonly<Record<string, ArnReader>> = {
     return kind === "broker" && rest.includes(":") ? ref("AWS::AmazonMQ::Broker", id) : undefined;
   },
   rds: lowercaseNamed(RDS_KINDS),
+  "resource-groups": (arn) => {
+    const [kind, name] = splitKind(arn.resource, "/");
+    return kind === "group" ? ref("AWS::ResourceGroups::Group", name) : undefined;
+  },
   rolesanywhere: (arn) => {
     const [kind, id] = splitKind(arn.resource, "/");
     const type = own(ROLES_ANYWHERE_KINDS, kind);
@@ -439,6 +443,9 @@ export function unownableKind(value: string): string | undefined {
   const [kind] = splitKind(arn.resource, separator);
   return own(ARN_UNOWNABLE, `${arn.service}:${kind}`);
 }
+
+/** Every type an EC2 id can name: what EC2's tagging APIs (`CreateTags`, `DeleteTags`) can touch. */
+export const EC2_ID_TYPES: readonly ResourceType[] = [...new Set(Object.values(EC2_PREFIXES))].sort();
 
 /**
  * EC2 id ► `{type, id}` by its prefix (`sg-0abc` ► `AWS::EC2::SecurityGroup`). The prefix is everything

@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
 import { parseDuration } from "../../core/config/duration.ts";
-import { eventPatterns } from "../../core/pattern/generate.ts";
 import { ConfigError, loadConfig, readConfigDocument } from "../config/load-config.ts";
 import { UnreadablePathError } from "../io/read-captures.ts";
 import type { DatadogApplyOptions } from "./datadog.ts";
@@ -198,20 +197,22 @@ export function buildProgram(io: Output): Command {
 
   program
     .command("pattern")
-    .description("print the EventBridge rule patterns generated from the write-API catalog")
-    .addOption(new Option("--json", "print the patterns as one JSON array").default(false))
-    .action((opts: { json: boolean }) => {
-      const patterns = eventPatterns();
-      if (opts.json) {
-        io.out(`${JSON.stringify(patterns)}\n`);
-        return;
-      }
-      for (const [i, p] of patterns.entries()) {
-        const text = JSON.stringify(p);
-        io.out(
-          `# rule ${i + 1} of ${patterns.length} (${text.length} characters)\n${JSON.stringify(p, null, 2)}\n`,
-        );
-      }
+    .description(
+      "print the EventBridge rule patterns generated from the write-API catalog, or what it covers per type",
+    )
+    .argument(
+      "[templates...]",
+      "with --coverage: templates or directories of them; lists their types no catalogued API reaches",
+    )
+    .addOption(
+      new Option("--json", "print the patterns (or the coverage) as one JSON document").default(false),
+    )
+    .addOption(
+      new Option("--coverage", "print, per CloudFormation type, the write APIs covered").default(false),
+    )
+    .action(async (templates: string[], opts: { json: boolean; coverage: boolean }) => {
+      const { runPattern } = await import("./pattern.ts");
+      await runPattern(templates, opts, io);
     });
 
   const prices = program
