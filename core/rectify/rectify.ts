@@ -399,7 +399,7 @@ class Rectifier {
       outcome = this.apply(change, index, resourceEntry, segments);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      outcome = `Phantom could not write it (${message})`;
+      outcome = `Phantom could not write it: ${message}`;
     }
     if (typeof outcome === "string") {
       this.template = before.template;
@@ -948,7 +948,13 @@ class Rectifier {
         if (field && value.every((v) => isRecord(v) && isScalarValue(v[field]))) {
           const matched = new Set<number>();
           for (const v of value as Record<string, unknown>[]) {
-            const match = this.findKeyed(node, field, v[field]);
+            const found = this.findKeyed(node, field, v[field]);
+            // A key the template's resolved list (drift's expected value) does not hold is new, even
+            // when some item's key cannot be resolved here.
+            const known = Array.isArray(expected) && expected.every((e) => isRecord(e) && field in e);
+            const isNew =
+              known && !(expected as Record<string, unknown>[]).some((e) => sameValue(e[field], v[field]));
+            const match: KeyMatch = found.kind === "unsure" && isNew ? { kind: "none" } : found;
             if (match.kind === "unsure") {
               plan.manual.push(
                 `${this.where(change, node)}: ${match.message}; set the item with ${field} ${shown(v[field])} to ${shown(v)} by hand.`,
@@ -1152,7 +1158,7 @@ class Rectifier {
     );
     if (hit) {
       throw new EditFailure(
-        `the edit would touch line ${hit.line}, which strict YAML parsers reject (${hit.message}), and Phantom never rewrites what it cannot read`,
+        `the edit would rewrite line ${hit.line}, which strict YAML parsers reject, and Phantom never rewrites what it cannot read`,
       );
     }
   }
