@@ -374,7 +374,7 @@ class Rectifier {
       manual(
         decision === "revert"
           ? `${change.logicalId} ${change.propertyPath || "(whole resource)"}: the template has no resource ${change.logicalId}${hidden}, so the revert plan cannot restore it from this template: check which template the stack was deployed from.`
-          : `${change.logicalId} ${change.propertyPath || "(whole resource)"}: the template has no resource ${change.logicalId}${hidden}: add it, or the property, by hand if this stack should keep the ${decision === "legitimize" ? "live" : "proposed"} state.`,
+          : `${change.logicalId} ${change.propertyPath || "(whole resource)"}: the template has no resource ${change.logicalId}${hidden}: add it, or the property, by hand if this stack should ${decision === "legitimize" ? "keep the live state" : "take the proposed value"}.`,
       );
       return;
     }
@@ -431,12 +431,12 @@ class Rectifier {
       (change.decision === "legitimize" && change.differenceType === "REMOVE") ||
       (change.decision === "refactor" && change.proposed === null);
     const value = change.decision === "legitimize" ? change.actual : change.proposed;
-    const state = change.decision === "legitimize" ? "live" : "proposed";
+    const goal = change.decision === "legitimize" ? "keep the live state" : "take the proposed value";
     return `${change.logicalId} ${change.propertyPath}: ${reason}; ${
       remove
         ? "remove it from the template by hand"
         : `edit the template by hand so it becomes ${shown(value)}`
-    } if this stack should keep the ${state} state.`;
+    } if this stack should ${goal}.`;
   }
 
   /** Plans and writes one change; a string is why it cannot be applied. */

@@ -73,11 +73,12 @@ async function driftFiles(paths: readonly string[]): Promise<string[]> {
   return files;
 }
 
-/** `arn:aws:cloudformation:us-east-1:111122223333:stack/payments-prod/…` ► name and region. */
-function stackOf(stackId: unknown): { name: string; region: string } | undefined {
+/** `arn:aws:cloudformation:us-east-1:111122223333:stack/payments-prod/…` ► name, region and account. */
+function stackOf(stackId: unknown): { name: string; region: string; accountId?: string } | undefined {
   if (typeof stackId !== "string") return undefined;
-  const match = /^arn:[^:]+:cloudformation:([^:]+):[^:]*:stack\/([^/]+)\//.exec(stackId);
-  return match?.[1] && match[2] ? { region: match[1], name: match[2] } : undefined;
+  const match = /^arn:[^:]+:cloudformation:([^:]+):([^:]*):stack\/([^/]+)\//.exec(stackId);
+  if (!match?.[1] || !match[3]) return undefined;
+  return { region: match[1], name: match[3], ...(match[2] ? { accountId: match[2] } : {}) };
 }
 
 function stackIdIn(json: unknown): unknown {
@@ -136,7 +137,18 @@ export async function runRectify(
     ...(paramsText !== undefined && opts.params
       ? { parameters: { text: paramsText, path: opts.params } }
       : {}),
-    ...(stackName ? { stack: { name: stackName, ...(region ? { region } : {}) } } : {}),
+    ...(stackName
+      ? {
+          stack: {
+            name: stackName,
+            ...(region ? { region } : {}),
+            // The account resolves `${AWS::AccountId}` in tag keys; only when the drift names this stack.
+            ...(fromDrift?.accountId && fromDrift.name === stackName
+              ? { accountId: fromDrift.accountId }
+              : {}),
+          },
+        }
+      : {}),
   });
   if (!outcome.ok) throw new UsageError(`cannot rectify ${opts.template}:\n${renderIssues(outcome.issues)}`);
   const { result } = outcome;

@@ -206,6 +206,35 @@ describe("phantom rectify", { timeout: 60_000 }, () => {
     );
   });
 
+  it("writes what it can when the template lacks some decided resources, and lists the rest as manual", async () => {
+    const other = await tmp.write(
+      "partial.yaml",
+      "Resources:\n  AppServer:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1 # pinned\n",
+    );
+    const result = await phantom(
+      "rectify",
+      "--template",
+      other,
+      "--drift",
+      driftDir,
+      "--decisions",
+      decisions,
+    );
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "Resources:\n  AppServer:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1 # pinned\n      InstanceType: t3.xlarge\n",
+    );
+    // AppServer's two reverted tags stay in the revert plan; PaymentsDatabase and the group are not here.
+    expect(result.stderr).toContain("rectify: 1 edit for 1 change, 5 to do by hand, 2 to revert");
+    expect(result.stderr).toContain(
+      "refactor: PaymentsDatabase /DBInstanceClass: the template has no resource PaymentsDatabase: add it, or the property, by hand if this stack should take the proposed value.",
+    );
+    expect(result.stderr).toContain(
+      "revert: AppSecurityGroup /SecurityGroupIngress/1: the template has no resource AppSecurityGroup, so the revert plan cannot restore it from this template",
+    );
+  });
+
   it("exits 1 for files that are missing or are not what they should be", async () => {
     const [missing, notDrift, noFlags] = await Promise.all([
       phantom("rectify", "--template", "nope.yaml", "--drift", driftDir, "--decisions", decisions),
