@@ -1,10 +1,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { InspectLine } from "../../core/change/report.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
 import { inspectPaths } from "../../functions/cli/inspect.ts";
+import { listCaptureFiles, readCaptureFile } from "../../functions/io/read-captures.ts";
 
 /**
  * The real CloudTrail datasets (`fixtures/corpus/realworld/`, sources and licenses in its SOURCES.md)
@@ -142,4 +145,51 @@ describe("the real CloudTrail datasets through inspect", () => {
       expect(l.eventName ?? "", l.source).not.toMatch(/^(Describe|Get|List|Head|Lookup)/);
     }
   });
+
+  it("gives the same verdicts, reasons and resources for an Athena-style export of every dataset", async () => {
+    // prepare: every record with lowercase keys and its payloads as JSON strings, one JSON line each
+    const dir = await mkdtemp(path.join(tmpdir(), "phantom-athena-"));
+    try {
+      const lines: string[] = [];
+      for (const file of await listCaptureFiles(DATASETS.map((d) => path.join(REALWORLD, d)))) {
+        for await (const item of readCaptureFile(file)) {
+          if (item.kind === "error") throw new Error(`${file}: ${item.error}`);
+          const value = item.value as { Records?: unknown };
+          const records = Array.isArray(value.Records) ? value.Records : [item.value];
+          for (const record of records) lines.push(JSON.stringify(athenaRow(record)));
+        }
+      }
+      await writeFile(path.join(dir, "export.jsonl"), `${lines.join("\n")}\n`);
+
+      // act
+      const exported: InspectLine[] = [];
+      for await (const line of inspectPaths([dir], DEFAULT_CONFIG)) exported.push(line);
+
+      // assess
+      const verdicts = (ls: readonly InspectLine[]) =>
+        ls.map(
+          (l) =>
+            `${l.verdict} ${l.reasonCode ?? ""} ${l.resources.map((r) => `${r.type} ${r.id}`).join(",")}`,
+        );
+      expect(verdicts(exported)).toEqual(verdicts(all));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+const PAYLOADS = new Set(["requestparameters", "responseelements", "additionaleventdata"]);
+
+/** A record as Athena, CloudTrail Lake and several SIEMs export it: lowercase keys, payloads as JSON text. */
+function athenaRow(record: unknown): unknown {
+  const lower = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(lower);
+    if (typeof value !== "object" || value === null) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toLowerCase(), lower(v)]));
+  };
+  const row = lower(record) as Record<string, unknown>;
+  for (const key of PAYLOADS) {
+    if (row[key] !== undefined && row[key] !== null) row[key] = JSON.stringify(row[key]);
+  }
+  return row;
+}
