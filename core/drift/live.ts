@@ -4,7 +4,7 @@ import { type PropertyWrite, requestWrites } from "../catalog/request-properties
 import { isTruncatedRequest } from "../window/memory-store.ts";
 import type { WindowEvent } from "../window/types.ts";
 import { attachmentRows, attachmentsOf, type DeclaredAttachment, targetsOf } from "./attachments.ts";
-import { compareValues, type Difference, type Requested, sameItem, segment } from "./compare.ts";
+import { compareValues, type Difference, matches, type Requested, sameItem, segment } from "./compare.ts";
 import { type DeclaredResource, isRecord, isUnknown, Resolver, readTemplate, Unknown } from "./declared.ts";
 import type { StackResource } from "./ports.ts";
 import type { DriftReport, DriftStatus, PropertyDifference, ResourceDrift } from "./types.ts";
@@ -197,12 +197,15 @@ function deleteAt(root: Record<string, unknown>, path: string): void {
 /** What the window's requests set on one resource, and whether any call could not be read. */
 interface Writes {
   readonly writes: readonly PropertyWrite[];
+  /** The same writes, per event. */
+  readonly perEvent: readonly { readonly event: WindowEvent; readonly writes: readonly PropertyWrite[] }[];
   /** Modify events the request table does not know: what they changed cannot be named. */
   readonly unmapped: readonly WindowEvent[];
 }
 
 function writesOf(events: readonly WindowEvent[]): Writes {
   const writes: PropertyWrite[] = [];
+  const perEvent: { event: WindowEvent; writes: PropertyWrite[] }[] = [];
   const unmapped: WindowEvent[] = [];
   for (const event of events) {
     // A request too large to keep in the window cannot say what it set.
@@ -210,9 +213,26 @@ function writesOf(events: readonly WindowEvent[]): Writes {
       ? undefined
       : requestWrites(event.eventSource, event.eventName, event.request);
     if (found === undefined) unmapped.push(event);
-    else writes.push(...found);
+    else {
+      writes.push(...found);
+      perEvent.push({ event, writes: found });
+    }
   }
-  return { writes, unmapped };
+  return { writes, perEvent, unmapped };
+}
+
+/** The items of a new-instance write (`add-items` at the attachment's root). */
+function instanceItems(write: PropertyWrite): readonly unknown[] {
+  return write.path === "" && write.op.kind === "add-items" ? write.op.items : [];
+}
+
+/** Whether a declared attachment is the instance a request added (its target-naming properties aside). */
+function sameInstance(attachment: DeclaredAttachment, item: unknown): boolean {
+  if (!isRecord(item)) return false;
+  const own = Object.fromEntries(
+    Object.entries(attachment.properties).filter(([k]) => !attachment.row.via.includes(k)),
+  );
+  return matches(own, item);
 }
 
 /**
@@ -571,12 +591,18 @@ export async function seeBlindSpots(
         status: "IN_SYNC",
         differences: [],
       };
-    const { writes, unmapped } = writesOf(subject.events);
+    const { writes, perEvent, unmapped } = writesOf(subject.events);
     const own = writes.filter((w) => w.type === undefined || w.type === subject.type);
-    const byAttachment = new Map<string, PropertyWrite[]>();
-    for (const w of writes) {
-      if (w.type === undefined || w.type === subject.type) continue;
-      byAttachment.set(w.type, [...(byAttachment.get(w.type) ?? []), w]);
+    const byAttachment = new Map<string, { event: WindowEvent; writes: PropertyWrite[] }[]>();
+    for (const { event, writes: eventWrites } of perEvent) {
+      for (const w of eventWrites) {
+        if (w.type === undefined || w.type === subject.type) continue;
+        const list = byAttachment.get(w.type) ?? [];
+        const entry = list.find((e) => e.event === event);
+        if (entry) entry.writes.push(w);
+        else list.push({ event, writes: [w] });
+        byAttachment.set(w.type, list);
+      }
     }
     const allAttachments = attachmentsOf(subject, model.resources.values(), resolver);
     const members = allAttachments.filter((a) => a.row.live === "target");
@@ -638,32 +664,39 @@ export async function seeBlindSpots(
     }
 
     // Attachments the target's schema does not hold: each declared one is read on its own.
-    for (const [type, attachmentWrites] of byAttachment) {
+    for (const [type, perEvent] of byAttachment) {
       const declaredOfType = allAttachments.filter((a) => a.row.type === type && a.row.live === "attachment");
-      if (declaredOfType.length === 0) {
-        const implied = simulate({}, attachmentWrites);
-        const base: Declared = { properties: {}, origins: new Map(), newItemsAs: new Map() };
-        const names_ = new Set(attachmentWrites.map((w) => topName(w.path)).filter((n): n is string => !!n));
-        const fromRequests = compareNamed(
-          base,
-          type,
-          implied,
-          names_,
-          requestedBy(attachmentWrites, new Set(), false),
-        );
-        differences.push(...fromRequests.map((d) => toDifference(d, "request", undefined, type)));
-        source ??= "request";
-        notes.push(
-          fromRequests.length > 0
-            ? `the window changed its ${type}, which the template does not declare: taken from the requests`
-            : `the window changed its ${type}, which the template does not declare, and the request does not say how`,
-        );
-        continue;
+      const short = type.split("::").at(-1) ?? type;
+      const reported: { actual: unknown; what: string }[] = [];
+      // A new instance (a permission added, a route created) is never one the template declares,
+      // unless it re-adds one: the request is its witness.
+      for (const item of perEvent.flatMap((e) => e.writes.flatMap(instanceItems))) {
+        if (declaredOfType.some((a) => sameInstance(a, item))) continue;
+        reported.push({ actual: item, what: "added" });
       }
-      for (const attachment of declaredOfType) {
-        const result = await lookAtAttachment(attachment, attachmentWrites, subject, stack, input.live);
-        liveReads++;
-        if (result.differences.length > 0) {
+      const others = perEvent.map((e) => ({
+        ...e,
+        writes: e.writes.filter((w) => instanceItems(w).length === 0),
+      }));
+      const otherWrites = others.flatMap((e) => e.writes);
+      if (declaredOfType.length === 0) {
+        for (const { writes: eventWrites } of others) {
+          const implied = simulate({}, eventWrites);
+          if (Object.keys(implied).length > 0) reported.push({ actual: implied, what: "set" });
+        }
+        if (reported.length === 0 && otherWrites.length > 0) {
+          notes.push(
+            `the window changed its ${type}, which the template does not declare, and the request does not say how`,
+          );
+        }
+      } else if (otherWrites.length > 0) {
+        for (const attachment of declaredOfType) {
+          const result = await lookAtAttachment(attachment, otherWrites, subject, stack, input.live);
+          liveReads++;
+          if (result.drift === undefined) {
+            notes.push(`its ${type} ${attachment.resource.logicalId}: ${result.note}`);
+            continue;
+          }
           const previous = results.get(attachment.resource.logicalId);
           const entry: ResourceDrift = {
             ...(previous ?? {
@@ -671,15 +704,32 @@ export async function seeBlindSpots(
               ...(attachment.physicalId ? { physicalId: attachment.physicalId } : {}),
               type,
             }),
-            status: "MODIFIED",
-            differences: [...(previous?.differences ?? []), ...result.differences],
+            ...result.drift,
+            differences: [...(previous?.differences ?? []), ...result.drift.differences],
             note: result.note,
             changedThrough: [subject.logicalId],
           };
           if (previous) results.set(attachment.resource.logicalId, entry);
           else added.push(entry);
           notes.push(`its ${type} ${attachment.resource.logicalId} changed (see that resource)`);
-        } else notes.push(`its ${type} ${attachment.resource.logicalId}: ${result.note}`);
+        }
+      }
+      reported.forEach(({ actual }, i) => {
+        const path = `/${short}${reported.length > 1 ? `/${i}` : ""}`;
+        differences.push({
+          path,
+          type: "ADD",
+          expected: null,
+          actual: redactAt(path, plainValue(actual)),
+          source: "request",
+          attachment: { type },
+        });
+      });
+      if (reported.length > 0) {
+        source ??= "request";
+        notes.push(
+          `the window ${names(reported.map((r) => r.what))} ${plural(reported.length, type)} the template does not declare: taken from the requests`,
+        );
       }
     }
 
@@ -712,14 +762,18 @@ export async function seeBlindSpots(
   return { resources, calls: input.drift.calls, liveReads };
 }
 
-/** Reads one `live: "attachment"` resource and compares it with its declaration. */
+/**
+ * Reads one `live: "attachment"` resource and compares it with its declaration. `drift` is what
+ * changed (absent: nothing did). Cloud Control finding no such resource after a window that removed
+ * one is a deletion.
+ */
 async function lookAtAttachment(
   attachment: DeclaredAttachment,
   writes: readonly PropertyWrite[],
   subject: Subject,
   stack: string,
   live: LiveState,
-): Promise<{ differences: PropertyDifference[]; note: string }> {
+): Promise<{ drift?: Pick<ResourceDrift, "status" | "differences" | "expectedProperties">; note: string }> {
   const type = attachment.row.type;
   // The properties that name the target identify the attachment; AWS may spell them another way.
   const identifying = new Set(attachment.row.via);
@@ -742,25 +796,45 @@ async function lookAtAttachment(
     type,
     physicalId: attachment.physicalId ?? "",
   });
+  const through = `changed through ${subject.logicalId}`;
   if (read.kind === "found") {
     const found = compareNamed(declared, type, read.properties, compared, requested);
+    const note = `${through}; Phantom read it through Cloud Control GetResource: ${
+      found.length > 0 ? plural(found.length, "difference") : "no difference"
+    } on ${names(compared)}`;
+    return found.length > 0
+      ? {
+          drift: {
+            status: "MODIFIED",
+            differences: found.map((d) => toDifference(d, "cloudcontrol", declared)),
+          },
+          note,
+        }
+      : { note };
+  }
+  const removal = writes.some((w) => w.op.kind === "remove" || (w.path === "" && w.op.kind === "touch"));
+  if (read.reason === "not-found" && removal) {
     return {
-      differences: found.map((d) => toDifference(d, "cloudcontrol", declared)),
-      note: `changed through ${subject.logicalId}; Phantom read it through Cloud Control GetResource: ${
-        found.length > 0 ? plural(found.length, "difference") : "no difference"
-      } on ${names(compared)}`,
+      drift: { status: "DELETED", differences: [], expectedProperties: plainValue(attachment.properties) },
+      note: `${through}; Cloud Control GetResource finds it no more: deleted`,
     };
   }
   const implied = simulate(properties, writes);
   const fromRequests = compareNamed(declared, type, implied, compared, requested);
-  return {
-    differences: fromRequests.map((d) => toDifference(d, "request", declared)),
-    note: `changed through ${subject.logicalId}; ${unavailableText(read)}; ${
-      fromRequests.length > 0
-        ? "differences taken from the requests"
-        : "the requests imply no difference from the template"
-    }`,
-  };
+  const note = `${through}; ${unavailableText(read)}; ${
+    fromRequests.length > 0
+      ? "differences taken from the requests"
+      : "the requests imply no difference from the template"
+  }`;
+  return fromRequests.length > 0
+    ? {
+        drift: {
+          status: "MODIFIED",
+          differences: fromRequests.map((d) => toDifference(d, "request", declared)),
+        },
+        note,
+      }
+    : { note };
 }
 
 export type { DeclaredResource };
