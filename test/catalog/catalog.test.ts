@@ -350,7 +350,54 @@ describe("required coverage", () => {
       delete: ["DeleteTrail"],
       create: ["CreateTrail"],
     },
+    // Issue 13: the real trails' misses, and the link APIs and their link resources
+    ssm: {
+      modify: ["PutParameter", "AddTagsToResource", "RemoveTagsFromResource"],
+      delete: ["DeleteParameter", "DeleteParameters"],
+    },
+    route53resolver: { delete: ["DeleteResolverQueryLogConfig", "DisassociateResolverQueryLogConfig"] },
+    rolesanywhere: {
+      modify: ["DisableProfile", "DisableTrustAnchor", "UpdateProfile", "UpdateTrustAnchor"],
+      delete: ["DeleteProfile", "DeleteTrustAnchor", "DeleteCrl"],
+      create: ["CreateProfile", "CreateTrustAnchor"],
+    },
+    monitoring: {
+      modify: ["PutMetricAlarm", "DisableAlarmActions", "PutDashboard"],
+      delete: ["DeleteAlarms", "DeleteDashboards"],
+      operational: ["SetAlarmState"],
+    },
+    route53: { modify: ["ChangeResourceRecordSets"] },
+    config: {
+      modify: ["PutConfigurationRecorder", "PutConfigRule"],
+      delete: ["DeleteConfigurationRecorder", "DeleteConfigRule", "DeleteDeliveryChannel"],
+      operational: ["StopConfigurationRecorder"],
+    },
+    guardduty: { modify: ["UpdateDetector"], delete: ["DeleteDetector"] },
   };
+
+  const links: readonly (readonly [event: string, effect: Effect, types: readonly string[]])[] = [
+    ["AssociateRouteTable", "modify", ["AWS::EC2::RouteTable", "AWS::EC2::SubnetRouteTableAssociation"]],
+    ["DisassociateRouteTable", "delete", ["AWS::EC2::SubnetRouteTableAssociation"]],
+    [
+      "ReplaceRouteTableAssociation",
+      "modify",
+      ["AWS::EC2::RouteTable", "AWS::EC2::SubnetRouteTableAssociation"],
+    ],
+    ["CreateRoute", "modify", ["AWS::EC2::RouteTable", "AWS::EC2::Route"]],
+    ["ReplaceRoute", "modify", ["AWS::EC2::RouteTable", "AWS::EC2::Route"]],
+    ["DeleteRoute", "modify", ["AWS::EC2::RouteTable", "AWS::EC2::Route"]],
+    ["AttachInternetGateway", "modify", ["AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment"]],
+    ["DetachInternetGateway", "modify", ["AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment"]],
+    ["AttachVpnGateway", "modify", ["AWS::EC2::VPNGateway", "AWS::EC2::VPCGatewayAttachment"]],
+    ["ReleaseAddress", "delete", ["AWS::EC2::EIP"]],
+    ["DisassociateAddress", "modify", ["AWS::EC2::EIPAssociation", "AWS::EC2::EIP"]],
+  ];
+
+  it.each(links)("ec2:%s is %s on %j", (event, effect, types) => {
+    const entry = CATALOG.find((e) => e.service === "ec2" && e.event === event);
+    expect(entry?.effect).toBe(effect);
+    expect(entry?.touches.map((t) => t.type)).toEqual(types);
+  });
 
   const cases = Object.entries(required).flatMap(([service, byEffect]) =>
     Object.entries(byEffect).flatMap(([effect, events]) =>
