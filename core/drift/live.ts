@@ -1,6 +1,7 @@
 import { redactAt } from "../analysis/redact.ts";
 import { createCatalog } from "../catalog/catalog.ts";
 import { type PropertyWrite, requestWrites } from "../catalog/request-properties.ts";
+import { cloudTrailRecordSchema } from "../change/schema.ts";
 import { isTruncatedRequest } from "../window/memory-store.ts";
 import type { WindowEvent } from "../window/types.ts";
 import { attachmentRows, attachmentsOf, type DeclaredAttachment, targetsOf } from "./attachments.ts";
@@ -249,7 +250,7 @@ function requestedBy(
     (everything && declaredNames.has(topName(path) ?? "")) ||
     writes.some(
       (w) =>
-        w.path === "" || w.path === path || path.startsWith(`${w.path}/`) || w.path.startsWith(`${path}/`),
+        w.path !== "" && (w.path === path || path.startsWith(`${w.path}/`) || w.path.startsWith(`${path}/`)),
     );
   const keys = (listPath: string): ReadonlySet<string> | undefined => {
     const relevant = writes.filter((w) => w.path === listPath);
@@ -524,8 +525,21 @@ export async function seeBlindSpots(
     ...(input.account ? { account: input.account } : {}),
   });
   const catalog = createCatalog();
-  const modifies = (event: WindowEvent) =>
-    catalog.lookup(event.eventSource, event.eventName)?.effect === "modify";
+  // An entry's effect may depend on the request (`PutParameter` modifies only with `overwrite`).
+  const modifies = (event: WindowEvent) => {
+    const record = cloudTrailRecordSchema.safeParse({
+      eventName: event.eventName,
+      eventSource: event.eventSource,
+      eventTime: event.eventTime,
+      requestParameters: event.request ?? null,
+    });
+    const entry = catalog.lookup(
+      event.eventSource,
+      event.eventName,
+      record.success ? record.data : undefined,
+    );
+    return entry?.effect === "modify";
+  };
   const eventsOf = (logicalId: string) =>
     input.events.filter((e) => modifies(e) && e.resources.some((r) => r.logicalId === logicalId));
   const identity = (logicalId: string) => {
@@ -607,7 +621,10 @@ export async function seeBlindSpots(
     const allAttachments = attachmentsOf(subject, model.resources.values(), resolver);
     const members = allAttachments.filter((a) => a.row.live === "target");
     const declared = declaredState(subject, model, resolver, members);
-    const everything = original.status !== "IN_SYNC" && unmapped.length > 0;
+    // A call that cannot be read, or one on the resource as a whole (a link resource re-created), may
+    // have changed anything it declares: every declared property is compared, nothing undeclared.
+    const everything =
+      (original.status !== "IN_SYNC" && unmapped.length > 0) || own.some((w) => w.path === "");
     const compared = new Set<string>();
     for (const w of own) {
       const name = topName(w.path);

@@ -264,6 +264,42 @@ describe("attachments at work on real templates", () => {
     ]);
   });
 
+  it("reads a touched AWS::IAM::Policy with its role, once, and says so on the policy", async () => {
+    const putLambdaPolicy = {
+      eventName: "PutRolePolicy",
+      eventSource: "iam.amazonaws.com",
+      requestParameters: {
+        roleName: ROLE.physicalId,
+        policyName: "lambda",
+        policyDocument: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }] }),
+      },
+    };
+    const live = liveRole();
+    (live.Policies[0] as { PolicyDocument: unknown }).PolicyDocument = {
+      Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }],
+    };
+    const state = new RecordedLiveState({ [ROLE.logicalId]: live });
+    const result = await seeBlindSpots({
+      drift: { resources: [driftOf(POLICY, "NOT_CHECKED"), driftOf(ROLE, "IN_SYNC")], calls: 2 },
+      events: [windowEvent(putLambdaPolicy, [touched(ROLE), touched(POLICY)])],
+      template: { text: await corpusText("cfn-templates/widdix__ecs__cluster.yaml"), format: "yaml" },
+      stackResources: RESOURCES,
+      live: state,
+      region: REGION,
+      account: ACCOUNT,
+    });
+    expect(state.reads).toEqual([ROLE.logicalId]);
+    const [policy, role] = result.resources;
+    expect(policy).toMatchObject({ logicalId: POLICY.logicalId, status: "NOT_CHECKED" });
+    expect(policy?.note).toMatch(/compared as part of SchedulableContainersLambdaRole/);
+    expect(role?.status).toBe("MODIFIED");
+    expect(role?.note).toMatch(/^changed through SchedulableContainersLambdaPolicy; /);
+    expect(role?.differences.map((d) => [d.path, d.type, d.attachment?.logicalId])).toEqual([
+      ["/Policies/2/PolicyDocument/Statement/0", "REMOVE", POLICY.logicalId],
+      ["/Policies/2/PolicyDocument/Statement/0", "ADD", POLICY.logicalId],
+    ]);
+  });
+
   it("reports a public permission added to a function as a new AWS::Lambda::Permission (from the request)", async () => {
     // Stratus Red Team's lambda-backdoor-function detonation: AddPermission with principal "*".
     const record = await corpusRecord("lambda.amazonaws.com_AddPermission20150331v2_1.json");

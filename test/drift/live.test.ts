@@ -312,3 +312,133 @@ describe("seeBlindSpots: what costs a read", () => {
     expect(result.resources[0]).toEqual(driftOf(DB, "IN_SYNC"));
   });
 });
+
+describe("seeBlindSpots: what requests say, and what they must not copy", () => {
+  const FN = stackResource("orders-prod", "LambdaFunction", "AWS::Lambda::Function", "lambda-function-prod");
+  const update = (request: unknown) =>
+    windowEvent(
+      {
+        eventName: "UpdateFunctionConfiguration20150331v2",
+        eventSource: "lambda.amazonaws.com",
+        eventTime: "2026-03-14T03:07:31Z",
+        requestParameters: request,
+      },
+      [touched(FN)],
+    );
+  async function run(event: ReturnType<typeof update>, answer: LiveRead | Record<string, unknown>) {
+    return seeBlindSpots({
+      drift: { resources: [driftOf(FN, "IN_SYNC")], calls: 1 },
+      events: [event],
+      template: { text: await corpusText("cfn-templates/acft__Lambda__LambdaSample.yaml"), format: "yaml" },
+      parameters: { EnvName: "prod", LambdaHandlerPath: "index.lambda_handler" },
+      stackResources: [FN],
+      live: new RecordedLiveState({ LambdaFunction: answer }),
+      region: REGION,
+      account: ACCOUNT,
+    });
+  }
+  const withSecret = {
+    functionName: FN.physicalId,
+    environment: { variables: { ENV: "prod", TZ: "UTC", DB_PASSWORD: "hunter2-in-the-console" } },
+  };
+
+  it("never copies an environment value from a request into a difference", async () => {
+    const result = await run(update(withSecret), { kind: "unavailable", reason: "throttled", detail: "" });
+    expect(result.resources[0]?.differences).toEqual([
+      {
+        path: "/Environment/Variables/DB_PASSWORD",
+        type: "ADD",
+        expected: null,
+        actual: "[redacted]",
+        source: "request",
+      },
+    ]);
+    expect(JSON.stringify(result)).not.toContain("hunter2");
+  });
+
+  it("nor from the live state", async () => {
+    const result = await run(update(withSecret), {
+      Environment: { Variables: { ENV: "prod", TZ: "UTC", DB_PASSWORD: "hunter2-in-the-console" } },
+    });
+    expect(result.resources[0]?.differences).toMatchObject([
+      {
+        path: "/Environment/Variables/DB_PASSWORD",
+        type: "ADD",
+        actual: "[redacted]",
+        source: "cloudcontrol",
+      },
+    ]);
+    expect(JSON.stringify(result)).not.toContain("hunter2");
+  });
+
+  it("reads an export's request (lowercase keys, JSON text) as the same request", async () => {
+    const lowered = JSON.stringify({ functionname: FN.physicalId, memorysize: 3008, timeout: 900 });
+    const result = await run(update(lowered), {
+      kind: "unavailable",
+      reason: "unsupported-action",
+      detail: "",
+    });
+    expect(result.resources[0]?.differences.map((d) => [d.path, d.type, d.expected, d.actual])).toEqual([
+      ["/MemorySize", "NOT_EQUAL", 128, 3008],
+      ["/Timeout", "NOT_EQUAL", 10, 900],
+    ]);
+  });
+
+  it("says so when a request was too large to keep, and reads nothing it cannot compare", async () => {
+    const live = new RecordedLiveState({});
+    const result = await seeBlindSpots({
+      drift: { resources: [driftOf(FN, "IN_SYNC")], calls: 1 },
+      events: [update({ "phantom:truncated": true, bytes: 400_000, preview: '{"functionName":"lambda-fu' })],
+      stackResources: [FN],
+      live,
+    });
+    expect(live.reads).toEqual([]);
+    expect(result.resources[0]?.status).toBe("IN_SYNC");
+    expect(result.resources[0]?.note).toMatch(
+      /UpdateFunctionConfiguration20150331v2 changed it, but Phantom cannot name the property from the request; drift detection's IN_SYNC stands/,
+    );
+  });
+});
+
+describe("seeBlindSpots: an attachment the template does not declare", () => {
+  it("reports a bucket policy put on a bucket whose template declares none, from the request", async () => {
+    // widdix state/s3.yaml declares its BucketPolicy; the Lambda sample's stack has a bucket without one.
+    const bucket = stackResource("site", "Bucket", "AWS::S3::Bucket", "example-bucket");
+    const record = await corpusRecord("s3.amazonaws.com_PutBucketPolicy_1.json");
+    const live = new RecordedLiveState({});
+    const result = await seeBlindSpots({
+      drift: { resources: [driftOf(bucket, "IN_SYNC")], calls: 1 },
+      events: [windowEvent(record, [touched(bucket)])],
+      template: { text: "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n", format: "yaml" },
+      stackResources: [bucket],
+      live,
+    });
+    expect(live.reads).toEqual([]);
+    expect(result.resources[0]).toMatchObject({
+      status: "MODIFIED",
+      differences: [
+        {
+          path: "/BucketPolicy",
+          type: "ADD",
+          expected: null,
+          actual: {
+            PolicyDocument: {
+              Statement: [
+                {
+                  Action: "s3:GetBucketAcl",
+                  Effect: "Allow",
+                  Principal: { AWS: "*" },
+                  Resource: "arn:aws:s3:::example-bucket",
+                  Sid: "Public Access",
+                },
+              ],
+              Version: "2012-10-17",
+            },
+          },
+          source: "request",
+          attachment: { type: "AWS::S3::BucketPolicy" },
+        },
+      ],
+    });
+  });
+});
