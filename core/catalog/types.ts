@@ -11,7 +11,8 @@ export type ResourceType = `AWS::${string}::${string}`;
 /**
  * What the call does to the resource(s) it names.
  * - `modify`: changes configuration a template may declare (drift candidate).
- * - `delete`: removes a resource; a deleted stack resource is drift too.
+ * - `delete`: removes a resource; a deleted stack resource is drift too. Removing a link or attachment a
+ *   template declares as its own resource (`DisassociateRouteTable`, `DeleteBackupSelection`) is a delete.
  * - `create`: creates a new top-level resource, which cannot belong to a stack yet (ignored).
  * - `operational`: changes runtime state a template does not declare (stop, reboot, failover; ignored).
  */
