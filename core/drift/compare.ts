@@ -112,8 +112,10 @@ function ruleKey(rule: Record<string, unknown>): Record<string, unknown> {
   const protocol = PROTOCOLS[protocolRaw] ?? protocolRaw;
   const key: Record<string, unknown> = { IpProtocol: protocol };
   if (protocol !== "-1") {
-    const from = asNumber(rule.FromPort);
-    const to = asNumber(rule.ToPort);
+    // ICMP without ports is every type and code: EC2 reports -1 for both.
+    const icmp = protocol === "icmp" || protocol === "icmpv6";
+    const from = asNumber(rule.FromPort) ?? (icmp && rule.FromPort === undefined ? -1 : undefined);
+    const to = asNumber(rule.ToPort) ?? (icmp && rule.ToPort === undefined ? -1 : undefined);
     key.FromPort = from ?? rule.FromPort;
     key.ToPort = to ?? rule.ToPort ?? from;
   }

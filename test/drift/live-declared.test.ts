@@ -231,6 +231,11 @@ describe("canonical forms", () => {
       { IpProtocol: "tcp", FromPort: 80, ToPort: 80, CidrIpv6: "2001:db8::/32" },
     ],
     [
+      "ICMP without ports is every type",
+      { IpProtocol: "icmp", CidrIp: "10.0.0.0/8" },
+      { IpProtocol: "1", FromPort: -1, ToPort: -1, CidrIp: "10.0.0.0/8" },
+    ],
+    [
       "a peer group's owner",
       { IpProtocol: "tcp", FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: "sg-1" },
       {
