@@ -156,7 +156,13 @@ function partitionOf(region: string | undefined): string | undefined {
  */
 type AttributeRule = (
   physicalId: string,
-  where: { region?: string; account?: string; partition?: string; properties: Record<string, unknown> },
+  where: {
+    region?: string;
+    account?: string;
+    partition?: string;
+    /** One of the resource's own properties, resolved (the IAM `Path` in an ARN). */
+    property: (name: string) => unknown;
+  },
 ) => string | undefined;
 
 const same: AttributeRule = (id) => id;
@@ -170,16 +176,15 @@ const arn =
     return `arn:${w.partition}:${service}:${global ? "" : w.region}:${w.account}:${resource(id)}`;
   };
 const lastOf = (id: string) => id.split(/[/:]/).at(-1) ?? id;
-const iamPath = (properties: Record<string, unknown>) =>
-  typeof properties.Path === "string" ? properties.Path : "/";
+/** `arn:aws:iam::<account>:<kind><path><name>`; the path defaults to `/`. */
 const iamArn =
   (kind: string): AttributeRule =>
-  (id, w) =>
-    id.startsWith("arn:") || w.partition === undefined || w.account === undefined
-      ? id.startsWith("arn:")
-        ? id
-        : undefined
-      : `arn:${w.partition}:iam::${w.account}:${kind}${iamPath(w.properties)}${id}`;
+  (id, w) => {
+    if (id.startsWith("arn:")) return id;
+    if (w.partition === undefined || w.account === undefined) return undefined;
+    const path = w.property("Path") ?? "/";
+    return typeof path === "string" ? `arn:${w.partition}:iam::${w.account}:${kind}${path}${id}` : undefined;
+  };
 /** An SQS queue's physical id is its URL: `https://sqs.<region>.amazonaws.com/<account>/<name>`. */
 const queueArn: AttributeRule = (id, w) => {
   const m = /^https?:\/\/[^/]+\/(\d{12})\/([^/]+)$/.exec(id);
@@ -427,12 +432,17 @@ export class Resolver {
     const rule = type ? ATTRIBUTES[type]?.[attribute] : undefined;
     if (resource === undefined || rule === undefined)
       return new Unknown(`Fn::GetAtt ${logicalId}.${attribute}`);
-    const properties = declared ? this.properties(declared) : {};
+    // Only the property a rule needs is resolved, one level deeper: a template that refers to itself
+    // in a circle ends at the depth limit as unknown.
+    const property = (name: string) => {
+      const raw = declared?.properties[name];
+      return raw === undefined ? undefined : this.resolve(raw, depth + 1);
+    };
     const value = rule(resource.physicalId, {
       ...(this.ctx.region !== undefined ? { region: this.ctx.region } : {}),
       ...(this.ctx.account !== undefined ? { account: this.ctx.account } : {}),
       ...(this.partition !== undefined ? { partition: this.partition } : {}),
-      properties,
+      property,
     });
     return value ?? new Unknown(`Fn::GetAtt ${logicalId}.${attribute}`);
   }

@@ -325,3 +325,67 @@ describe("canonical forms", () => {
     ).toEqual([]);
   });
 });
+
+describe("never a crash", () => {
+  it("survives a template that refers to itself in a circle", async () => {
+    const model = readTemplate(
+      "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      Path: !Sub '/${Role.Arn}/'\n      Description: !GetAtt Role.Arn\n",
+    );
+    const resolver = new Resolver({
+      model,
+      stackResources: [stackResource("web", "Role", "AWS::IAM::Role", "web-Role-1")],
+      region: REGION,
+      account: ACCOUNT,
+    });
+    const role = model.resources.get("Role");
+    if (!role) throw new Error("no Role");
+    expect(isUnknown(resolver.properties(role).Description)).toBe(true);
+  });
+
+  it("answers for any live state and any request on a real template (property test)", async () => {
+    const fc = (await import("fast-check")).default;
+    const { REQUEST_PROPERTIES } = await import("../../core/catalog/request-properties.ts");
+    const apis = Object.keys(REQUEST_PROPERTIES);
+    const template = await corpusText("cfn-templates/widdix__ecs__cluster.yaml");
+    const group = stackResource("ecs", "ALBSecurityGroup", "AWS::EC2::SecurityGroup", "sg-0d921df5d84f7270a");
+    const json = fc.jsonValue({ maxDepth: 4 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...apis),
+        fc.oneof(
+          json,
+          fc.dictionary(fc.constantFrom("ipPermissions", "groupId", "tags", "policyDocument", "value"), json),
+        ),
+        fc.dictionary(
+          fc.constantFrom("SecurityGroupIngress", "SecurityGroupEgress", "Tags", "GroupName", "VpcId"),
+          json,
+        ),
+        fc.constantFrom<"IN_SYNC" | "NOT_CHECKED" | "UNSUPPORTED">("IN_SYNC", "NOT_CHECKED", "UNSUPPORTED"),
+        async (api, request, properties, status) => {
+          const [service, eventName] = api.split(":") as [string, string];
+          const result = await seeBlindSpots({
+            drift: { resources: [driftOf(group, status)], calls: 1 },
+            events: [
+              windowEvent(
+                { eventName, eventSource: `${service}.amazonaws.com`, requestParameters: request },
+                [touched(group)],
+              ),
+            ],
+            template: { text: template, format: "yaml" },
+            stackResources: [group],
+            live: new RecordedLiveState({ ALBSecurityGroup: properties }),
+          });
+          for (const resource of result.resources) {
+            for (const d of resource.differences) {
+              expect(d.path === "" || d.path.startsWith("/")).toBe(true);
+              expect(["ADD", "REMOVE", "NOT_EQUAL"]).toContain(d.type);
+              expect(["cloudcontrol", "request"]).toContain(d.source);
+            }
+          }
+          expect(JSON.parse(JSON.stringify(result))).toBeTruthy();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
