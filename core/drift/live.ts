@@ -54,6 +54,8 @@ export interface BlindSpotInput {
   /** For AWS::Region / AWS::AccountId. */
   readonly region?: string;
   readonly account?: string;
+  /** The stack's name (AWS::StackName, and the live reads'); else the stack of `stackResources`. */
+  readonly stack?: string;
 }
 
 /** Statuses where drift detection may have missed a change; UNKNOWN is a failed check, left alone. */
@@ -515,7 +517,7 @@ export async function seeBlindSpots(
   const model = input.template
     ? readTemplate(input.template.text, input.template.format)
     : readTemplate("{}", "json");
-  const stack = input.stackResources[0]?.stack ?? "";
+  const stack = input.stack ?? input.stackResources[0]?.stack ?? "";
   const resolver = new Resolver({
     model,
     stackResources: input.stackResources,
