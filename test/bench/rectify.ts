@@ -8,6 +8,7 @@ import { openTemplate, rectify } from "../../core/rectify/rectify.ts";
 import { parseDecisions } from "../../core/rectify/schema.ts";
 import { type NodePath, plainOf, type TemplateNode } from "../../core/rectify/tree.ts";
 import type { RectifyChange } from "../../core/rectify/types.ts";
+import { fabricateWindow, realworldTemplates } from "../rectify/realworld-support.ts";
 import { CORPUS } from "../support/corpus.ts";
 
 /**
@@ -22,6 +23,10 @@ import { CORPUS } from "../support/corpus.ts";
  *    Median and spread of N runs after 2 warm-up runs.
  * 2. Changed lines in the diff for the 3 AM scenario, against re-serialising the parsed template with
  *    the `yaml` package's defaults (and, for reference, a `yaml` Document round trip).
+ * 3. The 60 real-world templates and their 4 BOM / CRLF variants (issue 13): one fabricated window of
+ *    drift each (`fabricateWindow(text, 0)` in test/rectify/realworld-support.ts, the window the
+ *    tests check), rectified in one call: changes written, left manual (and why), changed lines,
+ *    against the lines a re-dump of the parsed template changes even before any edit.
  */
 
 const corpus = new URL("cfn-templates/", CORPUS);
@@ -247,6 +252,90 @@ document.setIn(["Parameters", "AppInstanceType", "Default"], "t3.xlarge");
 document.setIn(["Parameters", "DatabaseClass", "Default"], "db.r5.xlarge");
 const roundTrip = changedLines(template, document.toString());
 
+/* ---------- 3. real-world templates, one fabricated window each ---------- */
+
+interface Window {
+  readonly name: string;
+  readonly kinds: { kind: string; outcome: "written" | "manual" | "reverted" | "unchanged" }[];
+  readonly changes: number;
+  readonly applied: number;
+  readonly manual: { kind: string; message: string }[];
+  readonly ours: number;
+  readonly redump: number;
+}
+
+/** What re-serialising the parsed template rewrites, before any edit: `yaml` stringify or JSON.stringify. */
+function redumpLines(text: string): number {
+  const doc = openTemplate(text);
+  const data = doc.root ? plainOf(doc.root) : {};
+  if (doc.format === "json") {
+    const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? "  ";
+    return changedLines(text, `${JSON.stringify(data, null, indent)}\n`);
+  }
+  return changedLines(text, stringify(data));
+}
+
+/** Fabricated changes no template can take as they are: they must be manual items. */
+const expectedManual = new Set(["missing-resource", "lenient", "behind-expression", "refused-by-parameter"]);
+
+const manualReasons = new Map<string, number>();
+
+const windows: Window[] = realworldTemplates().map(({ name, text }) => {
+  const window = fabricateWindow(text, 0);
+  const result = rectify({ template: { text }, changes: window.map((f) => f.change) });
+  if (!result.ok) throw new Error(`${name}: ${JSON.stringify(result.issues)}`);
+  const written = new Set(result.result.applied.filter((a) => a.edits.length > 0).map((a) => a.index));
+  const manual = new Set(result.result.manual.map((m) => m.index));
+  const reverted = new Set(result.result.reverted.map((r) => r.index));
+  for (const m of result.result.manual) {
+    const kind = window[m.index]?.kind ?? "?";
+    const why = m.message
+      .replace(/^\S+ \S*( \([^)]*\))?:? /, "")
+      .replace(/(!\w+|Fn::\w+|Ref)[\s\S]*$/, "$1")
+      .replace(/"[^"]*"/g, "…")
+      .replace(/\b(parameter|resource) \w+/g, "$1 X")
+      .slice(0, 90);
+    const key = `${kind}: ${why}`;
+    manualReasons.set(key, (manualReasons.get(key) ?? 0) + 1);
+  }
+  return {
+    name,
+    kinds: window.map((f, i) => ({
+      kind: f.kind,
+      outcome: written.has(i)
+        ? "written"
+        : manual.has(i)
+          ? "manual"
+          : reverted.has(i)
+            ? "reverted"
+            : "unchanged",
+    })),
+    changes: window.length,
+    applied: result.result.applied.filter((a) => a.edits.length > 0).length,
+    manual: result.result.manual
+      .filter((m) => !expectedManual.has(window[m.index]?.kind ?? ""))
+      .map((m) => ({ kind: window[m.index]?.kind ?? "?", message: m.message })),
+    ours: changedLines(text, result.result.text),
+    redump: redumpLines(text),
+  };
+});
+/** Seeds 1–9 too: which fabricated changes other windows leave manual, and why. */
+const otherSeeds = realworldTemplates().flatMap(({ name, text }) =>
+  [1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((seed) => {
+    const window = fabricateWindow(text, seed);
+    const result = rectify({ template: { text }, changes: window.map((f) => f.change) });
+    if (!result.ok) throw new Error(`${name} seed ${seed}: ${JSON.stringify(result.issues)}`);
+    return window.map((f, i) => ({
+      name,
+      kind: f.kind,
+      manual: result.result.manual.find((m) => m.index === i)?.message,
+    }));
+  }),
+);
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
 /* ---------- report ---------- */
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -266,3 +355,48 @@ console.log(`| Phantom rectify (source splice) | ${ours} | 1x |`);
 console.log(`| parse + \`yaml\` stringify (a re-dump) | ${redump} | ${(redump / ours).toFixed(0)}x |`);
 console.log(`| \`yaml\` Document edit + toString() | ${roundTrip} | ${(roundTrip / ours).toFixed(1)}x |`);
 console.log(`\n(template: ${kb(template)})`);
+console.log(
+  `\nReal-world templates (${windows.length}: 60 + 4 BOM/CRLF variants), one fabricated window each (seed 0):\n`,
+);
+const totalChanges = windows.reduce((n, w) => n + w.changes, 0);
+const totalApplied = windows.reduce((n, w) => n + w.applied, 0);
+const perEdit = windows.map((w) => w.ours / Math.max(1, w.applied));
+console.log("| | Phantom rectify | re-dump (no edit yet) |");
+console.log("|---|---|---|");
+console.log(
+  `| changed lines per window, mean (median) | ${mean(windows.map((w) => w.ours)).toFixed(1)} (${median(windows.map((w) => w.ours))}) | ${mean(windows.map((w) => w.redump)).toFixed(0)} (${median(windows.map((w) => w.redump))}) |`,
+);
+console.log(`| changed lines per written change, mean | ${mean(perEdit).toFixed(1)} | |`);
+const byKind = new Map<string, Record<string, number>>();
+for (const w of windows) {
+  for (const { kind, outcome } of w.kinds) {
+    const row = byKind.get(kind) ?? {};
+    row[outcome] = (row[outcome] ?? 0) + 1;
+    byKind.set(kind, row);
+  }
+}
+console.log("\n| fabricated change | in windows | written | manual | reverted | no edit needed |");
+console.log("|---|---|---|---|---|---|");
+for (const [kind, row] of byKind) {
+  const total = Object.values(row).reduce((a, b) => a + b, 0);
+  console.log(
+    `| ${kind} | ${total} | ${row.written ?? 0} | ${row.manual ?? 0} | ${row.reverted ?? 0} | ${row.unchanged ?? 0} |`,
+  );
+}
+console.log(
+  `\n${totalChanges} changes, ${totalApplied} written; the changes no template could take (a resource it lacks, a value an expression computes, a value a parameter's AllowedValues refuse, a region strict parsers reject) aside, ${windows.filter((w) => w.manual.length > 0).length} templates had a change left manual:`,
+);
+for (const w of windows) for (const m of w.manual) console.log(`- ${w.name} (${m.kind}): ${m.message}`);
+console.log("\nWhy the manual items of seed 0 are manual:");
+for (const [why, n] of [...manualReasons].sort((a, b) => b[1] - a[1])) console.log(`- ${n} x ${why}`);
+const others = otherSeeds.filter((c) => !expectedManual.has(c.kind));
+const leftManual = others.filter((c) => c.manual !== undefined);
+console.log(
+  `\nSeeds 1-9 (${otherSeeds.length} more changes, ${others.length} a template could take): ${leftManual.length} left manual, in ${new Set(leftManual.map((c) => c.name)).size} templates:`,
+);
+const reasons = new Map<string, number>();
+for (const c of leftManual) {
+  const reason = `${c.kind}: ${(c.manual ?? "").replace(/^\S+ \S+( \([^)]*\))?:? /, "").slice(0, 110)}`;
+  reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+}
+for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`- ${n} x ${reason}`);

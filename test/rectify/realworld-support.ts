@@ -61,7 +61,9 @@ export type Kind =
   | "missing-resource"
   | "revert"
   | "lenient"
-  | "lenient-neighbour";
+  | "lenient-neighbour"
+  | "behind-expression"
+  | "refused-by-parameter";
 
 export interface Fabricated {
   readonly kind: Kind;
@@ -487,6 +489,60 @@ export function fabricateWindow(text: string, seed: number): Fabricated[] {
               .map((l) => l + 1),
           ],
       shorter: { path: seq.path, length: seq.items.length - 1 },
+    });
+  }
+
+  // A value an expression computes (!Sub, !If, !GetAtt, !FindInMap, !Ref to a resource or pseudo
+  // parameter): Phantom never overwrites one, so it is a manual item.
+  const computed = nodes.filter(
+    (n) =>
+      n.node.kind === "intrinsic" &&
+      !(n.node.fn === "Ref" && nodeAt(root, ["Parameters", String(plainOf(n.node.arg))]) !== undefined) &&
+      !(n.parent && keyed(n.parent)),
+  );
+  const expression = pick(free(computed));
+  if (expression) {
+    usedResources.add(expression.logicalId);
+    window.push({
+      kind: "behind-expression",
+      change: {
+        ...base(expression, "behind-expression"),
+        propertyPath: pointerOf(expression.segments),
+        differenceType: "NOT_EQUAL",
+        expected: "as deployed",
+        actual: "changed in the console",
+        decision: "legitimize",
+        ...(throughKeyedList(expression) ? withExpected(expression.logicalId) : {}),
+      },
+      expect: "manual",
+      lines: [],
+    });
+  }
+
+  // A value behind !Ref Parameter that the parameter's AllowedValues refuse.
+  const constrained = nodes.filter((n) => {
+    if (n.node.kind !== "intrinsic" || n.node.fn !== "Ref") return false;
+    const name = String(plainOf(n.node.arg));
+    return nodeAt(root, ["Parameters", name, "AllowedValues"])?.kind === "seq" && !usedParameters.has(name);
+  });
+  const refused = pick(free(constrained));
+  if (refused && refused.node.kind === "intrinsic") {
+    const name = String(plainOf(refused.node.arg));
+    usedParameters.add(name);
+    usedResources.add(refused.logicalId);
+    window.push({
+      kind: "refused-by-parameter",
+      change: {
+        ...base(refused, "refused-by-parameter"),
+        propertyPath: pointerOf(refused.segments),
+        differenceType: "NOT_EQUAL",
+        expected: parameterDefault(root, name) ?? "",
+        actual: "a-value-no-AllowedValues-list-has",
+        decision: "legitimize",
+        ...(throughKeyedList(refused) ? withExpected(refused.logicalId) : {}),
+      },
+      expect: "manual",
+      lines: [],
     });
   }
 
