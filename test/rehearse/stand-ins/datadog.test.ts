@@ -179,7 +179,8 @@ describe("Datadog stand-in and replay agree at settle time, as production reads 
     "reporting-staging-w1": ["ReportingDatabase"],
     "checkout-web-prod-w1": ["CheckoutWebGroup"],
     "reporting-api-staging-w1": ["ReportingApiServer"],
-    "notifications-prod-w1": ["WorkerService"],
+    // Window ids repeat across scenarios (lambda-kill-switch has a notifications-prod-w1 too): scenario/id.
+    "ecs-desired-count-no-incident/notifications-prod-w1": ["WorkerService"],
     "catalog-staging-w1": ["ProductCache"],
     "orders-prod-w1": ["OrdersDatabase"],
     "reporting-prod-w1": ["ReportWorker"],
@@ -205,7 +206,7 @@ describe("Datadog stand-in and replay agree at settle time, as production reads 
     expect(production.monitors).toEqual(replay.monitors);
     expect(cpuRead(production, drifted)).toEqual(cpuRead(replay, drifted));
     const withCpu = cpuRead(replay, drifted).filter((r) => r.first !== undefined);
-    expect(withCpu.map((r) => r.id)).toEqual(CPU_READ[id] ?? []);
+    expect(withCpu.map((r) => r.id)).toEqual(CPU_READ[`${scenario}/${id}`] ?? CPU_READ[id] ?? []);
     // ...and everything else differs only as the stand-in's module comment lists.
     expect(production).toEqual(throughDatadog(replay, query, settledAt));
     expect(server.unexpected).toEqual([]);
