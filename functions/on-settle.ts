@@ -44,6 +44,7 @@ export function reactionFields(reaction: Reaction): Record<string, unknown> {
     severity: "severity" in report ? report.severity : null,
     unverified: report.detection.unverified.length,
     calls: report.detection.calls,
+    ...(report.detection.liveReads ? { liveReads: report.detection.liveReads } : {}),
     ...(report.changes.some((c) => "decision" in c)
       ? {
           decisions: Object.fromEntries(

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import { CloudControlClient } from "@aws-sdk/client-cloudcontrol";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
@@ -23,10 +24,11 @@ import type { WindowStore } from "../core/window/store.ts";
 import type { Timer } from "../core/window/timer.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../core/window/types.ts";
 import { createBedrockAnalyst } from "./adapters/bedrock-analyst.ts";
+import { createCloudControlLiveState } from "./adapters/cloudcontrol-live-state.ts";
 import { createCloudFormationDirectory } from "./adapters/cloudformation-directory.ts";
 import { createCloudFormationDriftDetector } from "./adapters/cloudformation-drift.ts";
 import {
-  createCloudFormationStackTags,
+  createCloudFormationStacks,
   createDeployedTemplateSource,
 } from "./adapters/cloudformation-templates.ts";
 import { createDatadogEvents, createDatadogMetrics } from "./adapters/datadog-metrics.ts";
@@ -337,6 +339,10 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
   const cloudFormation = new CloudFormationClient({ ...region, retryMode: "adaptive", maxAttempts: 5 });
   // The drift detector retries throttling itself (counting calls), so its client does not.
   const driftClient = new CloudFormationClient({ ...region, maxAttempts: 1 });
+  // Live reads where drift detection is blind: the SDK retries throttling (standard mode, 3 attempts),
+  // and a read that still fails is reported, never thrown. `AWS_ENDPOINT_URL_CLOUDCONTROL` redirects it.
+  const cloudControl = new CloudControlClient({ ...region, retryMode: "standard", maxAttempts: 3 });
+  const stacks = createCloudFormationStacks({ client: cloudFormation, clock });
   const published = publishing(settings, secrets, {
     clock,
     log,
@@ -386,7 +392,12 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     metrics: published.metrics,
     reaction: {
       drift: createCloudFormationDriftDetector({ client: driftClient }),
-      tags: createCloudFormationStackTags({ client: cloudFormation, clock }),
+      live: {
+        state: createCloudControlLiveState({ client: cloudControl }),
+        resources: (stack) => stacks.resourcesOf(stack),
+        parameters: (stack) => stacks.parametersOf(stack),
+      },
+      tags: stacks,
       templates: {
         ...(published.repository ? { repository: published.repository } : {}),
         deployed: createDeployedTemplateSource({ client: cloudFormation }),

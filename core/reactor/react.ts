@@ -3,8 +3,9 @@ import { environmentOf } from "../analysis/environment.ts";
 import type { Analyst } from "../analysis/types.ts";
 import type { Clock } from "../clock.ts";
 import type { PhantomConfig } from "../config/schema.ts";
-import type { DriftDetector } from "../drift/ports.ts";
-import type { DriftReport } from "../drift/types.ts";
+import { type LiveState, seeBlindSpots } from "../drift/live.ts";
+import type { DriftDetector, StackResource } from "../drift/ports.ts";
+import type { DriftReport, DriftStatus } from "../drift/types.ts";
 import { type TemplateLocation, templateLocation } from "../publish/location.ts";
 import type {
   ChangeRequests,
@@ -24,9 +25,10 @@ import type { Window } from "../window/types.ts";
 
 /**
  * The reaction to a settled window, the one pipeline the Lambdas and replay share (DESIGN §1):
- * targeted drift ► safe-state template ► signals ► analysis (guardrails, cost, rectification, revert
- * plan) ► pull request ► metrics ► the "Phantom Drift Analyzed" event. Only the ports differ between
- * the cloud (real clients) and replay (recorded files).
+ * targeted drift (► the live state where drift detection is blind) ► safe-state template ► signals ►
+ * analysis (guardrails, cost, rectification, revert plan) ► pull request ► metrics ► the "Phantom
+ * Drift Analyzed" event. Only the ports differ between the cloud (real clients) and replay (recorded
+ * files).
  */
 
 /**
@@ -69,8 +71,24 @@ export interface Reaction {
   readonly failed: readonly { readonly step: ReactStep; readonly error: string }[];
 }
 
+/**
+ * Where drift detection is blind, the live state (core/drift/live.ts): a touched resource that drift
+ * detection calls IN_SYNC, NOT_CHECKED or UNSUPPORTED while the window's events changed it is read
+ * (Cloud Control in the cloud, `account/resources/` in replay) and compared with what the template
+ * declares, resolved against the stack's resources and deployed parameter values.
+ */
+export interface LivePorts {
+  readonly state: LiveState;
+  /** The stack's live resources, which `!Ref` / `!GetAtt` in the template resolve to. */
+  resources(stack: string): Promise<readonly StackResource[]>;
+  /** The values the stack was deployed with (a parameter without one falls back to its `Default`). */
+  parameters?(stack: string): Promise<Readonly<Record<string, string>>>;
+}
+
 export interface ReactPorts {
   readonly drift: DriftDetector;
+  /** Absent: drift detection's verdict is the whole answer (no live reads). */
+  readonly live?: LivePorts;
   readonly tags: StackTags;
   /**
    * `repository` reads the template where config or tags say it lives (GitHub in the cloud);
@@ -116,6 +134,15 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** The verdicts that may hide a change the window's events made (drift detection compares only what it can). */
+const BLIND: ReadonlySet<DriftStatus> = new Set(["IN_SYNC", "NOT_CHECKED", "UNSUPPORTED"]);
+
+/** Whether a window event touched a resource drift detection was blind to: only then is anything read live. */
+function hasBlindSpot(drift: DriftReport, window: Window): boolean {
+  const touched = new Set(window.events.flatMap((e) => e.resources.map((r) => r.logicalId)));
+  return drift.resources.some((r) => BLIND.has(r.status) && touched.has(r.logicalId));
+}
+
 async function safeState(
   stack: string,
   location: TemplateLocation | undefined,
@@ -129,10 +156,15 @@ async function safeState(
  * Reacts to a settled window (see the module comment). `drift` is the drift already found (the
  * sweep's stack-wide detection); without it the window's touched logical ids are checked.
  *
- * Failure semantics: a failing drift check, template read, pull request or domain event throws, so
- * the settle message is retried (the pull request converges on its marker, so a retry never opens a
- * second one); the analyzer falls back to the rules; metrics are best effort and never fail the
- * reaction (`failed` says what was lost).
+ * Where a touched resource is blind to drift detection and `ports.live` is given, its live state is
+ * read and compared first (`seeBlindSpots`), with the safe-state template read then (once per
+ * reaction) and the stack's resources and deployed parameters; `detection.liveReads` counts the reads.
+ *
+ * Failure semantics: a failing drift check, template read, stack resources or parameters read, pull
+ * request or domain event throws, so the settle message is retried (the pull request converges on its
+ * marker, so a retry never opens a second one); a live read never throws (it answers `unavailable`
+ * and the window's requests are compared instead); the analyzer falls back to the rules; metrics are
+ * best effort and never fail the reaction (`failed` says what was lost).
  */
 export async function react(
   window: Window,
@@ -141,11 +173,47 @@ export async function react(
   known?: DriftReport,
 ): Promise<Reaction> {
   const step = async (name: ReactStep, partial: Partial<Reaction>) => ports.afterStep?.(name, partial);
-  const drift = known ?? (await ports.drift.detect(window.stack, window.touched));
+  const detected = known ?? (await ports.drift.detect(window.stack, window.touched));
+  const region = window.events.find((e) => e.region)?.region ?? ports.where?.region;
+
+  // The safe state is read once: here when a blind spot needs it for the live comparison, else
+  // before the analysis, and only when something drifted.
+  let tags: Readonly<Record<string, string>> | undefined;
+  let template: SafeStateTemplate | undefined;
+  let templateRead = false;
+  const readTemplate = async (location: TemplateLocation | undefined) => {
+    if (!templateRead) template = await safeState(window.stack, location, ports);
+    templateRead = true;
+    return template;
+  };
+
+  let drift: DriftReport = detected;
+  if (ports.live && hasBlindSpot(detected, window)) {
+    tags = await ports.tags.tagsOf(window.stack);
+    const early = templateLocation(window.stack, ports.config, tags);
+    const safe = await readTemplate(early.kind === "found" ? early.location : undefined);
+    const [stackResources, parameters] = await Promise.all([
+      ports.live.resources(window.stack),
+      ports.live.parameters?.(window.stack),
+    ]);
+    const account = window.events.find((e) => e.account)?.account ?? ports.where?.account;
+    const seen = await seeBlindSpots({
+      drift: detected,
+      events: window.events,
+      ...(safe ? { template: { text: safe.text, format: safe.format } } : {}),
+      ...(parameters ? { parameters } : {}),
+      stackResources,
+      live: ports.live.state,
+      ...(region ? { region } : {}),
+      ...(account ? { account } : {}),
+    });
+    // `liveReads` rides on the report: analysis.json's `detection.liveReads`.
+    drift = seen;
+  }
   const report = buildWindowReport(window, drift, settled);
   await step("drift", { report });
 
-  const tags = await ports.tags.tagsOf(window.stack);
+  tags ??= await ports.tags.tagsOf(window.stack);
   const located = templateLocation(window.stack, ports.config, tags);
   const location = located.kind === "found" ? located.location : undefined;
   const environment = environmentOf(ports.config.environment ?? location?.env, tags);
@@ -182,22 +250,22 @@ export async function react(
 
   if (report.changes.length === 0) return finish({ report, publication: { kind: "in-sync" } });
 
-  const template = await safeState(window.stack, location, ports);
+  const safe = await readTemplate(location);
   const query = signalsQuery(report);
   const signals = await ports.signals.around(query);
   const analysed = await analyzeWindow(report, drift, window, {
     analyst: ports.analyst,
     fallback: ports.fallback,
     environment,
-    region: window.events.find((e) => e.region)?.region ?? ports.where?.region ?? "us-east-1",
+    region: region ?? "us-east-1",
     signals,
-    ...(template ? { template: { text: template.text, path: template.path, format: template.format } } : {}),
-    ...(template?.parameters ? { parameters: template.parameters } : {}),
+    ...(safe ? { template: { text: safe.text, path: safe.path, format: safe.format } } : {}),
+    ...(safe?.parameters ? { parameters: safe.parameters } : {}),
   });
   const base = {
     report: analysed.report,
     artifacts: analysed.artifacts,
-    ...(template ? { template: { path: template.path, origin: template.origin } } : {}),
+    ...(safe ? { template: { path: safe.path, origin: safe.origin } } : {}),
     signals,
   };
   await step("analysis", base);
@@ -209,7 +277,7 @@ export async function react(
   if (location === undefined) {
     return skip("no-repository", located.kind === "unknown" ? located.reason : "no template location");
   }
-  if (template?.origin !== "repository") {
+  if (safe?.origin !== "repository") {
     return skip(
       "template-missing",
       `${location.path} is not on ${location.repo}${location.branch ? `@${location.branch}` : ""}`,

@@ -1,4 +1,5 @@
 import { BEDROCK_GEOGRAPHIES, BEDROCK_MODEL } from "../../core/analysis/model.ts";
+import { LIVE_READ_ACTIONS } from "./cloudcontrol-read.ts";
 /**
  * Least-privilege IAM for the SST app: every statement names its actions (never `*` or a wildcard
  * action), each action is granted only to a function whose code sends it (the constants below name
@@ -26,6 +27,8 @@ export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
     "no resource type: the call names a detection id, not a stack (Service Authorization Reference)",
   "cloudformation:BatchDescribeTypeConfigurations":
     "no resource type; drift detection calls it for the resource types it checks (using-cfn-stack-drift)",
+  "cloudformation:GetResource":
+    "Cloud Control API defines no resource types (Service Authorization Reference, AWS Cloud Control API)",
 };
 
 /**
@@ -50,12 +53,15 @@ export const IMPLIED_ACTIONS: Readonly<
  * AWS managed policies attached to function roles, with the reason. Drift detection reads every
  * checked resource with the caller's own permissions, across every service a template may use, so a
  * hand-written list would lag behind the templates; the managed read-only policy is the documented,
- * maintained choice.
+ * maintained choice. A live read (Cloud Control GetResource) runs the type's read handler with the
+ * caller's permissions the same way (functions/infra/cloudcontrol-read.ts records what each handler
+ * needs: read-level actions only).
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html
+ * @see https://docs.aws.amazon.com/cloudcontrolapi/latest/userguide/resource-operations-read.html
  */
 export const MANAGED_POLICIES: Readonly<Record<string, string>> = {
   "arn:aws:iam::aws:policy/ReadOnlyAccess":
-    "drift detection reads each checked resource (ec2:Describe*, s3:GetBucket*, …) with the caller's permissions",
+    "drift detection and Cloud Control's read handlers read each resource (ec2:Describe*, s3:GetBucket*, …) with the caller's permissions",
 };
 
 /** The ReadOnlyAccess managed policy ARN. */
@@ -69,8 +75,17 @@ export const STACK_LOOKUP_ACTIONS = [
   "cloudformation:ListStackResources",
 ] as const;
 
-/** `createCloudFormationStackTags` (react): `DescribeStacks` of one stack, for the tags that locate its template. */
+/**
+ * `createCloudFormationStacks` (react): `DescribeStacks` of one stack, for the tags that locate its
+ * template and, where drift detection is blind, the deployed parameter values.
+ */
 export const STACK_TAGS_ACTIONS = ["cloudformation:DescribeStacks"] as const;
+
+/**
+ * `createCloudFormationStacks` (react, only for a window with a blind spot): `ListStackResources`, the
+ * physical ids the template's `!Ref` / `!GetAtt` resolve to.
+ */
+export const STACK_RESOURCES_ACTIONS = ["cloudformation:ListStackResources"] as const;
 
 /** `createDeployedTemplateSource` (react): `GetTemplate`, the deployed template when no repository holds it. */
 export const DEPLOYED_TEMPLATE_ACTIONS = ["cloudformation:GetTemplate"] as const;
@@ -94,6 +109,11 @@ export const DETECTION_STATUS_ACTIONS = ["cloudformation:DescribeStackDriftDetec
 
 /** Drift detection of either kind (on-settle, on-sweep) calls `BatchDescribeTypeConfigurations` as the caller. */
 export const TYPE_CONFIGURATION_ACTIONS = ["cloudformation:BatchDescribeTypeConfigurations"] as const;
+
+// Cloud Control on `"*"` (see WILDCARD_RESOURCE_ACTIONS).
+
+/** `createCloudControlLiveState` (react, only for a window with a blind spot): `GetResource`. */
+export { LIVE_READ_ACTIONS };
 
 // The windows table (functions/adapters/dynamo-window-store.ts, document client commands).
 

@@ -29,6 +29,7 @@ import { recordedTemplateSource } from "../replay/recorded-templates.ts";
 import type { Scenario } from "../replay/scenario.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { startBedrockStandIn } from "./stand-ins/bedrock.ts";
+import { startCloudControlStandIn } from "./stand-ins/cloudcontrol.ts";
 import { startCloudFormationStandIn } from "./stand-ins/cloudformation.ts";
 import { startDatadogStandIn } from "./stand-ins/datadog.ts";
 import { startDynamoStandIn } from "./stand-ins/dynamodb.ts";
@@ -42,7 +43,8 @@ import type { RehearsalClock, StandIn } from "./stand-ins/stand-in.ts";
  * composition root (`createRuntime`: real AWS SDK v3, Octokit and Datadog clients), run exactly as
  * the Lambda runtime calls them (SQS batch events in, `batchItemFailures` out), against local
  * stand-ins on 127.0.0.1 that this module starts and stops: DynamoDB (dynalite), SQS (Changes and
- * Settle with their DLQs), CloudFormation (the scenario's `account/`), GitHub (one repository per
+ * Settle with their DLQs), CloudFormation (the scenario's `account/`), Cloud Control (its
+ * `account/resources/`: the live state where drift detection is blind), GitHub (one repository per
  * template location, seeded with the templates), Datadog (intake, and reads answered from
  * `signals.json`), Bedrock Converse (the rules analyzer's answer) and EventBridge PutEvents.
  *
@@ -113,6 +115,8 @@ export interface RehearsedWindow {
   readonly events: number;
   readonly touched: readonly string[];
   readonly calls: number;
+  /** Live-state reads (Cloud Control GetResource) where drift detection was blind; 0 when none. */
+  readonly liveReads: number;
   /** What the window's reaction published: the PR's URL, or why none. */
   readonly pullRequest?: string;
   readonly decisions?: Readonly<Record<string, string>>;
@@ -291,6 +295,7 @@ interface AnalysedLine {
   readonly events?: number;
   readonly touched?: string[];
   readonly calls?: number;
+  readonly liveReads?: number;
   readonly pullRequest?: { url: string };
   readonly skipped?: string;
   readonly decisions?: Record<string, string>;
@@ -353,6 +358,9 @@ export async function runRehearsal(
         account: captured.account,
       }),
     );
+    const cloudControl = await endpoint("AWS_ENDPOINT_URL_CLOUDCONTROL", () =>
+      startCloudControlStandIn({ accountDir: scenario.accountDir }),
+    );
     const resources = recorded.stacks.flatMap((stack) =>
       recorded
         .resources(stack)
@@ -385,6 +393,7 @@ export async function runRehearsal(
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
       AWS_ENDPOINT_URL_SQS: sqs.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation,
+      AWS_ENDPOINT_URL_CLOUDCONTROL: cloudControl,
       AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge,
       DATADOG_HOST: datadog,
@@ -542,6 +551,7 @@ export async function runRehearsal(
         events: l.events ?? 0,
         touched: l.touched ?? [],
         calls: l.calls ?? 0,
+        liveReads: l.liveReads ?? 0,
         ...(l.pullRequest ? { pullRequest: l.pullRequest.url } : {}),
         ...(l.decisions ? { decisions: l.decisions } : {}),
       })),

@@ -1,5 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
+import type { LiveRead, LiveState } from "../../core/drift/live.ts";
 import { parseDriftDocument, unknownDrift } from "../../core/drift/normalize.ts";
 import type { DriftDetector, StackDirectory, StackResource } from "../../core/drift/ports.ts";
 import {
@@ -8,11 +10,14 @@ import {
   stackResourcesDocumentSchema,
 } from "../../core/drift/schema.ts";
 import type { ResourceDrift } from "../../core/drift/types.ts";
+import { CLOUD_CONTROL_ERRORS, liveReadFailure, liveReadOf } from "../adapters/cloudcontrol-live-state.ts";
+import { deployedParameters } from "../adapters/cloudformation-templates.ts";
 
 /**
  * The replay adapters over a scenario's recorded account directory (DESIGN §4, contract):
- * `stacks/<Stack>.json` (DescribeStackResources output + optional `Tags`) and
- * `drift/<Stack>/<LogicalId>.json` (DetectStackResourceDrift output).
+ * `stacks/<Stack>.json` (DescribeStackResources output + optional `Tags` and `Parameters`),
+ * `drift/<Stack>/<LogicalId>.json` (DetectStackResourceDrift output) and
+ * `resources/<Stack>/<LogicalId>.json` (Cloud Control GetResource output, or the error it gave).
  */
 
 /** The recorded account is invalid; the message lists every problem, each naming its file. */
@@ -40,11 +45,81 @@ export interface RecordedAccount {
   stackTags(stack: string): Readonly<Record<string, string>>;
   /** The stack's live resources (deleted and never-created ones left out). */
   resources(stack: string): readonly StackResource[];
+  /**
+   * The stack's deployed parameter values (`Parameters` as DescribeStacks gives them, read as the
+   * deployed adapter reads them: `deployedParameters`); empty when none were recorded.
+   */
+  parameters(stack: string): Readonly<Record<string, string>>;
+  /**
+   * The live state as Cloud Control would read it, from `resources/<Stack>/<LogicalId>.json`. A
+   * resource without a file is `unavailable` `not-found`, its detail saying it was not recorded (the
+   * rehearsal's Cloud Control stand-in answers it with a ResourceNotFoundException of the same words).
+   */
+  readonly live: LiveState;
+  /** The recorded Cloud Control reads, for the rehearsal's stand-in. */
+  readonly liveReads: readonly RecordedLiveRead[];
 }
+
+/** One `resources/<Stack>/<LogicalId>.json`: what Cloud Control's GetResource answered. */
+export interface RecordedLiveRead {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly typeName: string;
+  /** The Cloud Control identifier: the resource's physical id. */
+  readonly identifier: string;
+  readonly answer:
+    | { readonly kind: "found"; readonly properties: string }
+    | { readonly kind: "error"; readonly code: string; readonly message: string };
+}
+
+/** The words a resource without a recorded live state is answered with, in replay and rehearsal alike. */
+export function notRecordedMessage(stack: string, logicalId: string): string {
+  return `no live state recorded for ${stack}/${logicalId} in the scenario (resources/${stack}/${logicalId}.json)`;
+}
+
+const TYPE_NAME = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$/;
+
+/**
+ * A recorded GetResource answer: the output (`Properties` a JSON string as on the wire, or the
+ * object itself, as people write it), or the error Cloud Control gave.
+ */
+const liveReadDocumentSchema = z
+  .looseObject({
+    TypeName: z.string().regex(TYPE_NAME, "must be a resource type such as AWS::EC2::SecurityGroup"),
+    ResourceDescription: z
+      .looseObject({
+        Identifier: z.string().min(1),
+        Properties: z.union([z.string(), z.record(z.string(), z.unknown())]),
+      })
+      .optional(),
+    Error: z
+      .looseObject({
+        Code: z.string().refine((code) => Object.hasOwn(CLOUD_CONTROL_ERRORS, code), {
+          message: `must be a Cloud Control error code (${Object.keys(CLOUD_CONTROL_ERRORS).join(", ")})`,
+        }),
+        Message: z.string().optional(),
+      })
+      .optional(),
+  })
+  .refine((d) => (d.ResourceDescription === undefined) !== (d.Error === undefined), {
+    message: "needs exactly one of ResourceDescription (what GetResource returned) or Error (how it failed)",
+  });
+
+/** Recorded `Parameters` of a stack, as DescribeStacks gives them. */
+const parametersSchema = z
+  .array(
+    z.looseObject({
+      ParameterKey: z.string().min(1),
+      ParameterValue: z.string().optional(),
+      ResolvedValue: z.string().optional(),
+    }),
+  )
+  .nullish();
 
 interface RecordedStack {
   readonly resources: readonly StackResource[];
   readonly tags: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, string>>;
 }
 
 async function listJson(dir: string): Promise<string[] | undefined> {
@@ -124,7 +199,14 @@ async function loadStack(
     });
   });
   const tags = Object.fromEntries((parsed.data.Tags ?? []).map((t) => [t.Key, t.Value]));
-  return { stack: { resources, tags }, allLogicalIds };
+  const recordedParameters = parametersSchema.safeParse((json as { Parameters?: unknown }).Parameters);
+  if (!recordedParameters.success) {
+    issues.push(...formatIssues(recordedParameters.error, "Parameters").map((i) => `${file}: ${i}`));
+  }
+  const parameters = deployedParameters(
+    (recordedParameters.success ? recordedParameters.data : undefined) ?? [],
+  );
+  return { stack: { resources, tags, parameters }, allLogicalIds };
 }
 
 /**
@@ -198,6 +280,67 @@ export async function loadRecordedAccount(dir: string): Promise<RecordedAccount>
     }
   }
 
+  const liveReads: RecordedLiveRead[] = [];
+  const resourcesDir = path.join(dir, "resources");
+  for (const stack of await listDirs(resourcesDir)) {
+    const recordedStack = stacks.get(stack);
+    for (const file of (await listJson(path.join(resourcesDir, stack))) ?? []) {
+      const where = path.join(resourcesDir, stack, file);
+      const logicalId = stem(file);
+      const resource = recordedStack?.resources.find((r) => r.logicalId === logicalId);
+      if (recordedStack === undefined) {
+        issues.push(`${where}: no stacks/${stack}.json records the stack "${stack}"`);
+      } else if (resource === undefined) {
+        issues.push(`${where}: stacks/${stack}.json has no live resource "${logicalId}"`);
+      }
+      const json = await readJson(where, issues);
+      if (json === undefined) continue;
+      const parsed = liveReadDocumentSchema.safeParse(json);
+      if (!parsed.success) {
+        issues.push(...formatIssues(parsed.error).map((i) => `${where}: ${i}`));
+        continue;
+      }
+      const { TypeName, ResourceDescription, Error: failure } = parsed.data;
+      if (resource !== undefined && TypeName !== resource.type) {
+        issues.push(`${where}: TypeName is ${TypeName} but ${stack}/${logicalId} is ${resource.type}`);
+        continue;
+      }
+      if (
+        resource !== undefined &&
+        ResourceDescription &&
+        ResourceDescription.Identifier !== resource.physicalId
+      ) {
+        issues.push(
+          `${where}: ResourceDescription.Identifier is "${ResourceDescription.Identifier}" but Cloud Control is asked by the physical id "${resource.physicalId}" of ${stack}/${logicalId}`,
+        );
+        continue;
+      }
+      let properties: string | undefined;
+      if (ResourceDescription) {
+        properties =
+          typeof ResourceDescription.Properties === "string"
+            ? ResourceDescription.Properties
+            : JSON.stringify(ResourceDescription.Properties);
+        const read = liveReadOf({ type: TypeName, physicalId: ResourceDescription.Identifier }, properties);
+        if (read.kind === "unavailable") {
+          issues.push(`${where}: ResourceDescription.Properties must be a JSON object (or its JSON text)`);
+          continue;
+        }
+      }
+      if (resource === undefined) continue;
+      liveReads.push({
+        stack,
+        logicalId,
+        typeName: TypeName,
+        identifier: resource.physicalId,
+        answer:
+          properties !== undefined
+            ? { kind: "found", properties }
+            : { kind: "error", code: failure?.Code ?? "", message: failure?.Message ?? "" },
+      });
+    }
+  }
+
   if (issues.length > 0) throw new RecordedAccountError(dir, issues);
 
   const directory: StackDirectory = {
@@ -227,11 +370,32 @@ export async function loadRecordedAccount(dir: string): Promise<RecordedAccount>
     },
   };
 
+  const readsByKey = new Map(liveReads.map((r) => [`${r.typeName}\n${r.identifier}`, r]));
+  const live: LiveState = {
+    async read(resource): Promise<LiveRead> {
+      // Found as the stand-in finds it: by type and identifier (the physical id).
+      const recorded = readsByKey.get(`${resource.type}\n${resource.physicalId}`);
+      if (recorded === undefined) {
+        return liveReadFailure(
+          resource,
+          "ResourceNotFoundException",
+          notRecordedMessage(resource.stack, resource.logicalId),
+        );
+      }
+      return recorded.answer.kind === "found"
+        ? liveReadOf(resource, recorded.answer.properties)
+        : liveReadFailure(resource, recorded.answer.code, recorded.answer.message);
+    },
+  };
+
   return {
     stacks: [...stacks.keys()].sort(),
     directory,
     drift,
     stackTags: (stack) => stacks.get(stack)?.tags ?? {},
     resources: (stack) => stacks.get(stack)?.resources ?? [],
+    parameters: (stack) => stacks.get(stack)?.parameters ?? {},
+    live,
+    liveReads,
   };
 }

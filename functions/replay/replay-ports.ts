@@ -19,8 +19,9 @@ import type { RecordedAccount } from "./recorded-account.ts";
 import { recordedTemplateSource } from "./recorded-templates.ts";
 
 /**
- * Replay's ports for `react`: the recorded account, templates and signals of a scenario, and an
- * output directory in place of GitHub, Datadog and EventBridge (DESIGN §4 "Replay output").
+ * Replay's ports for `react`: the recorded account (drift, live state, stack resources and
+ * parameters), templates and signals of a scenario, and an output directory in place of GitHub,
+ * Datadog and EventBridge (DESIGN §4 "Replay output").
  */
 
 /** `<out>/<stack>/<window-id>/`: where everything a window produced is written. */
@@ -103,6 +104,11 @@ export function replayReactPorts(input: ReplayPortsInput): ReactPorts {
   const templates = recordedTemplateSource(input.accountDir, input.repoDir);
   return {
     drift: input.account.drift,
+    live: {
+      state: input.account.live,
+      resources: async (stack) => input.account.resources(stack),
+      parameters: async (stack) => input.account.parameters(stack),
+    },
     tags: { tagsOf: async (stack) => input.account.stackTags(stack) },
     templates: { repository: templates },
     signals: input.signals,

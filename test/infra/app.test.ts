@@ -16,7 +16,19 @@ import {
   SWEEP_DELIVERY,
   TIMEOUTS,
 } from "../../functions/infra/app.ts";
-import { IMPLIED_ACTIONS, MANAGED_POLICIES, WILDCARD_RESOURCE_ACTIONS } from "../../functions/infra/iam.ts";
+import {
+  isReadLevel,
+  LIVE_READ_ACTIONS,
+  READ_HANDLER_PERMISSIONS,
+  refusedReadPermissions,
+  SENSITIVE_READS,
+} from "../../functions/infra/cloudcontrol-read.ts";
+import {
+  IMPLIED_ACTIONS,
+  MANAGED_POLICIES,
+  READ_ONLY_ACCESS,
+  WILDCARD_RESOURCE_ACTIONS,
+} from "../../functions/infra/iam.ts";
 import {
   type AppOptions,
   AppOptionsError,
@@ -141,7 +153,9 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     "cloudformation:DetectStackResourceDrift": [STACKS],
     "cloudformation:DescribeStacks": [STACKS],
     "cloudformation:GetTemplate": [STACKS],
+    "cloudformation:ListStackResources": [STACKS],
     "cloudformation:BatchDescribeTypeConfigurations": ["*"],
+    "cloudformation:GetResource": ["*"],
     "dynamodb:GetItem": ["Windows.arn"],
     "dynamodb:UpdateItem": ["Windows.arn"],
     "sqs:SendMessage": ["Settle.arn"],
@@ -173,6 +187,7 @@ const ADAPTERS: Record<string, string[]> = {
     "sqs-timer.ts",
     "cloudformation-drift.ts",
     "cloudformation-templates.ts",
+    "cloudcontrol-live-state.ts",
     "bedrock-analyst.ts",
     "eventbridge-events.ts",
   ],
@@ -408,6 +423,7 @@ describe("defineApp (single region, single account)", () => {
       "cloudformation-drift.ts",
       "cloudformation-stack-drift.ts",
       "cloudformation-templates.ts",
+      "cloudcontrol-live-state.ts",
     ].map((file) => source(`functions/adapters/${file}`));
     for (const [action, { by, reason }] of Object.entries(IMPLIED_ACTIONS)) {
       expect(reason.length, action).toBeGreaterThan(20);
@@ -430,6 +446,63 @@ describe("defineApp (single region, single account)", () => {
       expect(Object.keys(grants(recording, handler)), handler).not.toContain("sts:AssumeRole");
       expect(Object.keys(f.environment), handler).not.toContain("PHANTOM_REGIONS");
     }
+  });
+});
+
+describe("the live read's grants (Cloud Control and its read handlers)", () => {
+  const { recording } = build();
+  const settle = grants(recording, ON_SETTLE);
+  const catalogued = new Set<string>();
+  // Every `AWS::Service::Type` the catalog's sources name (its entries and the ARN / EC2-id readers).
+  for (const file of ["entries.ts", "physical-id.ts", "resolve.ts"]) {
+    for (const match of source(`core/catalog/${file}`).matchAll(/"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"/g)) {
+      catalogued.add(match[1] as string);
+    }
+  }
+  for (const entry of CATALOG) {
+    for (const touch of entry.touches) if (touch.type.startsWith("AWS::")) catalogued.add(touch.type);
+  }
+
+  it("grants only on-settle cloudformation:GetResource (Cloud Control's IAM prefix), and the read handlers' reads through ReadOnlyAccess", () => {
+    expect(LIVE_READ_ACTIONS).toEqual(["cloudformation:GetResource"]);
+    expect(settle["cloudformation:GetResource"]).toEqual(["*"]);
+    expect(fn(recording, ON_SETTLE).policies).toContain(READ_ONLY_ACCESS);
+    // The sweep's windows have no events, so nothing is blind there; on-change reacts to nothing.
+    for (const handler of [ON_CHANGE, ON_SWEEP]) {
+      expect(grants(recording, handler)["cloudformation:GetResource"], handler).toBeUndefined();
+    }
+  });
+
+  it("knows the read handler of every resource type the catalog can name (a new type fails here, by name)", () => {
+    expect(catalogued.size).toBeGreaterThan(60);
+    expect([...catalogued].filter((type) => !Object.hasOwn(READ_HANDLER_PERMISSIONS, type)).sort()).toEqual(
+      [],
+    );
+  });
+
+  it("needs only read-level actions from the handlers; what else a schema lists is refused, never granted", () => {
+    const refused = refusedReadPermissions(catalogued);
+    const all = Object.values(grants(recording, ON_SETTLE)).length;
+    expect(all).toBeGreaterThan(0);
+    for (const type of catalogued) {
+      for (const action of READ_HANDLER_PERMISSIONS[type] ?? []) {
+        expect(isReadLevel(action) || refused.has(action), `${type} ${action}`).toBe(true);
+      }
+    }
+    for (const [action, why] of refused) {
+      expect(why.length, action).toBeGreaterThan(20);
+      for (const handler of [ON_CHANGE, ON_SETTLE, ON_SWEEP]) {
+        expect(grants(recording, handler)[action], `${handler} ${action}`).toBeUndefined();
+      }
+    }
+    // The sensitive reads and the writes some schemas list (WAF associations, PassRole) are refused.
+    for (const action of [...Object.keys(SENSITIVE_READS), "iam:PassRole"]) {
+      if ([...catalogued].some((type) => READ_HANDLER_PERMISSIONS[type]?.includes(action))) {
+        expect(refused.has(action), action).toBe(true);
+      }
+    }
+    expect(isReadLevel("wafv2:AssociateWebACL")).toBe(false);
+    expect(isReadLevel("apigateway:GET")).toBe(true);
   });
 });
 

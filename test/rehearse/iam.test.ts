@@ -29,6 +29,8 @@ function actionOf(call: string): string | undefined {
   if (service === "bedrock-runtime")
     return operation === "Converse" ? "bedrock:InvokeModel" : `bedrock:${operation}`;
   if (service === "eventbridge") return `events:${operation}`;
+  // Cloud Control API's IAM prefix is `cloudformation` (cloudformation:GetResource).
+  if (service === "cloudcontrol") return `cloudformation:${operation}`;
   if (["cloudformation", "dynamodb", "sqs"].includes(service)) return `${service}:${operation}`;
   return undefined;
 }
@@ -54,9 +56,12 @@ describe("IAM follows use, at run time", () => {
     const used = new Map<string, Set<string>>();
     // The third run points the template location outside the repository: no repository, so the
     // safe state comes from GetTemplate.
+    // sg-ssh-world-cdk-rules is blind to drift detection: on-settle reads the group's live state
+    // (cloudcontrol.GetResource) and the stack's resources (ListStackResources).
     const runs = [
       ["payments-3am-incident", {}],
       ["two-stacks-interleaved", {}],
+      ["sg-ssh-world-cdk-rules", {}],
       ["payments-3am-incident", { stacks: { "payments-prod": { path: "../outside.yaml" } } }],
     ] as const;
     for (const [name, base] of runs) {

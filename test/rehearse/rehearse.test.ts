@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RehearsalReport, runRehearsal } from "../../functions/rehearse/rehearse.ts";
+import { startCloudControlStandIn } from "../../functions/rehearse/stand-ins/cloudcontrol.ts";
 import { runReplay } from "../../functions/replay/run-replay.ts";
 import { loadScenario } from "../../functions/replay/scenario.ts";
 
@@ -25,6 +26,8 @@ interface Compared {
   readonly events: number;
   readonly touched: readonly string[];
   readonly calls: number;
+  /** Live-state reads where drift detection was blind (Cloud Control in rehearsal, recorded in replay). */
+  readonly liveReads: number;
   readonly decisions: Readonly<Record<string, string | null>>;
 }
 
@@ -46,6 +49,7 @@ async function replayed(name: string): Promise<Compared[]> {
     events: report.window.events,
     touched: report.window.touched,
     calls: report.detection.calls,
+    liveReads: report.detection.liveReads ?? 0,
     decisions: Object.fromEntries(
       report.changes.map((c) => [`${c.logicalId}${c.propertyPath}`, "decision" in c ? c.decision : null]),
     ),
@@ -58,6 +62,7 @@ function rehearsed(report: RehearsalReport): Compared[] {
     events: w.events,
     touched: w.touched,
     calls: w.calls,
+    liveReads: w.liveReads,
     decisions: w.decisions ?? {},
   }));
 }
@@ -73,6 +78,50 @@ describe.each(names)("rehearsal of %s", (name) => {
     expect(report.dlq).toEqual({ changes: 0, settle: 0 });
     const stacks = new Set(report.windows.filter((w) => w.pullRequest).map((w) => w.stack));
     expect(report.pullRequests).toHaveLength(stacks.size);
+  });
+});
+
+describe("the live state where drift detection is blind", () => {
+  it("reads the group's live state through Cloud Control and reverts SSH to the world as critical, as replay does", async () => {
+    const scenario = await loadScenario(path.join(SCENARIOS, "sg-ssh-world-cdk-rules"), { base: {} });
+
+    const report = await runRehearsal(scenario);
+
+    expect(report.unexpected).toEqual([]);
+    expect(report.windows.map((w) => [w.settledBy, w.liveReads, w.decisions])).toEqual([
+      ["quiet", 1, { "AppSecurityGroup/SecurityGroupIngress/2": "revert" }],
+      ["review", 1, { "AppSecurityGroup/SecurityGroupIngress/2": "revert" }],
+    ]);
+    // One read per reaction, by on-settle only: the settle and its review.
+    expect(report.callsByHandler["on-settle"]?.["cloudcontrol.GetResource"]).toBe(2);
+    expect(report.callsByHandler["on-change"]?.["cloudcontrol.GetResource"]).toBeUndefined();
+    expect(report.pullRequests[0]?.title).toContain("critical");
+  });
+
+  it("a throttled Cloud Control fails nothing: after the SDK's retries the requests are compared, and the SSH rule is still reverted", async () => {
+    const scenario = await loadScenario(path.join(SCENARIOS, "sg-ssh-world-cdk-rules"), { base: {} });
+    const throttling = await startCloudControlStandIn({
+      accountDir: scenario.accountDir,
+      answer: () => ({ error: "ThrottlingException", message: "Rate exceeded" }),
+    });
+    try {
+      const report = await runRehearsal(scenario, {
+        env: { ...process.env, AWS_ENDPOINT_URL_CLOUDCONTROL: throttling.url },
+      });
+
+      expect(report.unexpected).toEqual([]);
+      expect(report.dlq).toEqual({ changes: 0, settle: 0 });
+      expect(report.windows.map((w) => [w.settledBy, w.liveReads])).toEqual([
+        ["quiet", 1],
+        ["review", 1],
+      ]);
+      expect(report.windows[0]?.decisions).toEqual({ "AppSecurityGroup/SecurityGroupIngress/2": "revert" });
+      // Three attempts (the SDK's standard retries) per reaction.
+      expect(throttling.calls.get("cloudcontrol.GetResource")).toBe(6);
+      // The note in analysis.json saying so is replay's to show (test/replay/live-state.test.ts).
+    } finally {
+      await throttling.close();
+    }
   });
 });
 

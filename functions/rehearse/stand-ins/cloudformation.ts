@@ -40,8 +40,9 @@ import {
  *   filter them). A physical id no stack holds is `ValidationError: Stack for <id> does not exist`,
  *   which `isNotStackOwned` reads as "unmanaged". `ListStackResources` pages the rest.
  * - `DescribeStacks` (one stack, or every stack when no name is given) and `ListStacks`: status
- *   `UPDATE_COMPLETE`, the recorded `Tags`, the recorded stack id (or a made-up one in the stand-in's
- *   account and region), the stack's drift status from the last detection (`NOT_CHECKED` before).
+ *   `UPDATE_COMPLETE`, the recorded `Tags` and `Parameters`, the recorded stack id (or a made-up one
+ *   in the stand-in's account and region), the stack's drift status from the last detection
+ *   (`NOT_CHECKED` before).
  * - `GetTemplate`: the recorded template text for both stages (`Original`, `Processed`).
  * - `DetectStackResourceDrift`: the recorded `StackResourceDrift`. For a live resource with no
  *   recorded drift the answer is `StackResourceDriftStatus: UNKNOWN` (a status CloudFormation itself
@@ -211,6 +212,8 @@ interface Stack {
   readonly id: string;
   readonly resources: readonly Resource[];
   readonly tags: readonly { readonly Key: string; readonly Value: string }[];
+  /** The recorded `Parameters` (DescribeStacks' shape), served as recorded. */
+  readonly parameters: readonly Record<string, unknown>[];
   readonly createdAt: string;
   readonly updatedAt?: string;
   readonly template?: string;
@@ -385,6 +388,7 @@ export async function startCloudFormationStandIn(
         `arn:aws:cloudformation:${region}:${account}:stack/${name}/${uuidFrom(`${account}/${region}/${name}`)}`,
       resources,
       tags: tags.map((t) => ({ Key: t.Key, Value: t.Value })),
+      parameters: (Array.isArray(document.Parameters) ? document.Parameters : []).map(record),
       createdAt: times[0] ?? startedAt,
       ...(updatedAt !== undefined && updatedAt !== times[0] ? { updatedAt } : {}),
       ...(template !== undefined ? { template: template.text } : {}),
@@ -543,6 +547,14 @@ export async function startCloudFormationStandIn(
           Stacks: page.map((s) => ({
             ...stackSummary(s),
             Tags: s.tags.length > 0 ? s.tags : undefined,
+            Parameters:
+              s.parameters.length > 0
+                ? s.parameters.map((p) => ({
+                    ParameterKey: text(p.ParameterKey),
+                    ParameterValue: text(p.ParameterValue),
+                    ResolvedValue: text(p.ResolvedValue),
+                  }))
+                : undefined,
           })),
           NextToken: next,
         };
