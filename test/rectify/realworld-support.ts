@@ -76,6 +76,18 @@ export interface Fabricated {
   readonly readBack?: { readonly path: NodePath; readonly value: unknown };
   /** A list that must be one item shorter. */
   readonly shorter?: { readonly path: NodePath; readonly length: number };
+  /** A one-line scalar's line around it (indentation and key before, a comment after): kept as it was. */
+  readonly around?: { readonly before: string; readonly after: string };
+}
+
+/** The text of a one-line node's line before and after it, without the line break. */
+function aroundOf(text: string, node: TemplateNode): Fabricated["around"] {
+  const lineStart = text.lastIndexOf("\n", node.start - 1) + 1;
+  let lineEnd = text.indexOf("\n", node.start);
+  if (lineEnd === -1) lineEnd = text.length;
+  if (text[lineEnd - 1] === "\r") lineEnd--;
+  if (node.end > lineEnd) return undefined;
+  return { before: text.slice(lineStart, node.start), after: text.slice(node.end, lineEnd) };
 }
 
 /** A small deterministic generator (mulberry32), so a seed names one window. */
@@ -367,6 +379,7 @@ export function fabricateWindow(text: string, seed: number): Fabricated[] {
       expect: "applied",
       lines: linesOf(text, scalar.node),
       readBack: { path: scalar.node.path, value: actual },
+      around: aroundOf(text, scalar.node),
     });
   }
 

@@ -42,6 +42,13 @@ export function checkWindow(text: string, window: readonly Fabricated[]): Rectif
       const node = nodeAt(after.root, f.readBack.path);
       expect(node && sameValue(plainOf(node), f.readBack.value), `${where} reads back`).toBe(true);
     }
+    if (got === "applied" && f.around) {
+      const { before, after: tail } = f.around;
+      const kept = result.text.split(/\r?\n/).some((l) => l.startsWith(before) && l.endsWith(tail));
+      expect(kept, `${where} keeps ${JSON.stringify(before)} … ${JSON.stringify(tail)} on its line`).toBe(
+        true,
+      );
+    }
     if (got === "applied" && f.shorter) {
       const list = nodeAt(after.root, f.shorter.path);
       expect(list?.kind === "seq" && list.items.length, `${where} removes one item`).toBe(f.shorter.length);
