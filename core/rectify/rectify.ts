@@ -369,8 +369,9 @@ class Rectifier {
       });
     const resourceEntry = this.resources()?.entries.find((e) => e.key === change.logicalId);
     if (!resourceEntry) {
-      const hidden =
-        this.template.problems.length > 0 ? " (it may sit after a YAML error that hides the rest)" : "";
+      const hidden = this.template.problems.some((p) => p.end === undefined)
+        ? " (it may sit after a YAML error that hides the rest)"
+        : "";
       manual(
         decision === "revert"
           ? `${change.logicalId} ${change.propertyPath || "(whole resource)"}: the template has no resource ${change.logicalId}${hidden}, so the revert plan cannot restore it from this template: check which template the stack was deployed from.`
