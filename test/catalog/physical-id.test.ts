@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { isArn, parseArn, partitionOf } from "../../core/catalog/arn.ts";
-import { ec2Ref, lambdaFunctionName, physicalId, refFromArn } from "../../core/catalog/physical-id.ts";
+import {
+  ec2Ref,
+  lambdaFunctionName,
+  physicalId,
+  refFromArn,
+  unownableKind,
+} from "../../core/catalog/physical-id.ts";
 import type { ResourceRef, ResourceType } from "../../core/catalog/types.ts";
 import type { CloudTrailRecord } from "../../core/change/schema.ts";
 import { toRecord } from "./examples.ts";
@@ -541,5 +547,33 @@ describe("physicalId", () => {
         "orders-bus|sync",
       );
     });
+  });
+});
+
+describe("unownableKind", () => {
+  it.each([
+    ["ami-0aa1d83d0b0985c86", "an AMI"],
+    ["snap-041993b54a9b3af6f", "an EBS snapshot"],
+    ["import-ami-0a1b2c3d4e5f60718", "an image import task"],
+    ["r-02fba3196e40f1f1e", "a reservation"],
+    ["sir-08b93456", "a Spot Instance request"],
+    ["arn:aws:ec2:us-east-1::image/ami-0aa1d83d0b0985c86", "an AMI"],
+    ["arn:aws:ec2:us-east-1::snapshot/snap-041993b54a9b3af6f", "an EBS snapshot"],
+    ["arn:aws:rds:us-east-1:111122223333:snapshot:orders-2025-03-14", "an RDS snapshot"],
+    ["arn:aws:rds:us-east-1:111122223333:cluster-snapshot:orders-final", "an RDS cluster snapshot"],
+    ["arn:aws:s3:::exports/2025/03/orders.csv", "an S3 object"],
+  ])("%s is %s", (value, kind) => {
+    expect(unownableKind(value)).toBe(kind);
+  });
+
+  it.each([
+    "sg-0a1b2c3d4e5f60718",
+    "eipalloc-0a1b2c3d4e5f60718",
+    "arn:aws:s3:::exports",
+    "arn:aws:rds:us-east-1:111122223333:db:orders",
+    "orders-db",
+    "",
+  ])("%j may be stack-owned (or is unknown): undefined", (value) => {
+    expect(unownableKind(value)).toBeUndefined();
   });
 });
