@@ -399,6 +399,22 @@ describe("a property the template never declared", () => {
     );
   });
 
+  it("goes first, above the first key's comment, when it sorts first", () => {
+    const text =
+      "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      # the entry point\n      Handler: index.handler\n      MemorySize: 256\n      Role: arn:aws:iam::123456789012:role/x\n";
+    const result = ok({
+      template: { text },
+      changes: [{ ...killSwitch, logicalId: "Fn", propertyPath: "/Architectures", actual: ["arm64"] }],
+    });
+
+    expect(result.text).toBe(
+      text.replace(
+        "      # the entry point",
+        "      Architectures:\n        - arm64\n      # the entry point",
+      ),
+    );
+  });
+
   it("writes the levels above it that the template lacks, and a Properties section when there is none", () => {
     const text = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n  Other:\n    Type: AWS::SQS::Queue\n";
     const result = ok({
