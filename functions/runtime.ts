@@ -340,8 +340,16 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
   // The drift detector retries throttling itself (counting calls), so its client does not.
   const driftClient = new CloudFormationClient({ ...region, maxAttempts: 1 });
   // Live reads where drift detection is blind: the SDK retries throttling (standard mode, 3 attempts),
-  // and a read that still fails is reported, never thrown. `AWS_ENDPOINT_URL_CLOUDCONTROL` redirects it.
-  const cloudControl = new CloudControlClient({ ...region, retryMode: "standard", maxAttempts: 3 });
+  // and a read that still fails is reported, never thrown. A read handler that hangs gives up after
+  // 10 s a try, so a few blind spots stay well inside on-settle's timeout. `AWS_ENDPOINT_URL_CLOUDCONTROL`
+  // redirects it.
+  const cloudControl = new CloudControlClient({
+    ...region,
+    retryMode: "standard",
+    maxAttempts: 3,
+    // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+  });
   const stacks = createCloudFormationStacks({ client: cloudFormation, clock });
   const published = publishing(settings, secrets, {
     clock,

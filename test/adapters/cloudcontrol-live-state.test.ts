@@ -160,6 +160,30 @@ describe("Cloud Control live state (GetResource over HTTP)", () => {
     expect(read.kind === "unavailable" ? read.detail : "").toContain(says);
   });
 
+  it("answers failed, never throws, when a read handler hangs past the request timeout", async () => {
+    const server = createServer(() => {
+      // Never answers.
+    });
+    const url = await listenLocally(server);
+    const hanging = new CloudControlClient({
+      region: "eu-west-1",
+      endpoint: url,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 2,
+      requestHandler: { requestTimeout: 200, throwOnRequestTimeout: true },
+    });
+    clients.push(hanging);
+    try {
+      const read = await createCloudControlLiveState({ client: hanging }).read(APP_SG);
+
+      expect(read).toMatchObject({ kind: "unavailable", reason: "failed" });
+      expect(read.kind === "unavailable" ? read.detail : "").toMatch(/timeout|timed out/i);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it("answers failed, never throws, when Cloud Control cannot be reached at all", async () => {
     const server = createServer();
     const url = await listenLocally(server);
