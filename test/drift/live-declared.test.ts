@@ -385,7 +385,7 @@ describe("never a crash", () => {
           expect(JSON.parse(JSON.stringify(result))).toBeTruthy();
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 120 },
     );
   });
 });
