@@ -1036,7 +1036,18 @@ class Rectifier {
           `${where} is ${source}: edit the branch this stack takes so it yields ${shown(value)} (${wanted}); Phantom does not rewrite conditions.`,
         );
         return;
-      case "Fn::Sub":
+      case "Fn::Sub": {
+        const through = this.subParameter(node, value);
+        if (through) {
+          this.parameterPlan(change, node, through.name, through.parameter, through.value, plan);
+          plan.notes.push(`written through ${source}: ${through.name} is the only part of it that differs`);
+          return;
+        }
+        plan.manual.push(
+          `${where} is built by ${source}: edit the expression, or the parameters it uses, so it yields ${shown(value)} (${wanted}).`,
+        );
+        return;
+      }
       case "Fn::Join":
         plan.manual.push(
           `${where} is built by ${source}: edit the expression, or the parameters it uses, so it yields ${shown(value)} (${wanted}).`,
@@ -1069,6 +1080,31 @@ class Rectifier {
           `${where} is ${source}: edit it by hand so it yields ${shown(value)} (${wanted}); Phantom never overwrites an intrinsic function.`,
         );
     }
+  }
+
+  /**
+   * A `!Sub "prefix-${Param}-suffix"` with one placeholder, a template parameter, whose literal text
+   * the new value keeps: the value behind it is the parameter's new value (`!Sub value:${TagValue}`
+   * becoming `value:x` sets TagValue to `x`). Undefined for anything else.
+   */
+  private subParameter(
+    node: IntrinsicNode,
+    value: unknown,
+  ): { name: string; parameter: MapNode; value: string } | undefined {
+    if (node.arg.kind !== "scalar" || typeof node.arg.value !== "string" || typeof value !== "string")
+      return undefined;
+    const text = node.arg.value;
+    const placeholders = [...text.matchAll(/\$\{([^}]*)\}/g)];
+    const only = placeholders[0];
+    if (placeholders.length !== 1 || !only) return undefined;
+    const name = (only[1] ?? "").trim();
+    const parameter = nodeAt(this.template.root, ["Parameters", name]);
+    if (parameter?.kind !== "map") return undefined;
+    const [prefix, suffix] = [text.slice(0, only.index), text.slice(only.index + only[0].length)];
+    if (prefix.includes("${!") || suffix.includes("${!")) return undefined;
+    if (!value.startsWith(prefix) || !value.endsWith(suffix) || value.length < prefix.length + suffix.length)
+      return undefined;
+    return { name, parameter, value: value.slice(prefix.length, value.length - suffix.length) };
   }
 
   private parameterPlan(

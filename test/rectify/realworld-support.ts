@@ -507,10 +507,17 @@ export function fabricateWindow(text: string, seed: number): Fabricated[] {
 
   // A value an expression computes (!Sub, !If, !GetAtt, !FindInMap, !Ref to a resource or pseudo
   // parameter): Phantom never overwrites one, so it is a manual item.
+  const parameterSub = (node: TemplateNode) => {
+    // `!Sub "…${Param}…"` with one parameter: a value that keeps its text is written to the parameter.
+    if (node.kind !== "intrinsic" || node.fn !== "Fn::Sub" || node.arg.kind !== "scalar") return false;
+    const names = [...String(node.arg.value).matchAll(/\$\{([^}]*)\}/g)].map((m) => (m[1] ?? "").trim());
+    return names.length === 1 && nodeAt(root, ["Parameters", names[0] ?? ""]) !== undefined;
+  };
   const computed = nodes.filter(
     (n) =>
       n.node.kind === "intrinsic" &&
       !(n.node.fn === "Ref" && nodeAt(root, ["Parameters", String(plainOf(n.node.arg))]) !== undefined) &&
+      !parameterSub(n.node) &&
       !(n.parent && keyed(n.parent)),
   );
   const expression = pick(free(computed));

@@ -273,6 +273,52 @@ Resources:
   });
 });
 
+describe("a value built by !Sub from one parameter", () => {
+  const text = `Parameters:
+  TagValue:
+    Type: String
+    Default: ops
+Resources:
+  Association:
+    Type: AWS::SSM::Association
+    Properties:
+      Name: AWS-UpdateSSMAgent
+      Targets:
+        - Key: tag:owner
+          Values:
+            - !Sub value:\${TagValue}
+      OutputLocation: !Sub "s3://\${AWS::AccountId}-logs/\${TagValue}"
+`;
+
+  it("writes the parameter when the new value keeps the expression's text around it", () => {
+    const result = ok({
+      template: { text },
+      changes: [legitimize("Association", "/Targets/0/Values/0", "value:ops", "value:platform")],
+    });
+
+    expect(changedLines(text, result.text)).toEqual(["-    Default: ops", "+    Default: platform"]);
+    expect(result.applied[0]?.notes).toContain(
+      "written through !Sub value:${TagValue}: TagValue is the only part of it that differs",
+    );
+  });
+
+  it("leaves it to a person when the text around the parameter changed too, or there is more than one placeholder", () => {
+    const result = ok({
+      template: { text },
+      changes: [
+        legitimize("Association", "/Targets/0/Values/0", "value:ops", "other:platform"),
+        legitimize("Association", "/OutputLocation", "s3://1-logs/ops", "s3://1-logs/platform"),
+      ],
+    });
+
+    expect(result.text).toBe(text);
+    expect(result.manual.map((m) => m.message)).toEqual([
+      expect.stringContaining("is built by !Sub value:${TagValue}"),
+      expect.stringContaining('is built by !Sub "s3://${AWS::AccountId}-logs/${TagValue}"'),
+    ]);
+  });
+});
+
 describe("a quoted string strict YAML rejects", () => {
   const name = "templates/stelligent__infrastructure__proxy-awsapi-devops-access.yml";
 
