@@ -679,6 +679,31 @@ function judgeCount(change: ContextChange, ctx: AnalysisContext): Recommendation
       );
     }
   }
+  // Reserved concurrency 0 is Lambda's off switch, not a capacity figure: the function stops running.
+  // During an incident it is how on-call stops a function doing harm (spamming, corrupting, looping);
+  // reverting would switch the harm back on, so the template records the switch until the cause is
+  // fixed. With no incident it is an unexplained outage of a function.
+  if (key === "ReservedConcurrentExecutions" && after === 0 && before !== 0) {
+    const was = before === undefined ? "unreserved" : `${before}`;
+    return incident.length > 0
+      ? rec(
+          change,
+          "legitimize",
+          0.7,
+          weighSeverity("high", ctx.environment),
+          `${change.logicalId}: reserved concurrency set ${was} ► 0 during ${incident.join(", ")}: the function is ` +
+            "switched off (Lambda's kill switch). Keep the switch in the template so a deploy does not turn the " +
+            "function back on, and remove it when the cause is fixed.",
+        )
+      : rec(
+          change,
+          "revert",
+          0.7,
+          weighSeverity("high", ctx.environment),
+          `${change.logicalId}: reserved concurrency set ${was} ► 0 with no incident: the function is switched off ` +
+            "and nothing explains why.",
+        );
+  }
   if (before === undefined || after === undefined) {
     return rec(
       change,

@@ -36,6 +36,12 @@ const STATEFUL =
 const CAPACITY =
   /^\/(InstanceType|DBInstanceClass|CacheNodeType|NodeType|InstanceClass|DesiredCapacity|MinSize|MaxSize|NumCacheNodes|ReservedConcurrentExecutions|MemorySize|Timeout|AllocatedStorage|Iops|ProvisionedThroughput\/(Read|Write)CapacityUnits|DesiredCount)$/;
 
+/** Properties that grant or deny access; a `DeliveryPolicy` or `RetentionPolicy` is not one. */
+const PERMISSIONS =
+  /(^|\/)(Policies|PolicyDocument|AssumeRolePolicyDocument|KeyPolicy|ManagedPolicyArns|PermissionsBoundary|PolicyText|AccessPolicies|ResourcePolicy|BucketPolicy|QueuePolicy|TopicPolicy|Permission)(\/|$)/;
+/** Lambda's off switch: reserved concurrency 0 stops every invocation. */
+const KILL_SWITCH = /^\/ReservedConcurrentExecutions$/;
+
 function money(usd: number): string {
   return `${usd < 0 ? "-" : "+"}$${Math.abs(usd).toLocaleString("en-US", { maximumFractionDigits: 0 })}/month`;
 }
@@ -82,8 +88,10 @@ export function severityReason(
   }
   if (/Ingress|Egress/.test(change.propertyPath) || /Ingress$|Egress$/.test(change.resourceType))
     return { basis: "security", detail: `network access changed (${at})` };
-  if (change.resourceType.startsWith("AWS::IAM::") || /Polic/.test(change.propertyPath))
+  if (change.resourceType.startsWith("AWS::IAM::") || PERMISSIONS.test(change.propertyPath))
     return { basis: "security", detail: `permissions changed (${at})` };
+  if (KILL_SWITCH.test(change.propertyPath) && change.actual === 0)
+    return { basis: "environment", detail: `the function is switched off: reserved concurrency 0 (${at})` };
   const delta = change.cost.deltaMonthlyUsd;
   if (delta !== null && delta !== 0) return { basis: "cost", detail: `${money(delta)} (${at})` };
   if (CAPACITY.test(change.propertyPath))
