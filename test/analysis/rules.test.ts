@@ -829,3 +829,35 @@ describe("rules analyzer: scoped fixes during an incident", () => {
     expect(judge(origin("http://portal.example.com")).decision).toBe("revert");
   });
 });
+
+describe("rules analyzer: Lambda's kill switch (reserved concurrency 0)", () => {
+  const killSwitch = (expected: number | null) =>
+    change({
+      logicalId: "EmailSender",
+      resourceType: "AWS::Lambda::Function",
+      propertyPath: "/ReservedConcurrentExecutions",
+      differenceType: expected === null ? "ADD" : "NOT_EQUAL",
+      expected,
+      actual: 0,
+    });
+
+  it("keeps the switch during an incident, high: reverting would switch the harm back on", () => {
+    const rec = judge(killSwitch(null), incident());
+    expect(rec.decision).toBe("legitimize");
+    expect(rec.severity).toBe("high");
+    expect(rec.reasoning).toMatch(/switched off/);
+  });
+
+  it("reverts the switch with no incident, high: a production function is off for no reason", () => {
+    const rec = judge(killSwitch(50));
+    expect(rec.decision).toBe("revert");
+    expect(rec.severity).toBe("high");
+    expect(rec.reasoning).toMatch(/50 ► 0 with no incident/);
+  });
+
+  it("still treats a lowered, non-zero reservation as a count", () => {
+    expect(judge(killSwitch(50)).reasoning).toMatch(/switched off/);
+    const lowered = judge({ ...killSwitch(50), actual: 10 });
+    expect(lowered.reasoning).not.toMatch(/switched off/);
+  });
+});
