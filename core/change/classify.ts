@@ -5,8 +5,9 @@ import { touchedResources } from "../catalog/resolve.ts";
 import type { ResourceRef } from "../catalog/types.ts";
 import type { IgnoreRules } from "../config/ignore.ts";
 import { type Actor, actorOf } from "./actor.ts";
-import { canonicalKeys } from "./normalize.ts";
+import { canonicalKeys, normalizeRecord } from "./normalize.ts";
 import { type CloudTrailRecord, cloudTrailRecordSchema } from "./schema.ts";
+import { screen } from "./screen.ts";
 
 /** Why a record is not a change. Stable codes: metrics and summaries group by them. */
 export const IGNORE_REASONS = [
@@ -55,12 +56,6 @@ export interface IntakeContext {
   readonly includeServiceAutomation?: boolean;
 }
 
-const CLOUDFORMATION = "cloudformation.amazonaws.com";
-/** Hosts that front a person's console session, not a service acting alone. */
-const PERSON_FACING = new Set(["signin.amazonaws.com", "console.amazonaws.com", "AWS Internal"]);
-const READ_PREFIX =
-  /^(Describe|Get|List|Head|Lookup|Search|BatchGet|Select|Scan|Query|Preview|Validate|Check)/;
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -108,7 +103,12 @@ export function parseRecord(
       detail: `an EventBridge event of detail-type ${JSON.stringify(raw["detail-type"])}, not a CloudTrail API call`,
     };
   }
-  const record = withTimeFallback(canonicalKeys(raw) as Record<string, unknown>);
+  const normalized = normalizeRecord(raw);
+  if (normalized.undecoded !== undefined) {
+    const { field, error } = normalized.undecoded;
+    return { ok: false, reason: "malformed", detail: `${field} is JSON text that does not parse: ${error}` };
+  }
+  const record = withTimeFallback(normalized.record);
   const missing = REQUIRED.filter((k) => record[k] === undefined || record[k] === null || record[k] === "");
   if (missing.length > 0) {
     return {
@@ -131,33 +131,6 @@ function withTimeFallback(record: Record<string, unknown>): Record<string, unkno
   return { ...record, eventTime: record["@timestamp"] };
 }
 
-function madeByCloudFormation(record: CloudTrailRecord): boolean {
-  return (
-    record.userIdentity?.invokedBy === CLOUDFORMATION ||
-    record.userAgent === CLOUDFORMATION ||
-    record.sourceIPAddress === CLOUDFORMATION
-  );
-}
-
-/** The AWS service acting on the caller's behalf, if any (never a console session). */
-function automatingService(record: CloudTrailRecord): string | undefined {
-  const id = record.userIdentity;
-  if (id?.type === "AWSService") return id.invokedBy ?? "an AWS service";
-  const invokedBy = id?.invokedBy;
-  if (invokedBy?.endsWith(".amazonaws.com") && !PERSON_FACING.has(invokedBy)) return invokedBy;
-  if (id?.sessionContext?.sessionIssuer?.arn?.includes(":role/aws-service-role/")) {
-    return `service-linked role ${id.sessionContext.sessionIssuer.arn.split("/").pop()}`;
-  }
-  const ip = record.sourceIPAddress;
-  if (ip?.endsWith(".amazonaws.com") && !PERSON_FACING.has(ip) && !ip.startsWith("console.")) return ip;
-  return undefined;
-}
-
-function isReadOnly(record: CloudTrailRecord): boolean {
-  if (record.readOnly !== undefined) return record.readOnly;
-  return READ_PREFIX.test(record.eventName);
-}
-
 /**
  * Judges one candidate record: is it a change to a stack-ownable resource, and which resources does it
  * touch? Expected outcomes are verdicts, never exceptions; this function does not throw.
@@ -178,27 +151,9 @@ export function judge(raw: unknown, context: IntakeContext): Judgement {
     resources,
   });
 
-  if (record.eventType !== undefined && record.eventType !== "AwsApiCall") {
-    return ignored("not-an-api-call", `${record.eventType} events change no resource`);
-  }
-  if (record.errorCode !== undefined) {
-    return ignored("failed-call", `the call failed with ${record.errorCode}`);
-  }
-  if (isReadOnly(record)) return ignored("read-only", `${record.eventName} only reads`);
-  if (madeByCloudFormation(record)) {
-    return ignored("by-cloudformation", "made by CloudFormation itself: a stack operation, not drift");
-  }
-  const service = automatingService(record);
-  if (service !== undefined && context.includeServiceAutomation !== true) {
-    return ignored("service-automation", `made by ${service} acting on the account's behalf`);
-  }
-  const entry = context.catalog.lookup(record.eventSource, record.eventName, record);
-  if (entry === undefined) {
-    return ignored(
-      "not-in-catalog",
-      `${serviceOf(record.eventSource)}:${record.eventName} is not a catalogued write`,
-    );
-  }
+  const screened = screen(record, context);
+  if (screened.out) return ignored(screened.reason, screened.detail);
+  const entry = screened.entry;
   if (entry.effect === "create") {
     return ignored("creates-new-resource", `${entry.event} creates a new resource, which no stack owns yet`);
   }

@@ -129,7 +129,7 @@ describe("readable names", () => {
     ["absent", undefined],
     ["null", null],
     ["empty", {}],
-    ["a string", "alice"],
+    ["JSON text of a string", '"alice"'],
   ])("identity %s: `unknown`", (_what, identity) => {
     // prepare: the identity
 
