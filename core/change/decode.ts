@@ -14,7 +14,7 @@ export interface Candidate {
 }
 
 /** Deeper arrays than this are not a capture format; they come out as one malformed candidate. */
-const MAX_DEPTH = 4;
+export const MAX_DEPTH = 4;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -14,3 +14,19 @@ export interface Judged {
 export function judgeDocument(value: unknown, context: IntakeContext): Judged[] {
   return candidates(value).map(({ raw, path }) => ({ path, judgement: judge(raw, context) }));
 }
+
+/**
+ * Judges a value found at `path` and `depth` inside a document (a streamed trail log file's record,
+ * see stream.ts): the same candidates and verdicts as judging the whole document would give there.
+ */
+export function judgeCandidates(
+  value: unknown,
+  context: IntakeContext,
+  path: string,
+  depth: number,
+): Judged[] {
+  return candidates(value, path, depth).map(({ raw, path: at }) => ({
+    path: at,
+    judgement: judge(raw, context),
+  }));
+}

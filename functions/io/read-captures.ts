@@ -1,19 +1,73 @@
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
+import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
+import { DocumentSplitter, type SplitRecord } from "../../core/change/stream.ts";
 
 /**
- * Streams captured events from files and directories: JSON documents (a record, an EventBridge
- * envelope, a trail log file, an array) and JSON lines, optionally gzipped like trail log files.
- * Memory stays flat for JSON lines however large the file; a JSON document is held whole.
+ * Streams captured events from files and directories: JSON lines, and JSON documents (a record, an
+ * EventBridge envelope, a trail log file, an array), each optionally gzipped like trail log files.
+ * Memory stays flat whatever the shape: JSON lines are read line by line, and a document's records
+ * are cut out one at a time as they complete (core/change/stream.ts), so a 1 GiB trail log file holds
+ * one record in memory, not the file.
+ *
+ * How a file is read: its first JSON value is streamed. When that value sits on one line with nothing
+ * after it on that line, the file is JSON lines and the other lines are read one by one. Otherwise it
+ * is one document, and only white space may follow. A document that breaks after some records gives
+ * those records and one error saying where it broke; a file that breaks before any record is tried
+ * line by line, so a truncated line never hides the good ones around it.
  */
 
 /** A parsed JSON value, or the reason a piece of input could not be parsed. */
 export type CaptureItem =
-  | { readonly kind: "value"; readonly file: string; readonly line?: number; readonly value: unknown }
+  | {
+      readonly kind: "value";
+      readonly file: string;
+      /** The line of a JSON lines file (absent for a document, or a file of one line). */
+      readonly line?: number;
+      readonly value: unknown;
+      /** Where a document's record sits, as `candidates` names it (`.Records[3]`), and its depth. */
+      readonly path?: string;
+      readonly depth?: number;
+    }
   | { readonly kind: "error"; readonly file: string; readonly line?: number; readonly error: string };
+
+/**
+ * What the reader finds before anything is parsed: one record's (or one line's) JSON text, an error,
+ * or the end of a file. `phantom inspect` judges the text on the intake's quick path.
+ */
+export type CaptureEntry =
+  | {
+      readonly kind: "text";
+      readonly text: string;
+      /** The line it starts on. */
+      readonly line: number;
+      /** `line 7` for JSON lines, `.Records[3] (line 7)` for a document's record: names it in errors. */
+      readonly where: string;
+      readonly path: string;
+      readonly depth: number;
+      /** True for a line of a JSON lines file. */
+      readonly jsonLine: boolean;
+    }
+  | {
+      /** A document's value, already parsed (the reader parsed it to tell the file's shape). */
+      readonly kind: "value";
+      readonly value: unknown;
+      readonly path: string;
+      readonly depth: number;
+    }
+  | {
+      readonly kind: "error";
+      readonly error: string;
+      /** Set when the error takes a place in the file's sequence of records (a line, a cut). */
+      readonly line?: number;
+    }
+  | {
+      readonly kind: "end";
+      /** The JSON values the file held (lines, or 1 for a document); Infinity when read line by line after a break. */
+      readonly units: number;
+    };
 
 /** A path that could not be read at all: a usage error, not a rejected record. */
 export class UnreadablePathError extends Error {
@@ -53,7 +107,7 @@ export async function listCaptureFiles(paths: readonly string[]): Promise<string
   return files;
 }
 
-function describeJsonError(error: unknown): string {
+function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -61,103 +115,380 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; err
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, error: describeJsonError(error) };
+    return { ok: false, error: message(error) };
   }
 }
 
-function lines(file: string): AsyncIterable<string> {
-  const raw = createReadStream(file);
-  if (!file.toLowerCase().endsWith(".gz"))
-    return createInterface({ input: raw, crlfDelay: Number.POSITIVE_INFINITY });
-  // pipe() does not forward errors: a missing or unreadable file must reach the reader's catch.
-  const gunzip = createGunzip();
-  raw.on("error", (error) => gunzip.destroy(error));
-  return createInterface({ input: raw.pipe(gunzip), crlfDelay: Number.POSITIVE_INFINITY });
+/** Reads a file as text in pieces, gunzipping `.gz`. Read errors surface as exceptions. */
+async function* textPieces(file: string): AsyncGenerator<string> {
+  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
+  let input: AsyncIterable<Buffer> = raw;
+  if (file.toLowerCase().endsWith(".gz")) {
+    // pipe() does not forward errors: a missing or unreadable file must reach the reader's catch.
+    const gunzip = createGunzip();
+    raw.on("error", (error) => gunzip.destroy(error));
+    input = raw.pipe(gunzip);
+  }
+  const decoder = new StringDecoder("utf8");
+  for await (const chunk of input) {
+    const text = decoder.write(chunk);
+    if (text !== "") yield text;
+  }
+  const tail = decoder.end();
+  if (tail !== "") yield tail;
 }
 
 /**
- * Reads one capture file. JSON lines are detected by the first non-empty line parsing on its own;
- * otherwise the file is one JSON document, and if that fails to parse, its lines are tried one by
- * one so a truncated line never hides the good ones around it.
+ * Splits text into lines as node:readline does (`crlfDelay: Infinity`): LF, CRLF and a lone CR each
+ * end a line, also across pieces. `flush` returns the last line when the text did not end with one.
  */
-export async function* readCaptureFile(file: string): AsyncGenerator<CaptureItem> {
-  let mode: "unknown" | "lines" | "document" = "unknown";
-  // The first JSON line is held back: a file with one line is one document, sourced by its name.
-  let held: CaptureItem | undefined;
-  let first = true;
-  const document: string[] = [];
-  let lineNo = 0;
+class LineSplitter {
+  #carry = "";
+  #crPending = false;
+
+  /** Calls `line` for each complete line in `text`. */
+  push(text: string, line: (text: string) => void): void {
+    let a = 0;
+    if (this.#crPending && text.charCodeAt(0) === 10) a = 1;
+    this.#crPending = false;
+    let cr = text.indexOf("\r", a);
+    for (;;) {
+      let end = text.indexOf("\n", a);
+      if (cr !== -1 && cr < a) cr = text.indexOf("\r", a);
+      let width = 1;
+      if (cr !== -1 && (end === -1 || cr < end)) {
+        if (cr === text.length - 1) {
+          // A CR at the end of a piece: a line break, and a LF starting the next piece belongs to it.
+          this.#crPending = true;
+        } else if (text.charCodeAt(cr + 1) === 10) width = 2;
+        end = cr;
+      }
+      if (end === -1) break;
+      const piece = text.slice(a, end);
+      if (this.#carry === "") line(piece);
+      else {
+        line(this.#carry + piece);
+        this.#carry = "";
+      }
+      a = end + width;
+    }
+    if (a < text.length) this.#carry += text.slice(a);
+  }
+
+  flush(): string | undefined {
+    const last = this.#carry;
+    this.#carry = "";
+    return last === "" ? undefined : last;
+  }
+}
+
+const BLANK = /^\s*$/;
+
+/** Whether a line holds nothing but white space (as String.prototype.trim sees it). */
+function isBlank(text: string): boolean {
+  return BLANK.test(text);
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+type Batches = AsyncGenerator<CaptureEntry[]>;
+
+/**
+ * Reads one capture file into entries, a batch per piece of the file read, so a caller pays one
+ * await per batch rather than per record. See the module comment for how a file is read.
+ */
+export async function* readCaptureBatches(file: string): Batches {
+  const pieces = textPieces(file)[Symbol.asyncIterator]();
+  const batch: CaptureEntry[] = [];
+  let streamed = 0;
+  /** The document's value when it was kept whole (not streamed): held until the file's shape is known. */
+  let held: SplitRecord | undefined;
+  let broken: string | undefined;
+  const splitter: DocumentSplitter = new DocumentSplitter({
+    record: (record) => {
+      if (record.path === "") {
+        held = record;
+        return;
+      }
+      streamed++;
+      batch.push({
+        kind: "text",
+        text: record.text,
+        line: record.line,
+        where: `${record.path} (line ${record.line})`,
+        path: record.path,
+        depth: record.depth,
+        jsonLine: false,
+      });
+    },
+    broken: (why) => {
+      broken = why;
+    },
+    problem: (why) => {
+      batch.push({ kind: "error", error: why, line: splitter.line });
+    },
+  });
+  let rest = "";
   try {
-    for await (let text of lines(file)) {
-      lineNo++;
-      if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (mode === "document") {
-        document.push(text);
-        continue;
+    for (;;) {
+      const next = await pieces.next();
+      if (next.done === true) {
+        splitter.end();
+        break;
       }
-      if (text.trim() === "") continue;
-      const parsed = tryParse(text);
-      if (mode === "unknown") {
-        if (!parsed.ok) {
-          mode = "document";
-          document.push(text);
-          continue;
-        }
-        mode = "lines";
+      const end = splitter.write(next.value);
+      if (batch.length > 0) yield batch.splice(0);
+      if (end >= 0) {
+        rest = next.value.slice(end);
+        break;
       }
-      const item: CaptureItem = parsed.ok
-        ? { kind: "value", file, line: lineNo, value: parsed.value }
-        : { kind: "error", file, line: lineNo, error: `line ${lineNo} is not valid JSON: ${parsed.error}` };
-      if (first) {
-        first = false;
-        held = item;
-        continue;
-      }
-      if (held !== undefined) {
-        yield held;
-        held = undefined;
-      }
-      yield item;
+      if (broken !== undefined) break;
     }
   } catch (cause) {
-    yield { kind: "error", file, error: `read failed after line ${lineNo}: ${describeJsonError(cause)}` };
+    if (batch.length > 0) yield batch.splice(0);
+    yield [{ kind: "error", error: `read failed after line ${splitter.line - 1}: ${message(cause)}` }];
     return;
   }
-  if (mode === "unknown") {
-    yield { kind: "error", file, error: "the file is empty" };
+  if (batch.length > 0) yield batch.splice(0);
+  if (broken !== undefined) {
+    if (streamed === 0) {
+      yield* salvage(file, broken);
+      return;
+    }
+    yield [
+      {
+        kind: "error",
+        error: `${broken}; the ${streamed} record${streamed === 1 ? "" : "s"} before it were read`,
+        line: splitter.line,
+      },
+      { kind: "end", units: 1 },
+    ];
     return;
   }
-  if (mode === "lines") {
-    if (held !== undefined && held.kind === "value") yield { kind: "value", file, value: held.value };
+  if (!splitter.done) {
+    yield [{ kind: "error", error: "the file is empty" }];
     return;
   }
-  const whole = tryParse(document.join("\n"));
-  if (whole.ok) {
-    yield { kind: "value", file, value: whole.value };
+  // The first value is complete: the rest of its line decides between JSON lines and a document.
+  const after = new After(rest, pieces, splitter.endLine, splitter.endColumn);
+  try {
+    const tail = await after.restOfLine();
+    if (splitter.valueLine === splitter.endLine && tail.blank) {
+      yield* readLines(after, held, splitter.valueLine);
+      return;
+    }
+    const trailing = tail.blank ? await after.trailing() : tail.error;
+    if (trailing === undefined) {
+      if (held !== undefined) {
+        const whole = tryParse(held.text);
+        if (!whole.ok) {
+          yield* salvage(file, whole.error);
+          return;
+        }
+        yield [{ kind: "value", value: whole.value, path: "", depth: 0 }];
+      }
+      yield [{ kind: "end", units: 1 }];
+      return;
+    }
+    if (streamed === 0) {
+      yield* salvage(file, trailing);
+      return;
+    }
+    yield [
+      { kind: "error", error: trailing, line: after.line },
+      { kind: "end", units: 1 },
+    ];
+  } catch (cause) {
+    yield [{ kind: "error", error: `read failed after line ${after.line - 1}: ${message(cause)}` }];
+  }
+}
+
+/** Reads what follows the first value, from the rest of its piece and the pieces after it. */
+class After {
+  #text: string;
+  #at = 0;
+  #done = false;
+  /** Line and column of the next character to read. */
+  line: number;
+  column: number;
+
+  constructor(
+    rest: string,
+    readonly pieces: AsyncIterator<string>,
+    line: number,
+    column: number,
+  ) {
+    this.#text = rest;
+    this.line = line;
+    this.column = column;
+  }
+
+  /** The next character code, or -1 at the end of the input. Consumes it. */
+  async #next(): Promise<number> {
+    while (this.#at >= this.#text.length) {
+      if (this.#done) return -1;
+      const next = await this.pieces.next();
+      if (next.done === true) {
+        this.#done = true;
+        return -1;
+      }
+      this.#text = next.value;
+      this.#at = 0;
+    }
+    return this.#text.charCodeAt(this.#at++);
+  }
+
+  #unexpected(c: number): string {
+    return `unexpected ${JSON.stringify(String.fromCharCode(c))} after the JSON value, at line ${this.line}, column ${this.column}`;
+  }
+
+  /** Reads to the end of the value's line: blank (spaces and tabs only), or the error naming what is there. */
+  async restOfLine(): Promise<{ blank: true } | { blank: false; error: string }> {
+    for (;;) {
+      const c = await this.#next();
+      if (c === -1 || c === 10) break;
+      if (c === 13) {
+        // CRLF is one line break.
+        if ((await this.#peek()) === 10) await this.#next();
+        break;
+      }
+      if (c !== 32 && c !== 9) return { blank: false, error: this.#unexpected(c) };
+      this.column++;
+    }
+    this.line++;
+    this.column = 1;
+    return { blank: true };
+  }
+
+  async #peek(): Promise<number> {
+    const c = await this.#next();
+    if (c !== -1) this.#at--;
+    return c;
+  }
+
+  /** Reads to the end of the input: undefined when only JSON white space follows, else the error. */
+  async trailing(): Promise<string | undefined> {
+    for (;;) {
+      const c = await this.#next();
+      if (c === -1) return undefined;
+      if (!isJsonSpace(c)) return this.#unexpected(c);
+      if (c === 10 || c === 13) {
+        if (c === 13 && (await this.#peek()) === 10) await this.#next();
+        this.line++;
+        this.column = 1;
+      } else this.column++;
+    }
+  }
+
+  /** The unread text of the current piece, then the following pieces. */
+  async *remaining(): AsyncGenerator<string> {
+    const first = this.#text.slice(this.#at);
+    this.#at = this.#text.length;
+    if (first !== "") yield first;
+    if (this.#done) return;
+    for (;;) {
+      const next = await this.pieces.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+}
+
+/** JSON lines: the first value was on `firstLine` (held, or streamed already); every other line is one value. */
+async function* readLines(after: After, held: SplitRecord | undefined, firstLine: number): Batches {
+  const batch: CaptureEntry[] = [];
+  let units = 1;
+  if (held !== undefined) {
+    batch.push({
+      kind: "text",
+      text: held.text,
+      line: firstLine,
+      where: `line ${firstLine}`,
+      path: "",
+      depth: 0,
+      jsonLine: true,
+    });
+  }
+  let lineNo = after.line - 1;
+  const onLine = (text: string): void => {
+    lineNo++;
+    if (isBlank(text)) return;
+    units++;
+    batch.push({
+      kind: "text",
+      text,
+      line: lineNo,
+      where: `line ${lineNo}`,
+      path: "",
+      depth: 0,
+      jsonLine: true,
+    });
+  };
+  const lines = new LineSplitter();
+  try {
+    for await (const piece of after.remaining()) {
+      lines.push(piece, onLine);
+      if (batch.length > 0) yield batch.splice(0);
+    }
+  } catch (cause) {
+    if (batch.length > 0) yield batch.splice(0);
+    yield [{ kind: "error", error: `read failed after line ${lineNo}: ${message(cause)}` }];
     return;
   }
-  yield* salvageLines(file, document, lineNo - document.length + 1, whole.error);
+  const last = lines.flush();
+  if (last !== undefined) onLine(last);
+  batch.push({ kind: "end", units });
+  yield batch;
 }
 
 /**
- * A document that does not parse whole: JSON lines with some bad lines (log noise, a truncated line),
- * or not JSON at all. Records in JSON lines are whole lines starting with `{` that parse; a broken
- * multi-line document also has `{` lines, but most are fragments (`{`, `{"Key": "x"},`). So the
- * lines are salvaged when at least half of the `{` lines parse as objects.
+ * A file that broke before its first record: JSON lines with some bad lines (log noise, a truncated
+ * line), or not JSON at all. Records in JSON lines are whole lines starting with `{` that parse; a
+ * broken multi-line document also has `{` lines, but most are fragments (`{`, `{"Key": "x"},`). So the
+ * lines are salvaged when at least half of the `{` lines parse as objects. Two passes over the file:
+ * the first counts, the second yields, so memory stays flat.
  */
-function* salvageLines(
-  file: string,
-  document: string[],
-  firstLine: number,
-  error: string,
-): Generator<CaptureItem> {
-  const items: CaptureItem[] = [];
+async function* salvage(file: string, reason: string): Batches {
   let braced = 0;
   let good = 0;
-  for (const [i, text] of document.entries()) {
-    if (text.trim() === "") continue;
-    const line = firstLine + i;
+  let nonBlank = 0;
+  let lineNo = 0;
+  const count = (text: string): void => {
+    lineNo++;
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (isBlank(text)) return;
+    nonBlank++;
     if (text.trimStart().startsWith("{")) braced++;
+    const parsed = tryParse(text);
+    if (
+      parsed.ok &&
+      typeof parsed.value === "object" &&
+      parsed.value !== null &&
+      !Array.isArray(parsed.value)
+    )
+      good++;
+  };
+  try {
+    for await (const lines of linesOf(file)) for (const text of lines) count(text);
+  } catch (cause) {
+    yield [{ kind: "error", error: `read failed after line ${lineNo}: ${message(cause)}` }];
+    return;
+  }
+  if (nonBlank === 0) {
+    yield [{ kind: "error", error: "the file is empty" }];
+    return;
+  }
+  if (good === 0 || good * 2 < braced) {
+    yield [{ kind: "error", error: `not JSON or JSON lines: ${reason}` }];
+    return;
+  }
+  lineNo = 0;
+  const entryOf = (text: string): CaptureEntry | undefined => {
+    lineNo++;
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (isBlank(text)) return undefined;
     const parsed = tryParse(text);
     // Only objects count as salvaged records: a stray `"x"` or `42` line of a broken document is noise.
     if (
@@ -166,16 +497,99 @@ function* salvageLines(
       parsed.value !== null &&
       !Array.isArray(parsed.value)
     ) {
-      good++;
-      items.push({ kind: "value", file, line, value: parsed.value });
-    } else {
-      const why = parsed.ok ? "is not a JSON object" : `is not valid JSON: ${parsed.error}`;
-      items.push({ kind: "error", file, line, error: `line ${line} ${why}` });
+      return {
+        kind: "text",
+        text,
+        line: lineNo,
+        where: `line ${lineNo}`,
+        path: "",
+        depth: 0,
+        jsonLine: true,
+      };
     }
-  }
-  if (good === 0 || good * 2 < braced) {
-    yield { kind: "error", file, error: `not JSON or JSON lines: ${error}` };
+    const why = parsed.ok ? "is not a JSON object" : `is not valid JSON: ${parsed.error}`;
+    return { kind: "error", error: `line ${lineNo} ${why}`, line: lineNo };
+  };
+  try {
+    for await (const lines of linesOf(file)) {
+      const batch = lines.map(entryOf).filter((e) => e !== undefined);
+      if (batch.length > 0) yield batch;
+    }
+  } catch (cause) {
+    yield [{ kind: "error", error: `read failed after line ${lineNo}: ${message(cause)}` }];
     return;
   }
-  yield* items;
+  yield [{ kind: "end", units: Number.POSITIVE_INFINITY }];
+}
+
+/** The lines of a file, a batch per piece read. */
+async function* linesOf(file: string): AsyncGenerator<string[]> {
+  const lines = new LineSplitter();
+  for await (const piece of textPieces(file)) {
+    const batch: string[] = [];
+    lines.push(piece, (text) => batch.push(text));
+    if (batch.length > 0) yield batch;
+  }
+  const last = lines.flush();
+  if (last !== undefined) yield [last];
+}
+
+/** A record's place in its document, when it is not the document itself. */
+function at(entry: { readonly path: string; readonly depth: number }): { path?: string; depth?: number } {
+  return entry.path === "" && entry.depth === 0 ? {} : { path: entry.path, depth: entry.depth };
+}
+
+/**
+ * Reads one capture file as parsed values: every record of a document, every line of JSON lines.
+ * A file of a single JSON line is one value without a line, like a document.
+ */
+export async function* readCaptureFile(file: string): AsyncGenerator<CaptureItem> {
+  let held: CaptureItem | undefined;
+  let first = true;
+  for await (const batch of readCaptureBatches(file)) {
+    for (const entry of batch) {
+      if (entry.kind === "end") continue;
+      let item: CaptureItem;
+      if (entry.kind === "error") {
+        item = {
+          kind: "error",
+          file,
+          ...(entry.line !== undefined ? { line: entry.line } : {}),
+          error: entry.error,
+        };
+      } else if (entry.kind === "value") {
+        item = { kind: "value", file, value: entry.value, ...at(entry) };
+      } else {
+        const parsed = tryParse(entry.text);
+        item = parsed.ok
+          ? entry.jsonLine
+            ? { kind: "value", file, line: entry.line, value: parsed.value }
+            : { kind: "value", file, value: parsed.value, ...at(entry) }
+          : {
+              kind: "error",
+              file,
+              ...(entry.jsonLine ? { line: entry.line } : {}),
+              error: `${entry.where} is not valid JSON: ${parsed.error}`,
+            };
+      }
+      // The first JSON line is held back: a file with one line is one document, sourced by its name.
+      if (first && entry.kind === "text" && entry.jsonLine) {
+        first = false;
+        held = item;
+        continue;
+      }
+      first = false;
+      if (held !== undefined) {
+        yield held;
+        held = undefined;
+      }
+      yield item;
+    }
+  }
+  if (held !== undefined) {
+    if (held.kind === "value") {
+      const { line: _line, ...alone } = held;
+      yield alone;
+    } else yield held;
+  }
 }

@@ -37,16 +37,32 @@ afterAll(async () => {
 });
 
 describe("readCaptureFile: JSON documents", () => {
-  it("reads a pretty-printed document as one value without a line", async () => {
+  it("reads a pretty-printed trail log file record by record, each with its place and no line", async () => {
     // prepare
-    const document = { Records: [record("A"), record("B")] };
-    const file = await temp.write("pretty.json", JSON.stringify(document, null, 2));
+    const file = await temp.write(
+      "pretty.json",
+      JSON.stringify({ Records: [record("A"), record("B")] }, null, 2),
+    );
 
     // act
     const items = await collect(readCaptureFile(file));
 
     // assess
-    expect(items).toEqual([{ kind: "value", file, value: document }]);
+    expect(items).toEqual([
+      { kind: "value", file, value: record("A"), path: ".Records[0]", depth: 1 },
+      { kind: "value", file, value: record("B"), path: ".Records[1]", depth: 1 },
+    ]);
+  });
+
+  it("reads a record as one value without a line or a place", async () => {
+    // prepare
+    const file = await temp.write("one.json", JSON.stringify(record("A"), null, 2));
+
+    // act
+    const items = await collect(readCaptureFile(file));
+
+    // assess
+    expect(items).toEqual([{ kind: "value", file, value: record("A") }]);
   });
 
   it("skips a UTF-8 byte order mark at the start of a document", async () => {
@@ -93,7 +109,7 @@ describe("readCaptureFile: JSON documents", () => {
     });
   });
 
-  it("yields one error for a pretty-printed document truncated at the end", async () => {
+  it("a pretty-printed trail file truncated mid-array yields the records before the cut, then one error saying where", async () => {
     // prepare
     const text = JSON.stringify(
       { Records: [record("A", { requestParameters: { groupId: "sg-1" } }), record("B")] },
@@ -106,14 +122,24 @@ describe("readCaptureFile: JSON documents", () => {
     const items = await collect(readCaptureFile(file));
 
     // assess
-    expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({
-      kind: "error",
-      error: expect.stringMatching(/^not JSON or JSON lines: /),
-    });
+    expect(strip(items)).toEqual([
+      {
+        kind: "value",
+        value: record("A", { requestParameters: { groupId: "sg-1" } }),
+        path: ".Records[0]",
+        depth: 1,
+      },
+      {
+        kind: "error",
+        line: expect.any(Number),
+        error: expect.stringMatching(
+          /^the document is cut at line \d+, column \d+, inside \.Records\[1\]; the 1 record before it were read$/,
+        ),
+      },
+    ]);
   });
 
-  it("yields one error, not bogus salvaged values, for a truncated document whose small objects sit on one line", async () => {
+  it("a truncated document whose small objects sit on one line gives its whole records, never fragments", async () => {
     // prepare: how Prettier and many SIEM exporters lay out short objects
     const text = [
       "{",
@@ -142,7 +168,106 @@ describe("readCaptureFile: JSON documents", () => {
 
     // assess
     expect(strip(items)).toEqual([
-      { kind: "error", error: expect.stringMatching(/^not JSON or JSON lines: /) },
+      expect.objectContaining({
+        kind: "value",
+        path: ".Records[0]",
+        value: expect.objectContaining({ eventName: "CreateTags" }),
+      }),
+      {
+        kind: "error",
+        line: 18,
+        error:
+          "the document is cut at line 18, column 43, inside .Records[1]; the 1 record before it were read",
+      },
+    ]);
+  });
+
+  it("a truncated document that broke before its first record is one error saying where", async () => {
+    // prepare
+    const file = await temp.write("cut-early.json", '{\n  "Records": [\n    {\n      "eventName": "A",');
+
+    // act
+    const items = await collect(readCaptureFile(file));
+
+    // assess
+    expect(strip(items)).toEqual([
+      {
+        kind: "error",
+        error: "not JSON or JSON lines: the document is cut at line 4, column 24, inside .Records[0]",
+      },
+    ]);
+  });
+
+  it("streams the items of a JSON array, and of arrays and trail files inside it", async () => {
+    // prepare
+    const document = [record("A"), [record("B"), record("C")], { Records: [record("D")] }];
+    const file = await temp.write("array.json", JSON.stringify(document));
+
+    // act
+    const items = await collect(readCaptureFile(file));
+
+    // assess
+    expect(strip(items)).toEqual([
+      { kind: "value", value: record("A"), path: "[0]", depth: 1 },
+      { kind: "value", value: record("B"), path: "[1][0]", depth: 2 },
+      { kind: "value", value: record("C"), path: "[1][1]", depth: 2 },
+      { kind: "value", value: record("D"), path: "[2].Records[0]", depth: 2 },
+    ]);
+  });
+
+  it("names a record of a streamed document that is not valid JSON, and goes on with the next", async () => {
+    // prepare
+    const file = await temp.write(
+      "bad-record.json",
+      `{"Records": [${JSON.stringify(record("A"))}, {"eventName": tru}, ${JSON.stringify(record("C"))}]}`,
+    );
+
+    // act
+    const items = await collect(readCaptureFile(file));
+
+    // assess
+    expect(strip(items)).toEqual([
+      { kind: "value", value: record("A"), path: ".Records[0]", depth: 1 },
+      { kind: "error", error: expect.stringMatching(/^\.Records\[1\] \(line 1\) is not valid JSON: /) },
+      { kind: "value", value: record("C"), path: ".Records[2]", depth: 1 },
+    ]);
+  });
+
+  it("reports a key after a trail file's Records array that would have made it a record", async () => {
+    // prepare
+    const file = await temp.write(
+      "records-then-eventname.json",
+      `{"Records": [${JSON.stringify(record("A"))}], "eventName": "X"}`,
+    );
+
+    // act
+    const items = await collect(readCaptureFile(file));
+
+    // assess
+    expect(strip(items)).toEqual([
+      { kind: "value", value: record("A"), path: ".Records[0]", depth: 1 },
+      {
+        kind: "error",
+        line: 1,
+        error: 'the document has "eventName" after its Records array, which was read as a trail log file',
+      },
+    ]);
+  });
+
+  it("reports what follows a streamed document, after its records", async () => {
+    // prepare
+    const file = await temp.write(
+      "trailing.json",
+      `${JSON.stringify({ Records: [record("A")] }, null, 2)}\nextra`,
+    );
+
+    // act
+    const items = await collect(readCaptureFile(file));
+
+    // assess
+    expect(strip(items)).toEqual([
+      { kind: "value", value: record("A"), path: ".Records[0]", depth: 1 },
+      { kind: "error", line: 11, error: 'unexpected "e" after the JSON value, at line 11, column 1' },
     ]);
   });
 });
@@ -234,7 +359,7 @@ describe("readCaptureFile: JSON lines", () => {
     ]);
   });
 
-  it("reads a gzipped trail log file (.json.gz) as one document", async () => {
+  it("reads a gzipped trail log file (.json.gz) record by record", async () => {
     // prepare
     const document = { Records: [record("A"), record("B")] };
     const file = await temp.write("trail.json.gz", gzipSync(JSON.stringify(document, null, 2)));
@@ -243,7 +368,24 @@ describe("readCaptureFile: JSON lines", () => {
     const items = await collect(readCaptureFile(file));
 
     // assess
-    expect(strip(items)).toEqual([{ kind: "value", value: document }]);
+    expect(strip(items)).toEqual([
+      { kind: "value", value: record("A"), path: ".Records[0]", depth: 1 },
+      { kind: "value", value: record("B"), path: ".Records[1]", depth: 1 },
+    ]);
+  });
+
+  it("reads a one-line trail log file (as S3 delivers them) record by record", async () => {
+    // prepare
+    const file = await temp.write("minified.json", JSON.stringify({ Records: [record("A"), record("B")] }));
+
+    // act
+    const items = await collect(readCaptureFile(file));
+
+    // assess
+    expect(strip(items)).toEqual([
+      { kind: "value", value: record("A"), path: ".Records[0]", depth: 1 },
+      { kind: "value", value: record("B"), path: ".Records[1]", depth: 1 },
+    ]);
   });
 
   it("a .gz file that is not gzip is one error", async () => {
