@@ -18,9 +18,14 @@ const CONSOLE_AGENT =
 
 /** Last segment of an ARN resource path: `arn:aws:sts::1:assumed-role/Role/sam@example.com` ► `sam@example.com`. */
 function lastSegment(arn: string): string {
-  const resource = arn.split(":").slice(5).join(":");
-  const parts = resource.split("/");
-  return parts[parts.length - 1] ?? resource;
+  // The resource is what follows the fifth colon (nothing when there are fewer).
+  let colon = -1;
+  for (let n = 0; n < 5; n++) {
+    colon = arn.indexOf(":", colon + 1);
+    if (colon < 0) return "";
+  }
+  const resource = arn.slice(colon + 1);
+  return resource.slice(resource.lastIndexOf("/") + 1);
 }
 
 function readableName(record: CloudTrailRecord): string {
@@ -48,12 +53,23 @@ function readableName(record: CloudTrailRecord): string {
   return id.principalId ?? id.invokedBy ?? "unknown";
 }
 
+/** The last user agent tested, and whether it is the console's: a trail repeats a handful of agents. */
+let lastAgent: string | undefined;
+let lastAgentIsConsole = false;
+
+function isConsoleAgent(agent: string): boolean {
+  if (agent !== lastAgent) {
+    lastAgent = agent;
+    lastAgentIsConsole = CONSOLE_AGENT.test(agent);
+  }
+  return lastAgentIsConsole;
+}
+
 /** True when the record shows a console session: the 1.08 flag, a console user agent or the sign-in service. */
 export function fromConsole(record: CloudTrailRecord): boolean {
   if (record.sessionCredentialFromConsole === true) return true;
   if (record.eventSource === "signin.amazonaws.com") return true;
-  const agent = record.userAgent ?? "";
-  if (CONSOLE_AGENT.test(agent)) return true;
+  if (isConsoleAgent(record.userAgent ?? "")) return true;
   return record.userIdentity?.invokedBy === "signin.amazonaws.com";
 }
 

@@ -110,8 +110,20 @@ export const envelopeSchema = z.looseObject({
 
 const SIEM_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})?$/;
 
+/** The last time parsed: records of a trail come in time order, many to the second, so most repeat it. */
+let lastTime: string | number | undefined;
+let lastIso: string | undefined;
+
 /** Parses a CloudTrail or SIEM time into ISO 8601 UTC; `undefined` when it is not a time. */
 export function toIsoTime(value: string | number): string | undefined {
+  if (value === lastTime) return lastIso;
+  const iso = parseTime(value);
+  lastTime = value;
+  lastIso = iso;
+  return iso;
+}
+
+function parseTime(value: string | number): string | undefined {
   let ms: number;
   if (typeof value === "number") {
     // Epoch seconds or milliseconds, as some exports write them.

@@ -1,9 +1,11 @@
 import path from "node:path";
+import type { IntakeContext } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
-import { judgeDocument } from "../../core/change/intake.ts";
-import { type InspectLine, inspectLine } from "../../core/change/report.ts";
+import { judgeCandidates } from "../../core/change/intake.ts";
+import { quickJudge } from "../../core/change/quick.ts";
+import { type InspectLine, inspectJson, inspectLine } from "../../core/change/report.ts";
 import type { PhantomConfig } from "../../core/config/schema.ts";
-import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
+import { type CaptureEntry, listCaptureFiles, readCaptureBatches } from "../io/read-captures.ts";
 import type { Output } from "./output.ts";
 
 export interface InspectOptions {
@@ -14,31 +16,83 @@ export interface InspectOptions {
 /**
  * Yields one inspect line per record in input order, each judged on its own (no de-duplication).
  * `source` is the file, plus `#<n>` (0-based record index in the file) unless the file is a single
- * JSON document holding one record.
+ * JSON document (or line) holding one record.
  */
 export async function* inspectPaths(
   paths: readonly string[],
   config: PhantomConfig,
 ): AsyncGenerator<InspectLine> {
+  for await (const batch of inspectBatches(paths, config)) yield* batch;
+}
+
+/**
+ * The inspect lines in batches, one per piece of a file read: the CLI writes each batch at once, so a
+ * large capture costs one await and one write per batch, not per record.
+ */
+export async function* inspectBatches(
+  paths: readonly string[],
+  config: PhantomConfig,
+): AsyncGenerator<InspectLine[]> {
   const context = catalogContext(config);
   for (const file of await listCaptureFiles(paths)) {
     const display = path.relative(process.cwd(), file) || file;
     let index = 0;
-    for await (const item of readCaptureFile(file)) {
-      if (item.kind === "error") {
-        const source = item.line === undefined ? display : `${display}#${index}`;
-        index++;
-        yield rejectedLine(source, item.error);
-        continue;
+    // The file's first line waits until a second one comes: a lone record is sourced by the name alone.
+    let first: { line: InspectLine; lone: boolean } | undefined;
+    let out: InspectLine[] = [];
+    for await (const entries of readCaptureBatches(file)) {
+      for (const entry of entries) {
+        if (entry.kind === "end") {
+          if (first !== undefined && entry.units === 1 && first.lone && index === 1) {
+            first.line = { ...first.line, source: display };
+          }
+          continue;
+        }
+        const lines = linesOf(entry, context, display, index);
+        for (const line of lines) {
+          if (index === 0) first = { line, lone: entry.kind !== "error" };
+          else {
+            if (index === 1 && first !== undefined) out.push(first.line);
+            out.push(line);
+          }
+          index++;
+        }
       }
-      const judged = judgeDocument(item.value, context);
-      const lone = item.line === undefined && judged.length === 1 && index === 0;
-      for (const { judgement } of judged) {
-        yield inspectLine(lone ? display : `${display}#${index}`, judgement);
-        index++;
+      if (out.length > 0) {
+        yield out;
+        out = [];
       }
     }
+    if (first !== undefined && index === 1) yield [first.line];
   }
+}
+
+/** The inspect lines of one entry, the first sourced `#index`. */
+function linesOf(entry: CaptureEntry, context: IntakeContext, display: string, index: number): InspectLine[] {
+  if (entry.kind === "error") {
+    return [rejectedLine(entry.line === undefined ? display : `${display}#${index}`, entry.error)];
+  }
+  if (entry.kind === "text") {
+    // The quick path decides reads, failures and calls outside the catalog without building the record.
+    const quick = quickJudge(entry.text, context);
+    if (quick !== undefined) return [inspectLine(`${display}#${index}`, quick)];
+    let value: unknown;
+    try {
+      value = JSON.parse(entry.text);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return [rejectedLine(`${display}#${index}`, `${entry.where} is not valid JSON: ${why}`)];
+    }
+    return judgeCandidates(value, context, entry.path, entry.depth).map(({ judgement }, i) =>
+      inspectLine(`${display}#${index + i}`, judgement),
+    );
+  }
+  if (entry.kind === "value") {
+    return judgeCandidates(entry.value, context, entry.path, entry.depth).map(({ judgement }, i) =>
+      inspectLine(`${display}#${index + i}`, judgement),
+    );
+  }
+  return [];
 }
 
 function rejectedLine(source: string, error: string): InspectLine {
@@ -97,6 +151,9 @@ export class Tally {
   }
 }
 
+/** Output is written in pieces of about this many characters. */
+const WRITE_AT = 1 << 16;
+
 /** `phantom inspect`: JSON lines with `--json`, else one human line per record and a summary. */
 export async function runInspect(
   paths: readonly string[],
@@ -104,13 +161,24 @@ export async function runInspect(
   io: Output,
 ): Promise<void> {
   const tally = new Tally();
-  for await (const line of inspectPaths(paths, options.config)) {
-    if (options.json) {
-      io.out(`${JSON.stringify(line)}\n`);
-    } else {
-      io.out(humanLine(line));
-      tally.add(line.verdict, line.reasonCode);
+  let pending = "";
+  try {
+    for await (const batch of inspectBatches(paths, options.config)) {
+      for (const line of batch) {
+        if (options.json) pending += `${inspectJson(line)}\n`;
+        else {
+          pending += humanLine(line);
+          tally.add(line.verdict, line.reasonCode);
+        }
+      }
+      if (pending.length >= WRITE_AT) {
+        io.out(pending);
+        pending = "";
+      }
     }
+  } finally {
+    // What was judged before a failure is still written.
+    if (pending !== "") io.out(pending);
   }
   if (!options.json) io.out(`${tally}\n`);
 }

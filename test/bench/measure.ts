@@ -53,10 +53,14 @@ export interface ChildResult {
   readonly verdicts?: Record<string, number>;
 }
 
-/** Runs `body` timed and sampled, and prints the result line. `body` returns the record count. */
+/**
+ * Runs `body` timed and sampled, and prints the result line. `body` returns the record count.
+ * `afterwards` runs once every figure is taken (untimed, unsampled): a check that must not weigh on them.
+ */
 export async function measure(
   kind: ChildResult["kind"],
   body: () => Promise<{ records: number; verdicts?: Record<string, number> }>,
+  afterwards?: () => Promise<Record<string, number>>,
 ): Promise<void> {
   if (globalThis.gc === undefined) throw new Error("run with node --expose-gc");
   globalThis.gc();
@@ -71,6 +75,8 @@ export async function measure(
   sampler.stop();
   globalThis.gc();
   const endHeapAfterGc = process.memoryUsage().heapUsed;
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  const counted = afterwards === undefined ? verdicts : await afterwards();
   const result: ChildResult = {
     kind,
     records,
@@ -80,11 +86,11 @@ export async function measure(
     startHeapUsed: before.heapUsed,
     peakRss: sampler.peakRss,
     peakHeapUsed: sampler.peakHeapUsed,
-    maxRss: process.resourceUsage().maxRSS * 1024,
+    maxRss,
     samples: sampler.samples,
     endHeapAfterGc,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    ...(verdicts ? { verdicts } : {}),
+    ...(counted ? { verdicts: counted } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
