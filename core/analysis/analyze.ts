@@ -230,6 +230,8 @@ export async function analyzeWindow(
       resourceType: change.resourceType,
       ...(d?.expectedProperties !== undefined ? { expectedProperties: d.expectedProperties } : {}),
       ...(d?.actualProperties !== undefined ? { actualProperties: d.actualProperties } : {}),
+      ...(change.source ? { source: change.source } : {}),
+      ...(change.attachment ? { attachment: change.attachment } : {}),
     };
   });
   const rectified =

@@ -47,6 +47,12 @@ import {
 } from "./types.ts";
 import { openYaml } from "./yaml-document.ts";
 
+/** Attachment types rectify writes as their own resources (separate-rules.ts); any other is a manual item. */
+const SEPARATE_RULE_TYPES: ReadonlySet<string> = new Set([
+  "AWS::EC2::SecurityGroupIngress",
+  "AWS::EC2::SecurityGroupEgress",
+]);
+
 /**
  * Opens a template for editing: JSON when `format` says so, or when the text starts with `{` and
  * reads as JSON; YAML otherwise (a YAML flow mapping starts with `{` too).
@@ -386,6 +392,16 @@ class Rectifier {
         propertyPath: change.propertyPath,
         ...(change.resourceType ? { resourceType: change.resourceType } : {}),
       });
+      return;
+    }
+    const attached = change.attachment;
+    if (attached !== undefined && !SEPARATE_RULE_TYPES.has(attached.type)) {
+      // Written as a property of the target, a bucket policy or a Lambda permission would make the
+      // template invalid (or fight its separate resource): only security-group rules are written as
+      // their own resources (separate-rules.ts).
+      manual(
+        `${change.logicalId} ${change.propertyPath}: ${attached.logicalId ? `declared by the separate ${attached.type} resource ${attached.logicalId}` : `declared, in a template, as a separate ${attached.type} resource`}: to ${decision} it, ${attached.logicalId ? `edit ${attached.logicalId}` : `declare a new ${attached.type} resource`} by hand; Phantom writes only security-group rules as separate resources.`,
+      );
       return;
     }
     if (segments.length === 0) {

@@ -38,6 +38,11 @@ export interface RectifyChange {
    * template does not declare at all, which legitimizing writes in.
    */
   readonly source?: "cloudcontrol" | "request";
+  /**
+   * Set when the template declares the item (or would) as a separate resource attached to this one
+   * (core/drift/types.ts): a group's `AWS::EC2::SecurityGroupIngress`, a bucket's `AWS::S3::BucketPolicy`.
+   */
+  readonly attachment?: { readonly type: string; readonly logicalId?: string };
 }
 
 /** A template, the decided changes, and optionally the parameter file and stack (for the revert plan). */

@@ -725,3 +725,53 @@ describe("security group rules declared as separate resources (the CDK shape)", 
     expect(read(result.text, ["Resources", "AppSecurityGroupIngress22"])).toBeUndefined();
   });
 });
+
+describe("an attachment that is not a security-group rule", () => {
+  const bucketTemplate = [
+    "Resources:",
+    "  Assets:",
+    "    Type: AWS::S3::Bucket",
+    "    Properties:",
+    "      BucketName: assets-prod",
+    "  AssetsPolicy:",
+    "    Type: AWS::S3::BucketPolicy",
+    "    Properties:",
+    "      Bucket: !Ref Assets",
+    "      PolicyDocument: { Version: '2012-10-17', Statement: [] }",
+    "",
+  ].join("\n");
+  const policyChange = (decision: RectifyChange["decision"], logicalId?: string): RectifyChange => ({
+    logicalId: "Assets",
+    propertyPath: "/PolicyDocument/Statement/0",
+    differenceType: "ADD",
+    expected: null,
+    actual: { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::assets-prod/*" },
+    decision,
+    resourceType: "AWS::S3::Bucket",
+    source: "cloudcontrol",
+    attachment: { type: "AWS::S3::BucketPolicy", ...(logicalId ? { logicalId } : {}) },
+  });
+
+  it("is never written as a property of its target: legitimizing it is a manual item naming the resource", () => {
+    const result = ok({ template: { text: bucketTemplate }, changes: [policyChange("legitimize", "AssetsPolicy")] });
+
+    expect(result.text).toBe(bucketTemplate);
+    expect(result.manual).toEqual([
+      expect.objectContaining({
+        index: 0,
+        message: expect.stringContaining("declared by the separate AWS::S3::BucketPolicy resource AssetsPolicy"),
+      }),
+    ]);
+  });
+
+  it("names the resource type to add when no resource declares it yet, and reverts need no edit", () => {
+    const result = ok({
+      template: { text: bucketTemplate },
+      changes: [policyChange("legitimize"), policyChange("revert", "AssetsPolicy")],
+    });
+
+    expect(result.text).toBe(bucketTemplate);
+    expect(result.manual.map((m) => m.index)).toEqual([0]);
+    expect(result.manual[0]?.message).toContain("declare a new AWS::S3::BucketPolicy resource by hand");
+  });
+});
