@@ -745,7 +745,12 @@ describe("an attachment that is not a security-group rule", () => {
     propertyPath: "/PolicyDocument/Statement/0",
     differenceType: "ADD",
     expected: null,
-    actual: { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::assets-prod/*" },
+    actual: {
+      Effect: "Allow",
+      Principal: "*",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::assets-prod/*",
+    },
     decision,
     resourceType: "AWS::S3::Bucket",
     source: "cloudcontrol",
@@ -753,13 +758,18 @@ describe("an attachment that is not a security-group rule", () => {
   });
 
   it("is never written as a property of its target: legitimizing it is a manual item naming the resource", () => {
-    const result = ok({ template: { text: bucketTemplate }, changes: [policyChange("legitimize", "AssetsPolicy")] });
+    const result = ok({
+      template: { text: bucketTemplate },
+      changes: [policyChange("legitimize", "AssetsPolicy")],
+    });
 
     expect(result.text).toBe(bucketTemplate);
     expect(result.manual).toEqual([
       expect.objectContaining({
         index: 0,
-        message: expect.stringContaining("declared by the separate AWS::S3::BucketPolicy resource AssetsPolicy"),
+        message: expect.stringContaining(
+          "declared by the separate AWS::S3::BucketPolicy resource AssetsPolicy",
+        ),
       }),
     ]);
   });
