@@ -71,12 +71,21 @@ export interface CloudFormationStandInOptions {
   readonly region?: string;
   /** Account of made-up stack ids. Default `123456789012`. */
   readonly account?: string;
+  /**
+   * Answer as a rate-limited account does: `Throttling` / "Rate exceeded" (HTTP 400, the code
+   * CloudFormation sends) `times` times in a row before each call it serves, so every call is
+   * throttled and only retries get through (`Infinity`: never served). `operations` limits it to
+   * those actions. Throttled calls are counted in `calls` like the others, and in `throttled`.
+   */
+  readonly throttle?: { readonly times: number; readonly operations?: readonly string[] };
 }
 
 /** The CloudFormation stand-in. */
 export interface CloudFormationStandIn extends StandIn {
   /** The recorded stacks, sorted. */
   readonly stacks: readonly string[];
+  /** `Throttling` answers given so far, by action. */
+  readonly throttled: ReadonlyMap<string, number>;
 }
 
 const API_VERSION = "2010-05-15";
@@ -351,6 +360,11 @@ export async function startCloudFormationStandIn(
       ? []
       : [`region "${region}" is not a region such as us-east-1`]),
     ...(/^\d{12}$/.test(account) ? [] : [`account "${account}" is not a 12-digit account id`]),
+    ...(options.throttle === undefined ||
+    (options.throttle.times >= 0 &&
+      (Number.isInteger(options.throttle.times) || options.throttle.times === Infinity))
+      ? []
+      : [`throttle.times ${options.throttle.times} is not a whole number of answers (or Infinity)`]),
   ];
   if (issues.length > 0) throw new StandInConfigError("cloudformation", issues);
   const { clock, accountDir } = options;
@@ -675,6 +689,23 @@ export async function startCloudFormationStandIn(
     }
   }
 
+  const throttled = new Map<string, number>();
+  /** Throttling answers in a row since the last call served, by action. */
+  const streak = new Map<string, number>();
+  function throttles(action: Operation): boolean {
+    const { throttle } = options;
+    if (throttle === undefined || throttle.times === 0) return false;
+    if (throttle.operations !== undefined && !throttle.operations.includes(action)) return false;
+    const inRow = streak.get(action) ?? 0;
+    if (inRow >= throttle.times) {
+      streak.set(action, 0);
+      return false;
+    }
+    streak.set(action, inRow + 1);
+    throttled.set(action, (throttled.get(action) ?? 0) + 1);
+    return true;
+  }
+
   function serve(request: StandInRequest): Served {
     requestSeq += 1;
     const requestId = uuidFrom(`request/${requestSeq}`);
@@ -697,6 +728,12 @@ export async function startCloudFormationStandIn(
         unexpected: `${failure.code}: ${failure.message}`,
       };
     }
+    if (throttles(action)) {
+      return {
+        operation: action,
+        reply: errorReply(new CloudFormationFailure("Throttling", "Rate exceeded"), requestId),
+      };
+    }
     try {
       return { operation: action, reply: xmlReply(action, run(action, formFields(params)), requestId) };
     } catch (error) {
@@ -710,5 +747,5 @@ export async function startCloudFormationStandIn(
   }
 
   const standIn = await startStandIn("cloudformation", serve);
-  return { ...standIn, stacks: recorded.stacks };
+  return { ...standIn, stacks: recorded.stacks, throttled };
 }

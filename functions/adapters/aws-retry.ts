@@ -1,0 +1,195 @@
+import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
+import { errorName, isThrottling } from "./cloudformation.ts";
+
+/**
+ * One retry and backoff policy for every AWS client Phantom builds, and a way to see each throttled
+ * attempt. CloudFormation's describe APIs are rate-limited per account and region, and so are
+ * DynamoDB, SQS, Cloud Control and EventBridge in their own ways: a burst or a sweep must slow down
+ * when AWS says so, never fail a window for it, and say how often it happened.
+ *
+ * - **Policy.** Exponential backoff with full jitter: the n-th retry waits a random time in
+ *   `[0, min(cap, base × 2^n))` (AWS Architecture Blog, "Exponential Backoff And Jitter"). Throttling
+ *   (`Throttling`, `ThrottlingException`, `RequestLimitExceeded`, `TooManyRequestsException`, …, HTTP
+ *   429, "Rate exceeded") starts from a longer base than a 5xx or a network failure. A `Retry-After`
+ *   hint is honoured when it asks for longer. Client errors are never retried.
+ * - **Count.** {@link observeThrottling} adds a middleware inside the SDK's retry loop, so it sees
+ *   every attempt, retried or not, with the service and operation that was throttled. The runtime turns
+ *   these into `phantom.aws.throttled` points.
+ *
+ * The policy is a `RetryStrategyV2` (what `retryStrategy` of every v3 client accepts), written here so
+ * that its numbers are ours and testable, not the SDK's defaults.
+ * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+ */
+
+type RetryStrategy = Extract<
+  NonNullable<CloudFormationClientConfig["retryStrategy"]>,
+  { acquireInitialRetryToken: unknown }
+>;
+type RetryToken = Awaited<ReturnType<RetryStrategy["acquireInitialRetryToken"]>>;
+type RetryErrorInfo = Parameters<RetryStrategy["refreshRetryTokenForRetry"]>[1];
+
+export interface AwsRetryOptions {
+  /** Attempts per call, the first included. Default 5. */
+  readonly maxAttempts?: number;
+  /** First backoff step of a throttled call. Default 500 ms (the SDK's own for throttling). */
+  readonly throttlingBaseMs?: number;
+  /** First backoff step of a 5xx or network failure. Default 100 ms. */
+  readonly baseMs?: number;
+  /** Cap of one backoff step. Default 20 s. */
+  readonly maxDelayMs?: number;
+  /** Jitter source in [0, 1); injected by tests. */
+  readonly random?: () => number;
+  /** Wall clock for `Retry-After` hints. */
+  readonly now?: () => number;
+}
+
+export const DEFAULT_AWS_RETRY = {
+  maxAttempts: 5,
+  throttlingBaseMs: 500,
+  baseMs: 100,
+  maxDelayMs: 20_000,
+} as const;
+
+/** Full jitter: a random wait in `[0, min(cap, base × 2^retry))`, whole milliseconds. */
+export function fullJitterDelay(
+  retry: number,
+  options: { readonly baseMs: number; readonly maxDelayMs: number; readonly random: () => number },
+): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseMs * 2 ** Math.max(0, retry));
+  return Math.floor(options.random() * ceiling);
+}
+
+function token(retryCount: number, delay: number): RetryToken {
+  return { getRetryCount: () => retryCount, getRetryDelay: () => delay };
+}
+
+/** Worth another try, and how: throttling waits longer than a server or network failure. */
+function retryKind(info: RetryErrorInfo): "throttling" | "transient" | undefined {
+  if (info.errorType === "THROTTLING" || (info.error !== undefined && isThrottling(info.error)))
+    return "throttling";
+  if (info.errorType === "TRANSIENT" || info.errorType === "SERVER_ERROR") return "transient";
+  return undefined;
+}
+
+/** The retry strategy of {@link AwsRetryOptions}: give it to a client as `retryStrategy`. */
+export function awsRetryStrategy(options: AwsRetryOptions = {}): RetryStrategy {
+  const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_AWS_RETRY.maxAttempts));
+  const maxDelayMs = options.maxDelayMs ?? DEFAULT_AWS_RETRY.maxDelayMs;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  return {
+    acquireInitialRetryToken: async () => token(0, 0),
+    async refreshRetryTokenForRetry(previous, info) {
+      const kind = retryKind(info);
+      const retries = previous.getRetryCount();
+      if (kind === undefined || retries + 1 >= maxAttempts) {
+        throw info.error ?? new Error(`AWS call failed (${info.errorType}) and is not retried`);
+      }
+      const baseMs =
+        kind === "throttling"
+          ? (options.throttlingBaseMs ?? DEFAULT_AWS_RETRY.throttlingBaseMs)
+          : (options.baseMs ?? DEFAULT_AWS_RETRY.baseMs);
+      let delay = fullJitterDelay(retries, { baseMs, maxDelayMs, random });
+      const hint = info.retryAfterHint?.getTime();
+      if (hint !== undefined && Number.isFinite(hint))
+        delay = Math.max(delay, Math.min(maxDelayMs, hint - now()));
+      return token(retries + 1, delay);
+    },
+    recordSuccess: () => {},
+  };
+}
+
+/** The client settings of the policy: spread into any v3 client's configuration. */
+export function awsRetry(options: AwsRetryOptions = {}): {
+  readonly maxAttempts: number;
+  readonly retryStrategy: RetryStrategy;
+} {
+  return {
+    maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_AWS_RETRY.maxAttempts)),
+    retryStrategy: awsRetryStrategy(options),
+  };
+}
+
+/** One throttled attempt. */
+export interface Throttle {
+  /** The service as its endpoint variable names it: `cloudformation`, `dynamodb`, `sqs`, … */
+  readonly service: string;
+  /** The operation, e.g. `DescribeStackResources`. */
+  readonly operation: string;
+  /** The error code AWS answered, e.g. `Throttling`. */
+  readonly code: string;
+}
+
+type Next = (args: unknown) => Promise<unknown>;
+type Middleware = (next: Next, context: { readonly commandName?: string }) => Next;
+
+/** What {@link observeThrottling} needs of a client: every v3 client has it. */
+export interface ObservableClient {
+  readonly middlewareStack: {
+    add(
+      middleware: Middleware,
+      options: { step: "finalizeRequest"; priority: "low"; name: string; override: boolean },
+    ): void;
+  };
+}
+
+/**
+ * Calls `onThrottle` for every throttled attempt the client makes, retried or not, and lets the error
+ * go on to the retry strategy unchanged. The middleware sits in `finalizeRequest` at low priority,
+ * inside the SDK's retry middleware (high priority in the same step), so it runs once per attempt.
+ * A failing hook never fails the call.
+ * @see https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/middleware.html
+ */
+export function observeThrottling<C extends ObservableClient>(
+  client: C,
+  service: string,
+  onThrottle: (throttle: Throttle) => void,
+): C {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (isThrottling(error)) {
+          try {
+            const operation = (context.commandName ?? "unknown").replace(/Command$/, "");
+            onThrottle({ service, operation, code: errorName(error) });
+          } catch {
+            // Counting is best effort; the call's own error is what matters.
+          }
+        }
+        throw error;
+      }
+    },
+    { step: "finalizeRequest", priority: "low", name: "phantomObserveThrottling", override: true },
+  );
+  return client;
+}
+
+/**
+ * Throttles counted by (service, operation) until drained: the runtime drains them into
+ * `phantom.aws.throttled` points with the next metrics it sends.
+ */
+export interface ThrottleTally {
+  readonly record: (throttle: Throttle) => void;
+  /** The counts so far, and zero them. */
+  drain(): { readonly service: string; readonly operation: string; readonly count: number }[];
+}
+
+export function throttleTally(): ThrottleTally {
+  const counts = new Map<string, { service: string; operation: string; count: number }>();
+  return {
+    record({ service, operation }) {
+      const key = `${service}\u0000${operation}`;
+      const entry = counts.get(key) ?? { service, operation, count: 0 };
+      entry.count += 1;
+      counts.set(key, entry);
+    },
+    drain() {
+      const out = [...counts.values()].map((e) => ({ ...e }));
+      counts.clear();
+      return out;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import path from "node:path";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  awsRetry,
+  awsRetryStrategy,
+  fullJitterDelay,
+  observeThrottling,
+  type Throttle,
+  throttleTally,
+} from "../../functions/adapters/aws-retry.ts";
+import {
+  type CloudFormationStandIn,
+  startCloudFormationStandIn,
+} from "../../functions/rehearse/stand-ins/cloudformation.ts";
+
+/**
+ * The one retry policy of every AWS client, over real HTTP: the CloudFormation stand-in answers
+ * `Throttling` ("Rate exceeded", HTTP 400, as CloudFormation does) before serving each call.
+ */
+
+const ACCOUNT_DIR = path.resolve(
+  import.meta.dirname,
+  "../../fixtures/scenarios/payments-3am-incident/account",
+);
+const clock = { now: () => Date.parse("2026-03-14T03:20:00Z") };
+let standIn: CloudFormationStandIn | undefined;
+
+afterEach(async () => {
+  await standIn?.close();
+  standIn = undefined;
+});
+
+async function throttledCloudFormation(times: number) {
+  standIn = await startCloudFormationStandIn({ accountDir: ACCOUNT_DIR, clock, throttle: { times } });
+  return standIn;
+}
+
+function client(url: string, retry: ReturnType<typeof awsRetry>): CloudFormationClient {
+  return new CloudFormationClient({
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    ...retry,
+  });
+}
+
+describe("fullJitterDelay", () => {
+  it("waits a random time below base × 2^retry, capped", () => {
+    const options = { baseMs: 100, maxDelayMs: 1_000, random: () => 0.999 };
+    expect([0, 1, 2, 3, 4, 10].map((n) => fullJitterDelay(n, options))).toEqual([
+      99, 199, 399, 799, 999, 999,
+    ]);
+    expect(fullJitterDelay(5, { ...options, random: () => 0 })).toBe(0);
+  });
+});
+
+describe("awsRetry over a throttled CloudFormation", () => {
+  it("gets through after throttled attempts, waiting a full-jitter backoff between them, and counts each throttle by service and operation", async () => {
+    const cfn = await throttledCloudFormation(3);
+    const waits: number[] = [];
+    const random = () => 0.5;
+    const retry = awsRetry({ maxAttempts: 5, throttlingBaseMs: 8, maxDelayMs: 40, random });
+    const strategy = retry.retryStrategy;
+    const seen: Throttle[] = [];
+    const tally = throttleTally();
+    const sdk = observeThrottling(
+      client(cfn.url, {
+        ...retry,
+        retryStrategy: {
+          ...strategy,
+          async refreshRetryTokenForRetry(token, info) {
+            const next = await strategy.refreshRetryTokenForRetry(token, info);
+            waits.push(next.getRetryDelay());
+            return next;
+          },
+        },
+      }),
+      "cloudformation",
+      (t) => {
+        seen.push(t);
+        tally.record(t);
+      },
+    );
+
+    const out = await sdk.send(new DescribeStacksCommand({ StackName: "payments-prod" }));
+
+    expect(out.Stacks?.[0]?.StackName).toBe("payments-prod");
+    expect(out.$metadata.attempts).toBe(4);
+    // Full jitter at random 0.5: half of 8, 16, 32 ms.
+    expect(waits).toEqual([4, 8, 16]);
+    expect(cfn.calls.get("cloudformation.DescribeStacks")).toBe(4);
+    expect(cfn.throttled.get("DescribeStacks")).toBe(3);
+    expect(seen).toEqual(
+      Array.from({ length: 3 }, () => ({
+        service: "cloudformation",
+        operation: "DescribeStacks",
+        code: "Throttling",
+      })),
+    );
+    expect(tally.drain()).toEqual([{ service: "cloudformation", operation: "DescribeStacks", count: 3 }]);
+    expect(tally.drain()).toEqual([]);
+    sdk.destroy();
+  });
+
+  it("gives up after maxAttempts with CloudFormation's own error, every attempt counted", async () => {
+    const cfn = await throttledCloudFormation(Number.POSITIVE_INFINITY);
+    const tally = throttleTally();
+    const sdk = observeThrottling(
+      client(cfn.url, awsRetry({ maxAttempts: 3, throttlingBaseMs: 1, random: () => 0 })),
+      "cloudformation",
+      tally.record,
+    );
+
+    const error = await sdk.send(new DescribeStacksCommand({})).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "Throttling", message: "Rate exceeded", $metadata: { attempts: 3 } });
+    expect(cfn.calls.get("cloudformation.DescribeStacks")).toBe(3);
+    expect(tally.drain()).toEqual([{ service: "cloudformation", operation: "DescribeStacks", count: 3 }]);
+    sdk.destroy();
+  });
+
+  it("never retries a client error", async () => {
+    const cfn = await throttledCloudFormation(0);
+    const sdk = client(cfn.url, awsRetry({ maxAttempts: 5, random: () => 0 }));
+
+    const error = await sdk.send(new DescribeStacksCommand({ StackName: "no-such-stack" })).catch((e) => e);
+
+    expect(error).toMatchObject({ name: "ValidationError", $metadata: { attempts: 1 } });
+    expect(cfn.calls.get("cloudformation.DescribeStacks")).toBe(1);
+    sdk.destroy();
+  });
+
+  it("waits at least what a Retry-After hint asks, within the cap", async () => {
+    const now = 1_000_000;
+    const strategy = awsRetryStrategy({ random: () => 0, maxDelayMs: 5_000, now: () => now });
+    const first = await strategy.acquireInitialRetryToken("");
+    const next = await strategy.refreshRetryTokenForRetry(first, {
+      errorType: "THROTTLING",
+      retryAfterHint: new Date(now + 3_000),
+    });
+    expect(next.getRetryDelay()).toBe(3_000);
+    const capped = await strategy.refreshRetryTokenForRetry(first, {
+      errorType: "THROTTLING",
+      retryAfterHint: new Date(now + 60_000),
+    });
+    expect(capped.getRetryDelay()).toBe(5_000);
+  });
+});
