@@ -1,7 +1,7 @@
 import { type Actor, actorOf } from "./actor.ts";
 import type { IntakeContext, Judgement } from "./classify.ts";
-import { canonicalKey, canonicalKeys, IDENTITY_SHAPE } from "./normalize.ts";
-import { Kind, type Members, scanRecord } from "./scan.ts";
+import { canonicalKey, canonicalKeys, IDENTITY_SHAPE, RECORD_SHAPE } from "./normalize.ts";
+import { BAIL, Kind, Members, type Memo, NONE, type ScanHooks, scanRecord, UNKNOWN } from "./scan.ts";
 import type { CloudTrailRecord, UserIdentity } from "./schema.ts";
 import { toIsoTime } from "./schema.ts";
 import { type ScreenReason, screen } from "./screen.ts";
@@ -89,43 +89,160 @@ const OPTIONAL_STRING_IDS = OPTIONAL_STRINGS.map(id);
 const BOOLEAN_IDS = BOOLEANS.map(id);
 const OBJECT_IDS = OBJECTS.map(id);
 const OTHER_JSON_IDS = OTHER_JSON.map(id);
-const NONE = -1;
-/** A key Phantom does not read. */
-const UNKNOWN = -2;
+const FIELD_COUNT = FIELDS.length;
 
-/** Key spelling ► field id (or UNKNOWN). Bounded: a capture of random keys must not grow it forever. */
-const keyIds = new Map<string, number>();
-const MAX_KEY_CACHE = 4096;
+/**
+ * Spellings by length and first character: each record field's exact and lowercase spellings, the
+ * exact keys that matter, and the other keys CloudTrail and EventBridge write (UNKNOWN), so that a
+ * key is classified by a native comparison or two, without cutting it out of the text.
+ */
+const SPELLINGS = new Map<number, { readonly text: string; readonly field: number }[]>();
+const shapeOf = (length: number, first: number): number => length * 65536 + first;
+function listSpelling(text: string, field: number): void {
+  const key = shapeOf(text.length, text.charCodeAt(0));
+  const bucket = SPELLINGS.get(key) ?? [];
+  if (!bucket.some((e) => e.text === text)) bucket.push({ text, field });
+  SPELLINGS.set(key, bucket);
+}
+for (const [i, name] of FIELDS.entries()) {
+  listSpelling(name, i);
+  // Record fields in any case, as canonicalKeys reads them; the exact keys only as they are.
+  if (canonicalKey(name) === name && canonicalKey(name.toLowerCase()) === name)
+    listSpelling(name.toLowerCase(), i);
+}
+for (const name of [...RECORD_SHAPE.keys, "version", "id", "source", "resources"]) {
+  listSpelling(name, ID.get(canonicalKey(name)) ?? UNKNOWN);
+  listSpelling(name.toLowerCase(), ID.get(canonicalKey(name.toLowerCase())) ?? UNKNOWN);
+}
 
-function fieldOf(key: string): number {
-  const known = keyIds.get(key);
+/** Other spellings ► field id. Bounded: a capture of random keys must not grow it forever. */
+const otherKeys = new Map<string, number>();
+const MAX_OTHER_KEYS = 4096;
+
+/** The field id of a key as canonicalKeys reads it: its spelling, else its lowercase, else itself. */
+function slowField(key: string): number {
+  const known = otherKeys.get(key);
   if (known !== undefined) return known;
-  // Record fields in any case (as canonicalKeys reads them); the rest by exact spelling only.
   const found = ID.get(canonicalKey(key)) ?? UNKNOWN;
-  if (keyIds.size < MAX_KEY_CACHE) keyIds.set(key, found);
+  if (otherKeys.size < MAX_OTHER_KEYS) otherKeys.set(key, found);
   return found;
 }
 
-/** Member index per field id, for one object; NONE when absent. */
-const topSlots = new Int32Array(FIELDS.length);
-const recordSlots = new Int32Array(FIELDS.length);
-/** Whether a record field's key was spelled exactly (an envelope fills only exactly missing fields). */
-const exactSpelling = new Uint8Array(FIELDS.length);
-
-/** Fills `slots` from `members`; false on an escaped key or a field given twice (any spelling). */
-function slotsOf(s: string, members: Members, slots: Int32Array, exact: Uint8Array | undefined): boolean {
-  slots.fill(NONE);
-  for (let m = 0; m < members.count; m++) {
-    if (members.keyEscaped[m] === 1) return false;
-    const key = s.slice((members.keyStart[m] as number) + 1, (members.keyEnd[m] as number) - 1);
-    const field = fieldOf(key);
-    if (field === UNKNOWN) continue;
-    if (slots[field] !== NONE) return false;
-    slots[field] = m;
-    if (exact !== undefined) exact[field] = key === FIELDS[field] ? 1 : 0;
+/** Whether the key between `start` and `end` has a character toLowerCase could change. */
+function mayFold(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c >= 128) return true;
   }
-  return true;
+  return false;
 }
+
+/**
+ * The caller's identity is remembered: a trail repeats a handful of callers, each with the same
+ * identity block of several hundred characters. An identity seen before is recognised by comparing
+ * its text instead of scanning it, and is read only once. Identities are found by a signature of the
+ * text where the value starts (a character in five of its first 64), then compared in full. When
+ * identities stop repeating (an export of a thousand callers), remembering rests for a while, so it
+ * costs nothing. Shorter nested values (requests, TLS details) are cheaper to scan than to look up.
+ */
+const REMEMBERED = new Set<number>([F.userIdentity]);
+const MAX_MEMOS_PER_FIELD = 256;
+/** Longer values are not worth keeping. */
+const MAX_MEMO_TEXT = 4096;
+
+interface FieldMemos {
+  readonly bySignature: Map<number, Memo[]>;
+  tries: number;
+  hits: number;
+  /** Occurrences to skip before trying again, after a poor hit rate. */
+  resting: number;
+}
+
+const memos: (FieldMemos | undefined)[] = Array.from({ length: FIELD_COUNT }, (_, field) =>
+  REMEMBERED.has(field) ? { bySignature: new Map(), tries: 0, hits: 0, resting: 0 } : undefined,
+);
+/** Checked every this many tries: below one hit in eight, the field rests this long. */
+const MEMO_WINDOW = 1024;
+const MEMO_REST = 16384;
+
+function signature(s: string, at: number): number {
+  const end = Math.min(s.length, at + 64);
+  let h = end - at;
+  for (let i = at + 3; i < end; i += 5) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** A flat copy of a piece of a larger text, so a remembered value does not keep the whole text alive. */
+function detached(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
+/** The field's memos when it is being remembered now; counts the try. */
+function memosFor(field: number): FieldMemos | undefined {
+  const m = memos[field];
+  if (m === undefined) return undefined;
+  if (m.resting > 0) {
+    m.resting--;
+    return undefined;
+  }
+  if (++m.tries === MEMO_WINDOW) {
+    if (m.hits * 8 < m.tries) {
+      m.resting = MEMO_REST;
+      m.bySignature.clear();
+    }
+    m.tries = 0;
+    m.hits = 0;
+  }
+  return m;
+}
+
+/** The memos of the field tried last (set by `recall`, read by `remember` for the same value). */
+let current: FieldMemos | undefined;
+let currentSignature = 0;
+
+const HOOKS: ScanHooks = {
+  fields: FIELD_COUNT,
+  field(s, start, end, escaped) {
+    // An escaped key could spell anything: JSON.parse decides.
+    if (escaped) return BAIL;
+    const bucket = SPELLINGS.get(shapeOf(end - start, s.charCodeAt(start)));
+    if (bucket !== undefined) {
+      for (const e of bucket) if (s.startsWith(e.text, start)) return e.field;
+    }
+    return mayFold(s, start, end) ? slowField(s.slice(start, end)) : UNKNOWN;
+  },
+  recall(field, s, at) {
+    current = memosFor(field);
+    if (current === undefined) return undefined;
+    currentSignature = signature(s, at);
+    const list = current.bySignature.get(currentSignature);
+    if (list !== undefined) {
+      for (const memo of list) {
+        // String equality compares natively in bulk; startsWith goes character by character.
+        if (s.slice(at, at + memo.text.length) === memo.text) {
+          current.hits++;
+          return memo;
+        }
+      }
+    }
+    return undefined;
+  },
+  remember(field, s, start, end) {
+    // `recall` was just called for this value and missed.
+    const m = current;
+    if (m === undefined || memos[field] !== m || end - start > MAX_MEMO_TEXT) return undefined;
+    if (m.bySignature.size >= MAX_MEMOS_PER_FIELD) m.bySignature.clear();
+    const memo: Memo = { text: detached(s.slice(start, end)) };
+    const list = m.bySignature.get(currentSignature);
+    if (list === undefined) m.bySignature.set(currentSignature, [memo]);
+    else if (list.length < 4) list.push(memo);
+    else list[0] = memo;
+    return memo;
+  },
+};
+
+const top = new Members(FIELD_COUNT);
+const detail = new Members(FIELD_COUNT);
 
 /** A string member's value (JSON.parse decodes escapes exactly as the full path would). */
 function stringAt(s: string, members: Members, m: number): string {
@@ -231,29 +348,23 @@ export function identityOf(raw: unknown): UserIdentity | undefined {
  * `undefined` (take the full path). Never throws.
  */
 export function quickJudge(text: string, context: IntakeContext): Judgement | undefined {
-  const scan = scanRecord(text);
-  if (scan === false) return undefined;
-  if (!slotsOf(text, scan.top, topSlots, undefined)) return undefined;
+  if (!scanRecord(text, HOOKS, top, detail, F.detail)) return undefined;
   // A trail log file, or an object holding one: the full path flattens it.
-  if (topSlots[F.Records] !== NONE || topSlots[F.records] !== NONE) return undefined;
-  let members = scan.top;
-  let slots = topSlots;
-  let envelope = false;
-  const detailType = topSlots[F.detailType] as number;
-  if (detailType !== NONE && isString(scan.top.kind[detailType] as number)) {
+  if (top.slot[F.Records] !== NONE || top.slot[F.records] !== NONE) return undefined;
+  let members = top;
+  let envelope: Members | undefined;
+  const detailType = top.slot[F.detailType] as number;
+  if (detailType !== NONE && isString(top.kind[detailType] as number)) {
     // An EventBridge envelope of a CloudTrail record, or a document the full path rejects.
-    if (topSlots[F.detail] === NONE || !stringAt(text, scan.top, detailType).endsWith("via CloudTrail")) {
-      return undefined;
-    }
-    if (scan.top.kind[topSlots[F.detail] as number] !== Kind.Object) return undefined;
-    members = scan.detail;
-    slots = recordSlots;
-    envelope = true;
-    if (!slotsOf(text, members, slots, exactSpelling)) return undefined;
-    const inner = slots[F.detailType] as number;
-    if (inner !== NONE && isString(members.kind[inner] as number)) return undefined;
+    const detailAt = top.slot[F.detail] as number;
+    if (detailAt === NONE || !stringAt(text, top, detailType).endsWith("via CloudTrail")) return undefined;
+    if (top.kind[detailAt] !== Kind.Object) return undefined;
+    members = detail;
+    envelope = top;
+    const inner = detail.slot[F.detailType] as number;
+    if (inner !== NONE && isString(detail.kind[inner] as number)) return undefined;
   }
-  const record = lightRecord(text, members, slots, envelope ? scan.top : undefined);
+  const record = lightRecord(text, members, envelope);
   if (record === undefined) return undefined;
   const screening = screen(record, context);
   if (!screening.out || !QUICK.has(screening.reason)) return undefined;
@@ -268,11 +379,30 @@ export function quickJudge(text: string, context: IntakeContext): Judgement | un
   };
 }
 
-/** An envelope's own value for a field the detail lacks (`fromEnvelope` in decode.ts). */
-function envelopeString(text: string, envelope: Members, field: number): string | undefined {
-  const m = topSlots[field] as number;
-  if (m === NONE || !isString(envelope.kind[m] as number)) return undefined;
-  return stringAt(text, envelope, m);
+function kindAt(members: Members, field: number): number {
+  const m = members.slot[field] as number;
+  return m === NONE ? NONE : (members.kind[m] as number);
+}
+
+/**
+ * The envelope's value for a record field the detail lacks in its exact spelling, when the envelope
+ * has it as a string (`fromEnvelope` in decode.ts); then it wins over any other spelling.
+ */
+function filled(
+  text: string,
+  record: Members,
+  envelope: Members,
+  field: number,
+  from: number,
+): string | undefined {
+  const m = record.slot[field] as number;
+  const name = FIELDS[field] as string;
+  const start = record.keyStart[m] as number;
+  if (m !== NONE && record.keyEnd[m] === start + name.length && text.startsWith(name, start))
+    return undefined;
+  const e = envelope.slot[from] as number;
+  if (e === NONE || !isString(envelope.kind[e] as number)) return undefined;
+  return stringAt(text, envelope, e);
 }
 
 /**
@@ -282,42 +412,40 @@ function envelopeString(text: string, envelope: Members, field: number): string 
 function lightRecord(
   text: string,
   members: Members,
-  slots: Int32Array,
   envelope: Members | undefined,
 ): CloudTrailRecord | undefined {
   // JSON text of an export: the full path parses it (and rejects it when it does not parse).
   for (const field of OBJECT_IDS) {
-    const kind = kindAt(members, slots, field);
+    const kind = kindAt(members, field);
     if (kind !== NONE && kind !== Kind.Object && kind !== Kind.Null) return undefined;
   }
-  for (const field of OTHER_JSON_IDS) if (isString(kindAt(members, slots, field))) return undefined;
-  if (isString(kindAt(members, slots, F.userIdentity))) return undefined;
+  for (const field of OTHER_JSON_IDS) if (isString(kindAt(members, field))) return undefined;
+  if (isString(kindAt(members, F.userIdentity))) return undefined;
 
   const record: Record<string, unknown> = {};
   for (const field of OPTIONAL_STRING_IDS) {
-    const value = optionalString(text, members, slots[field] as number);
+    const value = optionalString(text, members, members.slot[field] as number);
     if (value === UNSURE) return undefined;
     if (value !== undefined) record[FIELDS[field] as string] = value;
   }
   for (const field of BOOLEAN_IDS) {
-    const value = looseBoolean(text, members, slots[field] as number);
+    const value = looseBoolean(text, members, members.slot[field] as number);
     if (value === UNSURE) return undefined;
     if (value !== undefined) record[FIELDS[field] as string] = value;
   }
   // Required: a non-empty eventName and eventSource, and an eventTime that is a time (as a string).
-  if (!isString(kindAt(members, slots, F.eventName))) return undefined;
-  if (!isString(kindAt(members, slots, F.eventSource))) return undefined;
-  if (!isString(kindAt(members, slots, F.eventTime))) return undefined;
-  const eventName = stringAt(text, members, slots[F.eventName] as number);
-  const eventSource = stringAt(text, members, slots[F.eventSource] as number);
-  let time = stringAt(text, members, slots[F.eventTime] as number);
+  if (!isString(kindAt(members, F.eventName))) return undefined;
+  if (!isString(kindAt(members, F.eventSource))) return undefined;
+  if (!isString(kindAt(members, F.eventTime))) return undefined;
+  const eventName = stringAt(text, members, members.slot[F.eventName] as number);
+  const eventSource = stringAt(text, members, members.slot[F.eventSource] as number);
+  let time = stringAt(text, members, members.slot[F.eventTime] as number);
   if (envelope !== undefined) {
-    // The envelope fills a field only when the detail lacks its exact spelling, and then wins.
-    const region = filled(text, envelope, slots, F.awsRegion, F.region);
+    const region = filled(text, members, envelope, F.awsRegion, F.region);
     if (region !== undefined) record.awsRegion = region === "" ? undefined : region;
-    const account = filled(text, envelope, slots, F.recipientAccountId, F.account);
+    const account = filled(text, members, envelope, F.recipientAccountId, F.account);
     if (account !== undefined) record.recipientAccountId = account === "" ? undefined : account;
-    const envelopeTime = filled(text, envelope, slots, F.eventTime, F.time);
+    const envelopeTime = filled(text, members, envelope, F.eventTime, F.time);
     if (envelopeTime !== undefined) time = envelopeTime;
   }
   if (eventName === "" || eventSource === "" || time === "") return undefined;
@@ -326,50 +454,31 @@ function lightRecord(
   record.eventName = eventName;
   record.eventSource = eventSource;
   record.eventTime = eventTime;
-  const identitySlot = slots[F.userIdentity] as number;
-  if (identitySlot !== NONE && kindAt(members, slots, F.userIdentity) === Kind.Object) {
-    const identity = identityAt(
-      text.slice(members.valueStart[identitySlot] as number, members.valueEnd[identitySlot] as number),
-    );
+  const m = members.slot[F.userIdentity] as number;
+  if (m !== NONE && members.kind[m] === Kind.Object) {
+    const identity = identityAt(text, members, m);
     if (identity !== undefined) record.userIdentity = identity;
   }
   return record as CloudTrailRecord;
 }
 
-function kindAt(members: Members, slots: Int32Array, field: number): number {
-  const m = slots[field] as number;
-  return m === NONE ? NONE : (members.kind[m] as number);
-}
-
-/** The envelope's value for a record field the detail lacks in its exact spelling, if it is a string. */
-function filled(
-  text: string,
-  envelope: Members,
-  slots: Int32Array,
-  field: number,
-  from: number,
-): string | undefined {
-  return slots[field] !== NONE && exactSpelling[field] === 1
-    ? undefined
-    : envelopeString(text, envelope, from);
-}
-
 /**
- * Identities by their JSON text. A trail repeats a handful of callers, each with the same identity
- * block, so most records find theirs here. Bounded, and emptied when full.
+ * The identity the schema reads from the member's object. A trail repeats a handful of callers, so
+ * the identity is kept with the remembered text (scan.ts) and read once per caller; frozen, since
+ * records share it.
  */
-const identities = new Map<string, UserIdentity | undefined>();
-const MAX_IDENTITIES = 512;
-
-/** The identity the schema reads from `text`, a valid JSON object. */
-function identityAt(text: string): UserIdentity | undefined {
-  if (identities.has(text)) return identities.get(text);
-  const identity = identityOf(canonicalKeys(JSON.parse(text), IDENTITY_SHAPE));
-  if (identities.size >= MAX_IDENTITIES) identities.clear();
-  // Frozen: records share it, and nobody may change one caller's identity through another record.
-  identities.set(text, identity === undefined ? undefined : deepFreeze(identity));
-  return identities.get(text);
+function identityAt(text: string, members: Members, m: number): UserIdentity | undefined {
+  const memo = members.memo[m];
+  if (memo !== undefined && memo.derived !== undefined)
+    return memo.derived === NO_IDENTITY ? undefined : (memo.derived as UserIdentity);
+  const raw = memo?.text ?? text.slice(members.valueStart[m] as number, members.valueEnd[m] as number);
+  const identity = identityOf(canonicalKeys(JSON.parse(raw), IDENTITY_SHAPE));
+  const frozen = identity === undefined ? undefined : deepFreeze(identity);
+  if (memo !== undefined) memo.derived = frozen ?? NO_IDENTITY;
+  return frozen;
 }
+
+const NO_IDENTITY = Symbol("no identity");
 
 function deepFreeze<T extends object>(value: T): T {
   for (const inner of Object.values(value)) {

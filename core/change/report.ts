@@ -59,35 +59,3 @@ function actorFields(actor: Actor | undefined): InspectLine["actor"] {
     console: actor.console,
   };
 }
-
-/** Characters JSON.stringify writes escaped: quote, backslash, controls, and (unpaired) surrogates. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters JSON escapes are the point.
-const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-function quoted(text: string): string {
-  return ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
-}
-
-function quotedOrNull(text: string | null): string {
-  return text === null ? "null" : quoted(text);
-}
-
-/**
- * `JSON.stringify(line)`, byte for byte, written out field by field: `phantom inspect --json` renders
- * a line per record, and this skips the generic walk over the object.
- */
-export function inspectJson(line: InspectLine): string {
-  let out = `{"source":${quoted(line.source)},"eventID":${quotedOrNull(line.eventID)},"eventName":${quotedOrNull(line.eventName)},"eventSource":${quotedOrNull(line.eventSource)},"eventTime":${quotedOrNull(line.eventTime)},"verdict":${quoted(line.verdict)}`;
-  if (line.reason !== undefined) out += `,"reason":${quoted(line.reason)}`;
-  if (line.reasonCode !== undefined) out += `,"reasonCode":${quoted(line.reasonCode)}`;
-  const actor = line.actor;
-  out += `,"actor":{"name":${quoted(actor.name)}`;
-  if (actor.arn !== undefined) out += `,"arn":${quoted(actor.arn)}`;
-  if (actor.type !== undefined) out += `,"type":${quoted(actor.type)}`;
-  out += `,"console":${actor.console ? "true" : "false"}},"resources":[`;
-  for (let i = 0; i < line.resources.length; i++) {
-    const r = line.resources[i] as { type: string; id: string };
-    out += `${i === 0 ? "" : ","}{"type":${quoted(r.type)},"id":${quoted(r.id)}}`;
-  }
-  return `${out}]}`;
-}

@@ -1,12 +1,15 @@
 /**
  * A strict JSON scanner for one record's text (a JSON line, or one record of a streamed trail file). It
  * accepts exactly what JSON.parse accepts, builds nothing, and notes where the members of the top-level
- * object sit (and those of its `detail` object, for EventBridge envelopes), so the intake can read the
- * few fields a verdict needs without building the whole record (see quick.ts).
+ * object sit (and those of its `detail` object, for EventBridge envelopes), by field, so the intake can
+ * read the few fields a verdict needs without building the whole record (see quick.ts).
  *
- * Anything it is not sure of (not an object, nesting deeper than MAX_NESTING) is `false`, and the
- * caller takes the full path: JSON.parse and the schema. Its only job is to be fast on the common
- * case and never wrong.
+ * Two things keep it near native speed. A text with no backslash and no control character (most
+ * records) needs no string checked character by character: each string ends at the next quote, found
+ * natively. And a nested value the caller has seen before (the same caller's identity, the same TLS
+ * details) is recognised by comparing its text, not scanned again.
+ *
+ * Anything it is not sure of is `false`, and the caller takes the full path: JSON.parse and the schema.
  *
  * @see https://tc39.es/ecma262/#sec-json.parse (the grammar JSON.parse accepts: RFC 8259 text)
  */
@@ -25,43 +28,83 @@ export const Kind = {
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
-/** Members of one object: key and value positions, as offsets into the scanned text. */
+/** The slot of a field that is absent. */
+export const NONE = -1;
+/** `field` of a key the caller does not read. */
+export const UNKNOWN = -2;
+/** `field` of a key the scanner must not decide on (escaped): take the full path. */
+export const BAIL = -3;
+
+/** What the caller knows about keys and values; see quick.ts. */
+export interface ScanHooks {
+  /** Number of field ids. */
+  readonly fields: number;
+  /** The field id of the key between `start` and `end` (inside its quotes), UNKNOWN, or BAIL. */
+  field(s: string, start: number, end: number, escaped: boolean): number;
+  /** When `s` holds at `at` a nested value of `field` seen before: that value's memo, else undefined. */
+  recall(field: number, s: string, at: number): Memo | undefined;
+  /** A nested value of `field` was validated between `start` and `end`: the caller may remember it. */
+  remember(field: number, s: string, start: number, end: number): Memo | undefined;
+}
+
+/** A nested value's text, known valid, and what the caller derived from it. */
+export interface Memo {
+  readonly text: string;
+  derived?: unknown;
+}
+
+/** The members of one object, by field: where each value sits and what it is. */
 export class Members {
+  /** Member index per field id, NONE when absent. */
+  readonly slot: Int32Array;
   count = 0;
-  keyStart = new Int32Array(64);
-  keyEnd = new Int32Array(64);
-  /** 1 when the key holds a backslash escape. */
-  keyEscaped = new Uint8Array(64);
-  valueStart = new Int32Array(64);
-  valueEnd = new Int32Array(64);
-  kind = new Uint8Array(64);
+  /** Where each member's key sits, inside its quotes. */
+  keyStart = new Int32Array(32);
+  keyEnd = new Int32Array(32);
+  valueStart = new Int32Array(32);
+  valueEnd = new Int32Array(32);
+  kind = new Uint8Array(32);
+  memo: (Memo | undefined)[] = [];
+
+  constructor(fields: number) {
+    this.slot = new Int32Array(fields);
+  }
 
   reset(): void {
     this.count = 0;
+    this.slot.fill(NONE);
   }
 
-  add(keyStart: number, keyEnd: number, keyEscaped: boolean, valueStart: number): number {
+  /** Adds a member of `field` whose value starts at `at`; false when the field is there already. */
+  add(field: number, keyStart: number, keyEnd: number, at: number): boolean {
+    if (this.slot[field] !== NONE) return false;
     const i = this.count++;
-    if (i === this.keyStart.length) this.#grow();
+    if (i === this.valueStart.length) this.#grow();
+    this.slot[field] = i;
     this.keyStart[i] = keyStart;
     this.keyEnd[i] = keyEnd;
-    this.keyEscaped[i] = keyEscaped ? 1 : 0;
-    this.valueStart[i] = valueStart;
-    return i;
+    this.valueStart[i] = at;
+    this.memo[i] = undefined;
+    return true;
   }
 
   #grow(): void {
-    const size = this.keyStart.length * 2;
-    const copy = <T extends Int32Array | Uint8Array>(from: T, to: T): T => {
-      to.set(from);
-      return to;
-    };
-    this.keyStart = copy(this.keyStart, new Int32Array(size));
-    this.keyEnd = copy(this.keyEnd, new Int32Array(size));
-    this.keyEscaped = copy(this.keyEscaped, new Uint8Array(size));
-    this.valueStart = copy(this.valueStart, new Int32Array(size));
-    this.valueEnd = copy(this.valueEnd, new Int32Array(size));
-    this.kind = copy(this.kind, new Uint8Array(size));
+    const size = this.valueStart.length * 2;
+    const keyStarts = new Int32Array(size);
+    keyStarts.set(this.keyStart);
+    const keyEnds = new Int32Array(size);
+    keyEnds.set(this.keyEnd);
+    this.keyStart = keyStarts;
+    this.keyEnd = keyEnds;
+    const starts = new Int32Array(size);
+    starts.set(this.valueStart);
+    const ends = new Int32Array(size);
+    ends.set(this.valueEnd);
+    const kinds = new Uint8Array(size);
+    kinds.set(this.kind);
+    this.valueStart = starts;
+    this.valueEnd = ends;
+    this.kind = kinds;
   }
 }
 
@@ -71,18 +114,9 @@ export const MAX_NESTING = 64;
 const OPEN_OBJECT = 1;
 const OPEN_ARRAY = 2;
 
-/** The outcome of `scanRecord`: where the members are, or `false` for "take the full path". */
-export interface Scan {
-  /** Members of the top-level object. */
-  readonly top: Members;
-  /** Members of the top-level `detail` member when it is an object (the first one), else empty. */
-  readonly detail: Members;
-}
-
-const top = new Members();
-const detail = new Members();
-const stack = new Uint8Array(MAX_NESTING + 1);
-const SCAN: Scan = { top, detail };
+/** Characters JSON never allows raw inside a string (and, but for tab, LF and CR, nowhere else). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\x00-\x1f]/;
 
 /** Index after the whitespace JSON allows (space, tab, line feed, carriage return) from `i`. */
 function skipSpace(s: string, i: number): number {
@@ -97,18 +131,12 @@ function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
-/** Set by `scanString`: the string just scanned held an escape. */
-let escaped = false;
-
-/** Characters JSON never allows raw inside a string (and, but for tab, LF and CR, nowhere else). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const CONTROL = /[\x00-\x1f]/;
-
 /**
- * True while scanning a text with no backslash and no control character: then every `"` delimits a
- * string, and a string's end is simply the next `"` (found natively, not char by char).
+ * The state of one scan. `clean`: the text has no backslash and no control character, so every `"`
+ * delimits a string and a string ends at the next one. `escaped`: the string just scanned held an escape.
  */
 let clean = false;
+let escaped = false;
 
 /** `i` at an opening quote; the index after the closing quote, or -1 when the string is not valid JSON. */
 function scanString(s: string, i: number): number {
@@ -177,10 +205,19 @@ function scanNumber(s: string, i: number): number {
   return i;
 }
 
+/** A scalar at `i`: the index after it, or -1 when it is not valid JSON. */
+function scanScalar(s: string, i: number, c: number): number {
+  if (c === 34) return scanString(s, i);
+  if (c === 116) return s.startsWith("true", i) ? i + 4 : -1;
+  if (c === 102) return s.startsWith("false", i) ? i + 5 : -1;
+  if (c === 110) return s.startsWith("null", i) ? i + 4 : -1;
+  return scanNumber(s, i);
+}
+
 function kindOf(c: number): Kind {
   switch (c) {
     case 34:
-      return Kind.String;
+      return escaped ? Kind.EscapedString : Kind.String;
     case 123:
       return Kind.Object;
     case 91:
@@ -196,127 +233,149 @@ function kindOf(c: number): Kind {
   }
 }
 
-/** Whether `s` holds the key `detail` between `start` (its opening quote) and `end` (after its closing quote). */
-function isDetailKey(s: string, start: number, end: number): boolean {
-  return end - start === 8 && s.startsWith("detail", start + 1);
-}
+const stack = new Uint8Array(MAX_NESTING + 2);
 
-/**
- * Validates `s` as JSON exactly as JSON.parse would and, when it is one object, returns where its
- * members are. `false` means not an object, not valid JSON, or too deep to be sure of here.
- */
-export function scanRecord(s: string): Scan | false {
-  top.reset();
-  detail.reset();
-  const n = s.length;
-  // One native pass each; most records have neither, and their strings then need no checking.
-  clean = s.indexOf("\\") < 0 && !CONTROL.test(s);
-  let i = skipSpace(s, 0);
-  if (s.charCodeAt(i) !== 123) return false;
+/** `i` at `{` or `[`: the index after the matching bracket when the value is valid JSON, else -1. */
+function scanNested(s: string, i: number): number {
   let depth = 0;
-  /** Index of the open member of the top object, or -1. */
-  let topMember = -1;
-  /** Index of the open member of the detail object, or -1. */
-  let detailMember = -1;
-  /** Stack depth at which the detail object's members sit (2), or 0 when not inside it. */
-  let detailDepth = 0;
-  let detailSeen = false;
-  // Each turn starts at a value.
   for (;;) {
-    const c = s.charCodeAt(i);
+    // At a value.
+    let c = s.charCodeAt(i);
     if (c === 123 || c === 91) {
-      if (depth === MAX_NESTING) return false;
-      const opens = c === 123 ? OPEN_OBJECT : OPEN_ARRAY;
-      // The top object's `detail` member: scan its members too.
-      if (
-        opens === OPEN_OBJECT &&
-        depth === 1 &&
-        !detailSeen &&
-        topMember >= 0 &&
-        isDetailKey(s, top.keyStart[topMember] as number, top.keyEnd[topMember] as number) &&
-        top.keyEscaped[topMember] === 0
-      ) {
-        detailSeen = true;
-        detailDepth = 2;
-      }
-      stack[++depth] = opens;
+      if (depth === MAX_NESTING) return -1;
+      stack[++depth] = c === 123 ? OPEN_OBJECT : OPEN_ARRAY;
       i = skipSpace(s, i + 1);
-      const next = s.charCodeAt(i);
-      if ((opens === OPEN_OBJECT && next === 125) || (opens === OPEN_ARRAY && next === 93)) {
-        if (depth === detailDepth) detailDepth = 0;
+      c = s.charCodeAt(i);
+      if (c === (stack[depth] === OPEN_OBJECT ? 125 : 93)) {
         depth--;
         i++;
-      } else if (opens === OPEN_OBJECT) {
-        // A key, a colon, then the member's value.
-        if (next !== 34) return false;
-        const keyStart = i;
+      } else if (stack[depth] === OPEN_OBJECT) {
+        if (c !== 34) return -1;
         i = scanString(s, i);
-        if (i < 0) return false;
-        const keyEnd = i;
+        if (i < 0) return -1;
         i = skipSpace(s, i);
-        if (s.charCodeAt(i) !== 58) return false;
+        if (s.charCodeAt(i) !== 58) return -1;
         i = skipSpace(s, i + 1);
-        if (depth === 1) topMember = top.add(keyStart, keyEnd, escaped, i);
-        else if (depth === detailDepth) detailMember = detail.add(keyStart, keyEnd, escaped, i);
         continue;
       } else continue;
-    } else if (c === 34) {
-      i = scanString(s, i);
-      if (i < 0) return false;
-    } else if (c === 116) {
-      if (!s.startsWith("true", i)) return false;
-      i += 4;
-    } else if (c === 102) {
-      if (!s.startsWith("false", i)) return false;
-      i += 5;
-    } else if (c === 110) {
-      if (!s.startsWith("null", i)) return false;
-      i += 4;
     } else {
-      i = scanNumber(s, i);
-      if (i < 0) return false;
+      i = scanScalar(s, i, c);
+      if (i < 0) return -1;
     }
-    // After a value: close containers, or move to the next element or member.
+    // After a value.
     for (;;) {
-      if (depth === 1 && topMember >= 0) {
-        top.valueEnd[topMember] = i;
-        // A string value was the last string scanned, so `escaped` is its own.
-        const kind = kindOf(s.charCodeAt(top.valueStart[topMember] as number));
-        top.kind[topMember] = kind === Kind.String && escaped ? Kind.EscapedString : kind;
-        topMember = -1;
-      } else if (depth === detailDepth && detailMember >= 0) {
-        const m = detailMember;
-        detail.valueEnd[m] = i;
-        const kind = kindOf(s.charCodeAt(detail.valueStart[m] as number));
-        detail.kind[m] = kind === Kind.String && escaped ? Kind.EscapedString : kind;
-        detailMember = -1;
-      }
-      if (depth === 0) return skipSpace(s, i) === n ? SCAN : false;
+      if (depth === 0) return i;
       i = skipSpace(s, i);
-      const c2 = s.charCodeAt(i);
-      if (c2 === 44) {
+      c = s.charCodeAt(i);
+      if (c === 44) {
         i = skipSpace(s, i + 1);
         if (stack[depth] === OPEN_OBJECT) {
-          if (s.charCodeAt(i) !== 34) return false;
-          const keyStart = i;
+          if (s.charCodeAt(i) !== 34) return -1;
           i = scanString(s, i);
-          if (i < 0) return false;
-          const keyEnd = i;
+          if (i < 0) return -1;
           i = skipSpace(s, i);
-          if (s.charCodeAt(i) !== 58) return false;
+          if (s.charCodeAt(i) !== 58) return -1;
           i = skipSpace(s, i + 1);
-          if (depth === 1) topMember = top.add(keyStart, keyEnd, escaped, i);
-          else if (depth === detailDepth) detailMember = detail.add(keyStart, keyEnd, escaped, i);
         }
         break;
       }
-      if ((c2 === 125 && stack[depth] === OPEN_OBJECT) || (c2 === 93 && stack[depth] === OPEN_ARRAY)) {
-        if (depth === detailDepth) detailDepth = 0;
+      if (c === (stack[depth] === OPEN_OBJECT ? 125 : 93)) {
         depth--;
         i++;
         continue;
       }
-      return false;
+      return -1;
     }
   }
+}
+
+/**
+ * The members of the object at `i` into `into`: each key classified by `hooks.field`, each value
+ * scanned (nested values recalled or remembered). `detail` receives the members of a `detail`
+ * object member (field id `detailField`) when given. Returns the index after the object, or -1.
+ */
+function scanObject(
+  s: string,
+  i: number,
+  into: Members,
+  hooks: ScanHooks,
+  detail: Members | undefined,
+  detailField: number,
+): number {
+  i = skipSpace(s, i + 1);
+  if (s.charCodeAt(i) === 125) return i + 1;
+  for (;;) {
+    if (s.charCodeAt(i) !== 34) return -1;
+    const keyStart = i + 1;
+    i = scanString(s, i);
+    if (i < 0) return -1;
+    const keyEnd = i - 1;
+    const field = hooks.field(s, keyStart, keyEnd, escaped);
+    if (field === BAIL) return -1;
+    // Compact text has no white space around `:` and `,`: test for that first.
+    if (s.charCodeAt(i) !== 58) {
+      i = skipSpace(s, i);
+      if (s.charCodeAt(i) !== 58) return -1;
+    }
+    i++;
+    let c = s.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) {
+      i = skipSpace(s, i);
+      c = s.charCodeAt(i);
+    }
+    const at = i;
+    let memo: Memo | undefined;
+    if (c === 123 || c === 91) {
+      if (field === detailField && detail !== undefined && c === 123) {
+        i = scanObject(s, i, detail, hooks, undefined, NONE);
+      } else {
+        memo = field >= 0 ? hooks.recall(field, s, i) : undefined;
+        if (memo !== undefined) i += memo.text.length;
+        else {
+          i = scanNested(s, i);
+          if (i >= 0 && field >= 0) memo = hooks.remember(field, s, at, i);
+        }
+      }
+    } else i = scanScalar(s, i, c);
+    if (i < 0) return -1;
+    if (field >= 0) {
+      // A field given twice (in any spelling) is left to JSON.parse's "the last one wins".
+      if (!into.add(field, keyStart, keyEnd, at)) return -1;
+      const m = into.count - 1;
+      into.valueEnd[m] = i;
+      into.kind[m] = kindOf(c);
+      into.memo[m] = memo;
+    }
+    let next = s.charCodeAt(i);
+    if (next !== 44 && next !== 125) {
+      i = skipSpace(s, i);
+      next = s.charCodeAt(i);
+    }
+    if (next === 125) return i + 1;
+    if (next !== 44) return -1;
+    i++;
+    if (s.charCodeAt(i) !== 34) i = skipSpace(s, i);
+  }
+}
+
+/**
+ * Validates `s` as JSON exactly as JSON.parse would and, when it is one object, notes its members in
+ * `top` (and its `detail` object's members in `detail`). False means: not one object, not valid
+ * JSON, too deep, or a key to leave to JSON.parse.
+ */
+export function scanRecord(
+  s: string,
+  hooks: ScanHooks,
+  top: Members,
+  detail: Members,
+  detailField: number,
+): boolean {
+  top.reset();
+  detail.reset();
+  // One native pass each; most records have neither, and their strings then need no checking.
+  clean = s.indexOf("\\") < 0 && !CONTROL.test(s);
+  const i = skipSpace(s, 0);
+  if (s.charCodeAt(i) !== 123) return false;
+  const end = scanObject(s, i, top, hooks, detail, detailField);
+  return end >= 0 && skipSpace(s, end) === s.length;
 }

@@ -3,7 +3,7 @@ import type { IntakeContext } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
 import { quickJudge } from "../../core/change/quick.ts";
-import { type InspectLine, inspectJson, inspectLine } from "../../core/change/report.ts";
+import { type InspectLine, inspectLine } from "../../core/change/report.ts";
 import type { PhantomConfig } from "../../core/config/schema.ts";
 import { type CaptureEntry, listCaptureFiles, readCaptureBatches } from "../io/read-captures.ts";
 import type { Output } from "./output.ts";
@@ -165,7 +165,7 @@ export async function runInspect(
   try {
     for await (const batch of inspectBatches(paths, options.config)) {
       for (const line of batch) {
-        if (options.json) pending += `${inspectJson(line)}\n`;
+        if (options.json) pending += `${JSON.stringify(line)}\n`;
         else {
           pending += humanLine(line);
           tally.add(line.verdict, line.reasonCode);
