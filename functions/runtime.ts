@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { CloudControlClient } from "@aws-sdk/client-cloudcontrol";
-import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -23,14 +21,16 @@ import { NO_SIGNALS, type Signals } from "../core/signals/types.ts";
 import type { WindowStore } from "../core/window/store.ts";
 import type { Timer } from "../core/window/timer.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../core/window/types.ts";
-import { createBedrockAnalyst } from "./adapters/bedrock-analyst.ts";
-import { createCloudControlLiveState } from "./adapters/cloudcontrol-live-state.ts";
-import { createCloudFormationDirectory } from "./adapters/cloudformation-directory.ts";
-import { createCloudFormationDriftDetector } from "./adapters/cloudformation-drift.ts";
 import {
-  createCloudFormationStacks,
-  createDeployedTemplateSource,
-} from "./adapters/cloudformation-templates.ts";
+  awsPorts,
+  createPlaces,
+  DEFAULT_READ_ROLE,
+  type Place,
+  type PlacePorts,
+  type Places,
+  type Reach,
+} from "./accounts.ts";
+import { createBedrockAnalyst } from "./adapters/bedrock-analyst.ts";
 import { createDatadogEvents, createDatadogMetrics } from "./adapters/datadog-metrics.ts";
 import { createDatadogSignals } from "./adapters/datadog-signals.ts";
 import { createDynamoWindowStore } from "./adapters/dynamo-window-store.ts";
@@ -67,6 +67,21 @@ const duration = z
     return ms;
   });
 
+const accountId = z.string().regex(/^\d{12}$/, "must be 12-digit account ids");
+
+/** A comma list (`a, b`), blanks dropped. */
+const list = (item: z.ZodString) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    )
+    .pipe(z.array(item));
+
 const envSchema = z.object({
   PHANTOM_WINDOWS_TABLE: z
     .string({ error: "is required (the DynamoDB windows table name)" })
@@ -88,6 +103,17 @@ const envSchema = z.object({
   /** GitHub Enterprise Server's API (`https://ghe.example.com/api/v3`), or a stand-in. */
   GITHUB_API_URL: z.url({ error: "must be a URL" }).optional(),
   AWS_REGION: z.string().optional(),
+  /** The reactor's own account (the SST app sets it); its stacks are read with the function's role. */
+  PHANTOM_HOME_ACCOUNT: accountId.optional(),
+  /** Every account served, home included (comma list); an event from another is `unknown-account`. */
+  PHANTOM_ACCOUNTS: list(accountId),
+  /** Every region served, home included (comma list); the sweep walks accounts × regions. */
+  PHANTOM_REGIONS: list(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be regions such as eu-west-1")),
+  /** The read role's name in each member account. */
+  PHANTOM_READ_ROLE: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name")
+    .default(DEFAULT_READ_ROLE),
 });
 
 /** The Lambda environment or configuration is invalid; lists every problem. */
@@ -109,6 +135,8 @@ export interface RuntimeConfig {
   readonly datadogHost?: string;
   readonly githubApiUrl?: string;
   readonly region?: string;
+  /** The accounts and regions served, and how member accounts are read. */
+  readonly reach: Reach;
 }
 
 /** Reads the handler configuration from the environment, reporting every problem at once. */
@@ -133,6 +161,13 @@ export function readRuntimeConfig(env: Record<string, string | undefined> = proc
     ...(e.DATADOG_HOST ? { datadogHost: e.DATADOG_HOST.replace(/\/+$/, "") } : {}),
     ...(e.GITHUB_API_URL ? { githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, "") } : {}),
     ...(e.AWS_REGION ? { region: e.AWS_REGION } : {}),
+    reach: {
+      ...(e.PHANTOM_HOME_ACCOUNT ? { homeAccount: e.PHANTOM_HOME_ACCOUNT } : {}),
+      ...(e.AWS_REGION ? { homeRegion: e.AWS_REGION } : {}),
+      accounts: [...new Set(e.PHANTOM_ACCOUNTS)],
+      regions: [...new Set(e.PHANTOM_REGIONS)],
+      readRoleName: e.PHANTOM_READ_ROLE,
+    },
   };
 }
 
@@ -148,8 +183,38 @@ export interface Runtime {
   readonly log: Logger;
   /** Intake figures (on-change); best effort. */
   readonly metrics: Metrics;
-  /** The ports of `react` (on-settle, on-sweep). */
+  /** The ports of `react` (on-settle, on-sweep), for the home account and region. */
   readonly reaction: ReactPorts;
+  /**
+   * The accounts and regions served, with their clients (functions/accounts.ts). Absent in a runtime
+   * built by hand for one place (tests): every place is then served by the ports above.
+   */
+  readonly places?: Places;
+  /**
+   * The ports of one place: its directory, and `react`'s ports reading there (drift, live state, tags,
+   * deployed templates; the publishing ports are shared). Throws `UnknownAccountError` for an account
+   * the deployment does not serve: check `places.serves(account)` first. Call it through
+   * {@link portsAt}, which falls back to the home ports when the runtime has no places.
+   */
+  readonly at?: (place: Place) => PlaceReaction;
+}
+
+/** What {@link Runtime.at} answers: the place's directory and the reaction ports reading there. */
+export interface PlaceReaction {
+  readonly directory: StackDirectory;
+  readonly reaction: ReactPorts;
+  /** The place's AWS ports and clients; absent for a runtime without places. */
+  readonly ports?: PlacePorts;
+}
+
+/** The ports of `place`: `runtime.at(place)`, or the home ports of a runtime built for one place. */
+export function portsAt(runtime: Runtime, place: Place): PlaceReaction {
+  return runtime.at ? runtime.at(place) : { directory: runtime.directory, reaction: runtime.reaction };
+}
+
+/** Whether the runtime serves events of `account` (always for a runtime without places). */
+export function servesAccount(runtime: Runtime, account: string | undefined): boolean {
+  return runtime.places ? runtime.places.serves(account) : true;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -336,21 +401,9 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
   const config = await configFrom(settings);
   const secrets = readSecrets(inputs.resource ?? Resource);
   const region = settings.region ? { region: settings.region } : {};
-  const cloudFormation = new CloudFormationClient({ ...region, retryMode: "adaptive", maxAttempts: 5 });
-  // The drift detector retries throttling itself (counting calls), so its client does not.
-  const driftClient = new CloudFormationClient({ ...region, maxAttempts: 1 });
-  // Live reads where drift detection is blind: the SDK retries throttling (standard mode, 3 attempts),
-  // and a read that still fails is reported, never thrown. A read handler that hangs gives up after
-  // 10 s a try, so a few blind spots stay well inside on-settle's timeout. `AWS_ENDPOINT_URL_CLOUDCONTROL`
-  // redirects it.
-  const cloudControl = new CloudControlClient({
-    ...region,
-    retryMode: "standard",
-    maxAttempts: 3,
-    // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
-  });
-  const stacks = createCloudFormationStacks({ client: cloudFormation, clock });
+  // The home account and region, with the function's own role; other places through `places`.
+  const home = awsPorts({ ...region, clock });
+  const places = createPlaces({ reach: settings.reach, clock });
   const published = publishing(settings, secrets, {
     clock,
     log,
@@ -383,42 +436,52 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     quietMs: settings.quietMs ?? config.windows.quietPeriod,
     maxWaitMs: settings.maxWaitMs ?? config.windows.maxWait,
   };
+  const reaction: ReactPorts = {
+    drift: home.drift,
+    live: home.live,
+    tags: home.stacks,
+    templates: {
+      ...(published.repository ? { repository: published.repository } : {}),
+      deployed: home.deployed,
+    },
+    signals: published.signals,
+    analyst,
+    fallback,
+    ...(published.changeRequests ? { changeRequests: published.changeRequests } : {}),
+    metrics: published.metrics,
+    events: fanOut([eventBridge, ...(published.datadogEvents ? [published.datadogEvents] : [])]),
+    config,
+    clock,
+    ...(settings.region ? { where: { region: settings.region } } : {}),
+  };
+  const reactions = new Map<PlacePorts, ReactPorts>();
   return {
     config,
     policy,
-    directory: createCloudFormationDirectory({
-      client: cloudFormation,
-      ttlMs: 10 * 60_000,
-      negativeTtlMs: 60_000,
-      clock,
-    }),
+    directory: home.directory,
     windows: createDynamoWindowStore({ client: new DynamoDBClient(region), table: settings.table }),
     timer: createSqsTimer({ client: new SQSClient(region), queueUrl: settings.settleQueueUrl, clock }),
     clock,
     ids: randomIds(clock),
     log,
     metrics: published.metrics,
-    reaction: {
-      drift: createCloudFormationDriftDetector({ client: driftClient }),
-      live: {
-        state: createCloudControlLiveState({ client: cloudControl }),
-        resources: (stack) => stacks.resourcesOf(stack),
-        parameters: (stack) => stacks.parametersOf(stack),
-      },
-      tags: stacks,
-      templates: {
-        ...(published.repository ? { repository: published.repository } : {}),
-        deployed: createDeployedTemplateSource({ client: cloudFormation }),
-      },
-      signals: published.signals,
-      analyst,
-      fallback,
-      ...(published.changeRequests ? { changeRequests: published.changeRequests } : {}),
-      metrics: published.metrics,
-      events: fanOut([eventBridge, ...(published.datadogEvents ? [published.datadogEvents] : [])]),
-      config,
-      clock,
-      ...(settings.region ? { where: { region: settings.region } } : {}),
+    reaction,
+    places,
+    at(place) {
+      const ports = places.at(place);
+      let at = reactions.get(ports);
+      if (at === undefined) {
+        at = {
+          ...reaction,
+          drift: ports.drift,
+          live: ports.live,
+          tags: ports.stacks,
+          templates: { ...reaction.templates, deployed: ports.deployed },
+          where: { account: place.account, region: place.region },
+        };
+        reactions.set(ports, at);
+      }
+      return { directory: ports.directory, reaction: at, ports };
     },
   };
 }

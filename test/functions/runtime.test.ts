@@ -28,7 +28,30 @@ describe("readRuntimeConfig", () => {
       bedrockModel: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
       analyzer: "bedrock",
       region: "us-east-1",
+      // No accounts named: a one-account deployment, every account served with the function's role.
+      reach: { homeRegion: "us-east-1", accounts: [], regions: [], readRoleName: "PhantomReadOnly" },
     });
+  });
+
+  it("reads the accounts and regions served and the member read role; a bad id is reported with its variable", () => {
+    const config = readRuntimeConfig({
+      ...complete,
+      AWS_REGION: "eu-west-1",
+      PHANTOM_HOME_ACCOUNT: "111111111111",
+      PHANTOM_ACCOUNTS: "111111111111, 222222222222,,222222222222",
+      PHANTOM_REGIONS: "eu-west-1,us-east-1",
+      PHANTOM_READ_ROLE: "PhantomRead",
+    });
+    expect(config.reach).toEqual({
+      homeAccount: "111111111111",
+      homeRegion: "eu-west-1",
+      accounts: ["111111111111", "222222222222"],
+      regions: ["eu-west-1", "us-east-1"],
+      readRoleName: "PhantomRead",
+    });
+    const error = errorOf({ ...complete, PHANTOM_ACCOUNTS: "111111111111,12345", PHANTOM_REGIONS: "mars" });
+    expect(error.message).toContain("PHANTOM_ACCOUNTS.1 must be 12-digit account ids");
+    expect(error.message).toContain("PHANTOM_REGIONS.0 must be regions such as eu-west-1");
   });
 
   it("leaves the region to the SDK when AWS_REGION is unset", () => {

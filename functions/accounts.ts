@@ -1,0 +1,344 @@
+import { CloudControlClient } from "@aws-sdk/client-cloudcontrol";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { Clock } from "../core/clock.ts";
+import type { DriftDetector, StackDirectory } from "../core/drift/ports.ts";
+import type { LivePorts } from "../core/reactor/react.ts";
+import type { TemplateSource } from "../core/template/ports.ts";
+import type { Place } from "../core/window/stack.ts";
+import { placeKey } from "../core/window/stack.ts";
+import { createCloudControlLiveState } from "./adapters/cloudcontrol-live-state.ts";
+import { createCloudFormationDirectory } from "./adapters/cloudformation-directory.ts";
+import { createCloudFormationDriftDetector } from "./adapters/cloudformation-drift.ts";
+import {
+  type CloudFormationStacks,
+  createCloudFormationStacks,
+  createDeployedTemplateSource,
+} from "./adapters/cloudformation-templates.ts";
+
+/**
+ * How the reactor reaches the accounts and regions it serves (issue 14, organisation scale). A place
+ * is `(account, region)`. The home account is read with the function's own role; a member account
+ * through its read role (`arn:aws:iam::<account>:role/<readRoleName>`), assumed with STS AssumeRole
+ * (`fromTemporaryCredentials`). Credentials are cached per account (an IAM role is global, so one
+ * session serves every region) until shortly before they expire, and the clients and ports per
+ * place, so a burst of events costs one AssumeRole per account an hour, not one per call.
+ */
+
+export type { Place } from "../core/window/stack.ts";
+export { placeKey } from "../core/window/stack.ts";
+
+/** The accounts and regions the deployment serves (the env the SST app sets; README "Organisation"). */
+export interface Reach {
+  /** The reactor's own account (`PHANTOM_HOME_ACCOUNT`); unset outside a deployment. */
+  readonly homeAccount?: string;
+  /** The reactor's own region (the Lambda's `AWS_REGION`). */
+  readonly homeRegion?: string;
+  /**
+   * Every account served, home included (`PHANTOM_ACCOUNTS`). Empty: the deployment did not say, so
+   * every account counts as served and is read with the function's own role (one-account setups).
+   */
+  readonly accounts: readonly string[];
+  /** Every region served, home included (`PHANTOM_REGIONS`); empty: the home region alone. */
+  readonly regions: readonly string[];
+  /** The read role's name in each member account (`PHANTOM_READ_ROLE`). */
+  readonly readRoleName: string;
+}
+
+/** The read role's default name (the member template and the infra create it under this name). */
+export const DEFAULT_READ_ROLE = "PhantomReadOnly";
+
+/** Whether the deployment serves `account`: always when it named no accounts (one-account setups). */
+export function serves(reach: Reach, account: string | undefined): boolean {
+  if (reach.accounts.length === 0) return true;
+  if (account === undefined) return true;
+  return account === reach.homeAccount || reach.accounts.includes(account);
+}
+
+/** Whether `account` is read with the function's own role (the home account, or nothing configured). */
+export function isHome(reach: Reach, account: string | undefined): boolean {
+  return (
+    account === undefined ||
+    account === reach.homeAccount ||
+    (reach.accounts.length === 0 && reach.homeAccount === undefined)
+  );
+}
+
+/** The places the sweep walks: every served account × every served region (the home region alone when none is named). */
+export function placesOf(reach: Reach): Place[] {
+  const accounts = [...new Set([...(reach.homeAccount ? [reach.homeAccount] : []), ...reach.accounts])];
+  const regions = [...new Set([...(reach.homeRegion ? [reach.homeRegion] : []), ...reach.regions])];
+  return accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+}
+
+/** The read role of a member account. */
+export function readRoleArn(reach: Reach, account: string): string {
+  return `arn:aws:iam::${account}:role/${reach.readRoleName}`;
+}
+
+/** An event or a sweep names an account the deployment does not serve. */
+export class UnknownAccountError extends Error {
+  override readonly name = "UnknownAccountError";
+  constructor(readonly account: string) {
+    super(
+      `account ${account} is not one Phantom serves (PHANTOM_ACCOUNTS): add it to PHANTOM_DEPLOY_MEMBER_ACCOUNTS and roll out the member template there`,
+    );
+  }
+}
+
+/**
+ * A member account's read role could not be assumed (the role is missing, its trust policy does not
+ * admit the reactor, STS is unreachable). Whoever meets it records a skip naming the account and emits
+ * `phantom.account.unreachable`; it is never a crash of the batch.
+ */
+export class AccountUnreachableError extends Error {
+  override readonly name = "AccountUnreachableError";
+  constructor(
+    readonly account: string,
+    readonly roleArn: string,
+    /** STS's error code (`AccessDenied`, …), or the error's name. */
+    readonly code: string,
+    options: { cause: unknown },
+  ) {
+    const cause = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`cannot assume ${roleArn} to read account ${account}: ${code}: ${cause}`, options);
+  }
+}
+
+function errorCode(error: unknown): string {
+  if (typeof error === "object" && error !== null) {
+    const e = error as { Code?: unknown; code?: unknown; name?: unknown };
+    for (const v of [e.Code, e.code, e.name]) if (typeof v === "string" && v !== "") return v;
+  }
+  return "Error";
+}
+
+/** Credentials as the SDK's providers return them. */
+export type Credentials = Awaited<ReturnType<ReturnType<typeof fromTemporaryCredentials>>>;
+/** A credentials provider any SDK client takes. */
+export type CredentialProvider = () => Promise<Credentials>;
+
+/** How long before its expiry a session is renewed (the SDK's own refresh window is 5 minutes). */
+export const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * One provider per account, shared by every client of every region: resolves once, keeps the
+ * credentials until `marginMs` before their expiration (by `clock`), shares a resolution in flight,
+ * and never caches a failure (the next call tries again). A failure becomes
+ * {@link AccountUnreachableError}.
+ */
+export function cachedCredentials(options: {
+  readonly account: string;
+  readonly roleArn: string;
+  readonly source: CredentialProvider;
+  readonly clock: Clock;
+  readonly marginMs?: number;
+}): CredentialProvider {
+  const margin = options.marginMs ?? CREDENTIAL_REFRESH_MARGIN_MS;
+  let held: Credentials | undefined;
+  let pending: Promise<Credentials> | undefined;
+  const fresh = (c: Credentials) =>
+    c.expiration === undefined || c.expiration.getTime() - margin > options.clock.now();
+  return async () => {
+    if (held && fresh(held)) return held;
+    pending ??= options
+      .source()
+      .then((credentials) => {
+        held = credentials;
+        return credentials;
+      })
+      .catch((error: unknown) => {
+        throw new AccountUnreachableError(options.account, options.roleArn, errorCode(error), {
+          cause: error,
+        });
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+}
+
+/** The AWS-backed ports of one place. */
+export interface PlacePorts {
+  readonly place: Place;
+  /** Read with the function's own role (no AssumeRole). */
+  readonly home: boolean;
+  /** Physical id ► owning stack (DescribeStackResources, cached per place). */
+  readonly directory: StackDirectory;
+  /** Targeted drift detection (DetectStackResourceDrift). */
+  readonly drift: DriftDetector;
+  /** Stack tags, deployed parameters and resources (DescribeStacks, ListStackResources). */
+  readonly stacks: CloudFormationStacks;
+  /** The deployed template (GetTemplate). */
+  readonly deployed: TemplateSource;
+  /** The live state where drift detection is blind (Cloud Control), with the stack's resources and parameters. */
+  readonly live: LivePorts;
+  /**
+   * The place's clients: `cloudFormation` with the SDK's adaptive retries; `unretried` (one attempt)
+   * for adapters that retry and count themselves (drift detection, the sweep's listing).
+   */
+  readonly clients: {
+    readonly cloudFormation: CloudFormationClient;
+    readonly unretried: CloudFormationClient;
+    readonly cloudControl: CloudControlClient;
+  };
+}
+
+/**
+ * The AWS-backed ports over one set of credentials in one region (`region` unset: the SDK's default,
+ * `credentials` unset: the SDK's chain). The runtime builds the home place's with it too.
+ */
+export function awsPorts(options: {
+  readonly region?: string;
+  readonly credentials?: CredentialProvider | undefined;
+  readonly clock: Clock;
+}): Omit<PlacePorts, "place" | "home"> {
+  const { clock } = options;
+  const base = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
+  const cloudFormation = new CloudFormationClient({ ...base, retryMode: "adaptive", maxAttempts: 5 });
+  // Adapters that retry throttling themselves (counting calls) get a client that does not.
+  const unretried = new CloudFormationClient({ ...base, maxAttempts: 1 });
+  // Live reads: the SDK retries throttling (standard mode, 3 attempts); a read that still fails is
+  // reported, never thrown. A hung read handler gives up after 10 s a try (without
+  // throwOnRequestTimeout the handler only logs a warning and keeps waiting).
+  // `AWS_ENDPOINT_URL_CLOUDCONTROL` redirects it.
+  const cloudControl = new CloudControlClient({
+    ...base,
+    retryMode: "standard",
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+  });
+  const stacks = createCloudFormationStacks({ client: cloudFormation, clock });
+  return {
+    directory: createCloudFormationDirectory({
+      client: cloudFormation,
+      ttlMs: 10 * 60_000,
+      negativeTtlMs: 60_000,
+      clock,
+    }),
+    drift: createCloudFormationDriftDetector({ client: unretried }),
+    stacks,
+    deployed: createDeployedTemplateSource({ client: cloudFormation }),
+    live: {
+      state: createCloudControlLiveState({ client: cloudControl }),
+      resources: (stack) => stacks.resourcesOf(stack),
+      parameters: (stack) => stacks.parametersOf(stack),
+    },
+    clients: { cloudFormation, unretried, cloudControl },
+  };
+}
+
+/** The places a runtime reaches. */
+export interface Places {
+  readonly reach: Reach;
+  /** Whether an event's account is served (else it is ignored as `unknown-account`). */
+  serves(account: string | undefined): boolean;
+  /** The ports of a place (cached); throws {@link UnknownAccountError} for an account not served. */
+  at(place: Place): PlacePorts;
+  /**
+   * Whether the place's account can be read now: the home account always; a member account when its
+   * read role can be assumed (resolves the cached session). Never throws.
+   */
+  reachable(
+    account: string,
+  ): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: AccountUnreachableError }>;
+}
+
+/** What {@link createPlaces} takes. */
+export interface PlacesOptions {
+  readonly reach: Reach;
+  readonly clock: Clock;
+  /** The home account's credentials; default: the SDK's chain (the function's role). */
+  readonly homeCredentials?: CredentialProvider;
+  /**
+   * A member account's session source; default: STS AssumeRole of its read role through
+   * `fromTemporaryCredentials` (session `phantom-<account>`, one hour), in the home region
+   * (`AWS_ENDPOINT_URL_STS` redirects it).
+   */
+  readonly assume?: (roleArn: string, account: string) => CredentialProvider;
+  readonly refreshMarginMs?: number;
+}
+
+/**
+ * Builds the place registry: clients and ports per place, credentials per account, all cached. The
+ * home account and every account of a one-account deployment use the default credentials; a member
+ * account is read through its read role.
+ */
+export function createPlaces(options: PlacesOptions): Places {
+  const { reach, clock } = options;
+  const assume =
+    options.assume ??
+    ((roleArn: string, account: string) =>
+      fromTemporaryCredentials({
+        params: { RoleArn: roleArn, RoleSessionName: `phantom-${account}`, DurationSeconds: 3600 },
+        ...(reach.homeRegion ? { clientConfig: { region: reach.homeRegion } } : {}),
+      }));
+  const sessions = new Map<string, CredentialProvider>();
+  const ports = new Map<string, PlacePorts>();
+
+  const credentialsOf = (account: string): CredentialProvider | undefined => {
+    if (isHome(reach, account)) return options.homeCredentials;
+    let session = sessions.get(account);
+    if (session === undefined) {
+      const roleArn = readRoleArn(reach, account);
+      session = cachedCredentials({
+        account,
+        roleArn,
+        source: assume(roleArn, account),
+        clock,
+        ...(options.refreshMarginMs !== undefined ? { marginMs: options.refreshMarginMs } : {}),
+      });
+      sessions.set(account, session);
+    }
+    return session;
+  };
+
+  const build = (place: Place): PlacePorts => ({
+    place,
+    home: isHome(reach, place.account),
+    ...awsPorts({ region: place.region, credentials: credentialsOf(place.account), clock }),
+  });
+
+  return {
+    reach,
+    serves: (account) => serves(reach, account),
+    at(place) {
+      if (!serves(reach, place.account)) throw new UnknownAccountError(place.account);
+      const key = placeKey(place);
+      let found = ports.get(key);
+      if (found === undefined) {
+        found = build(place);
+        ports.set(key, found);
+      }
+      return found;
+    },
+    async reachable(account) {
+      if (!serves(reach, account)) {
+        return {
+          ok: false,
+          error: new AccountUnreachableError(account, readRoleArn(reach, account), "UnknownAccount", {
+            cause: new UnknownAccountError(account),
+          }),
+        };
+      }
+      const session = credentialsOf(account);
+      if (session === undefined || isHome(reach, account)) return { ok: true };
+      try {
+        await session();
+        return { ok: true };
+      } catch (error) {
+        if (error instanceof AccountUnreachableError) return { ok: false, error };
+        return {
+          ok: false,
+          error: new AccountUnreachableError(account, readRoleArn(reach, account), errorCode(error), {
+            cause: error,
+          }),
+        };
+      }
+    },
+  };
+}
