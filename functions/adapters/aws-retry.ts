@@ -1,4 +1,6 @@
 import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
+// The middleware types every v3 client is built on (a dependency of each @aws-sdk/client-*).
+import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { errorName, isThrottling } from "./cloudformation.ts";
 
 /**
@@ -121,19 +123,6 @@ export interface Throttle {
   readonly code: string;
 }
 
-type Next = (args: unknown) => Promise<unknown>;
-type Middleware = (next: Next, context: { readonly commandName?: string }) => Next;
-
-/** What {@link observeThrottling} needs of a client: every v3 client has it. */
-export interface ObservableClient {
-  readonly middlewareStack: {
-    add(
-      middleware: Middleware,
-      options: { step: "finalizeRequest"; priority: "low"; name: string; override: boolean },
-    ): void;
-  };
-}
-
 /**
  * Calls `onThrottle` for every throttled attempt the client makes, retried or not, and lets the error
  * go on to the retry strategy unchanged. The middleware sits in `finalizeRequest` at low priority,
@@ -141,30 +130,32 @@ export interface ObservableClient {
  * A failing hook never fails the call.
  * @see https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/middleware.html
  */
-export function observeThrottling<C extends ObservableClient>(
-  client: C,
+export function observeThrottling<I extends object, O extends MetadataBearer>(
+  client: { readonly middlewareStack: MiddlewareStack<I, O> },
   service: string,
   onThrottle: (throttle: Throttle) => void,
-): C {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if (isThrottling(error)) {
-          try {
-            const operation = (context.commandName ?? "unknown").replace(/Command$/, "");
-            onThrottle({ service, operation, code: errorName(error) });
-          } catch {
-            // Counting is best effort; the call's own error is what matters.
-          }
+): void {
+  const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      if (isThrottling(error)) {
+        try {
+          const operation = (context.commandName ?? "unknown").replace(/Command$/, "");
+          onThrottle({ service, operation, code: errorName(error) });
+        } catch {
+          // Counting is best effort; the call's own error is what matters.
         }
-        throw error;
       }
-    },
-    { step: "finalizeRequest", priority: "low", name: "phantomObserveThrottling", override: true },
-  );
-  return client;
+      throw error;
+    }
+  };
+  client.middlewareStack.add(middleware, {
+    step: "finalizeRequest",
+    priority: "low",
+    name: "phantomObserveThrottling",
+    override: true,
+  });
 }
 
 /**

@@ -64,24 +64,21 @@ describe("awsRetry over a throttled CloudFormation", () => {
     const strategy = retry.retryStrategy;
     const seen: Throttle[] = [];
     const tally = throttleTally();
-    const sdk = observeThrottling(
-      client(cfn.url, {
-        ...retry,
-        retryStrategy: {
-          ...strategy,
-          async refreshRetryTokenForRetry(token, info) {
-            const next = await strategy.refreshRetryTokenForRetry(token, info);
-            waits.push(next.getRetryDelay());
-            return next;
-          },
+    const sdk = client(cfn.url, {
+      ...retry,
+      retryStrategy: {
+        ...strategy,
+        async refreshRetryTokenForRetry(token, info) {
+          const next = await strategy.refreshRetryTokenForRetry(token, info);
+          waits.push(next.getRetryDelay());
+          return next;
         },
-      }),
-      "cloudformation",
-      (t) => {
-        seen.push(t);
-        tally.record(t);
       },
-    );
+    });
+    observeThrottling(sdk, "cloudformation", (t) => {
+      seen.push(t);
+      tally.record(t);
+    });
 
     const out = await sdk.send(new DescribeStacksCommand({ StackName: "payments-prod" }));
 
@@ -106,11 +103,8 @@ describe("awsRetry over a throttled CloudFormation", () => {
   it("gives up after maxAttempts with CloudFormation's own error, every attempt counted", async () => {
     const cfn = await throttledCloudFormation(Number.POSITIVE_INFINITY);
     const tally = throttleTally();
-    const sdk = observeThrottling(
-      client(cfn.url, awsRetry({ maxAttempts: 3, throttlingBaseMs: 1, random: () => 0 })),
-      "cloudformation",
-      tally.record,
-    );
+    const sdk = client(cfn.url, awsRetry({ maxAttempts: 3, throttlingBaseMs: 1, random: () => 0 }));
+    observeThrottling(sdk, "cloudformation", tally.record);
 
     const error = await sdk.send(new DescribeStacksCommand({})).catch((e: unknown) => e);
 
