@@ -5,8 +5,10 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import type { ResourceRef } from "../../core/catalog/types.ts";
 import type { Clock } from "../../core/clock.ts";
+import type { DirectoryAnswer, DirectorySource } from "../../core/drift/directory-cache.ts";
 import type { StackDirectory, StackResource } from "../../core/drift/ports.ts";
 import { GONE_RESOURCE_STATUSES } from "../../core/drift/schema.ts";
+import type { StackRef } from "../../core/window/stack.ts";
 import { describeError, errorName, isNotStackOwned } from "./cloudformation.ts";
 
 /** The owning stack could not be looked up (throttled after the SDK's retries, access denied, …). */
@@ -54,13 +56,19 @@ const DESCRIBE_LIMIT = 100;
  * 90 days) and retained ones (`DELETE_SKIPPED`) are unmanaged too. Other failures throw
  * {@link StackLookupError}. Concurrent lookups of one id share a call. `where` is not used: one
  * directory serves one account and region (its client's).
+ *
+ * It is also the {@link DirectorySource} of the shared cache (core/drift/directory-cache.ts):
+ * `resolve` answers the owners and the rest of the owning stack it just listed, so the shared store
+ * learns the whole stack from one call; `forget` drops a changed stack from this in-memory cache.
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackResources.html
  */
-export function createCloudFormationDirectory(options: CloudFormationDirectoryOptions): StackDirectory {
+export function createCloudFormationDirectory(
+  options: CloudFormationDirectoryOptions,
+): StackDirectory & DirectorySource {
   const { client, clock } = options;
   const maxEntries = Math.max(1, options.maxEntries ?? 10_000);
   const cache = new Map<string, Entry>();
-  const inFlight = new Map<string, Promise<readonly StackResource[]>>();
+  const inFlight = new Map<string, Promise<DirectoryAnswer>>();
 
   function remember(physicalId: string, owners: readonly StackResource[], ttlMs: number): void {
     cache.delete(physicalId);
@@ -117,7 +125,7 @@ export function createCloudFormationDirectory(options: CloudFormationDirectoryOp
     return found;
   }
 
-  async function fetchOwners(physicalId: string): Promise<readonly StackResource[]> {
+  async function fetchOwners(physicalId: string): Promise<DirectoryAnswer> {
     try {
       const output = await client.send(new DescribeStackResourcesCommand({ PhysicalResourceId: physicalId }));
       const listed = output.StackResources ?? [];
@@ -146,19 +154,19 @@ export function createCloudFormationDirectory(options: CloudFormationDirectoryOp
       const owners = stackResources.filter((r) => r.physicalId === physicalId);
       // Last in, so a stack larger than the cache cannot evict the id just asked for.
       remember(physicalId, owners, owners.length > 0 ? options.ttlMs : options.negativeTtlMs);
-      return owners;
+      return { owners, stack: stackResources };
     } catch (error) {
       if (isNotStackOwned(error)) {
         remember(physicalId, [], options.negativeTtlMs);
-        return [];
+        return { owners: [], stack: [] };
       }
       throw new StackLookupError(physicalId, errorName(error), { cause: error });
     }
   }
 
-  async function owners(physicalId: string): Promise<readonly StackResource[]> {
+  async function answer(physicalId: string): Promise<DirectoryAnswer> {
     const hit = cached(physicalId);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return { owners: hit, stack: [] };
     const pending = inFlight.get(physicalId);
     if (pending) return pending;
     const request = fetchOwners(physicalId).finally(() => inFlight.delete(physicalId));
@@ -167,8 +175,14 @@ export function createCloudFormationDirectory(options: CloudFormationDirectoryOp
   }
 
   return {
+    resolve: (physicalId) => answer(physicalId),
+    forget(stack: StackRef) {
+      for (const [id, entry] of cache) {
+        if (entry.owners.length === 0 || entry.owners.some((o) => o.stack === stack.stack)) cache.delete(id);
+      }
+    },
     async lookup(resource: ResourceRef) {
-      const found = await owners(resource.id);
+      const found = (await answer(resource.id)).owners;
       // Two resources can share a physical id (an RDS instance and its cluster): prefer the type asked for.
       return found.find((r) => r.type === resource.type) ?? found[0];
     },
