@@ -167,6 +167,13 @@ export const METRICS = {
       "Ports a cold start left off because their secret is unset (github, datadog), by port: 1 per container start.",
     tags: [...BASE, "port"],
   },
+  awsThrottled: {
+    metric: "phantom.aws.throttled",
+    type: "count",
+    description:
+      "AWS calls answered with throttling (each attempt, retried or not), by service and operation: the SDK backs off with full jitter.",
+    tags: [...BASE, "service", "operation"],
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 /**
@@ -257,6 +264,27 @@ type TagValues = Readonly<Record<string, string | undefined>>;
 
 function tagList(values: TagValues): string[] {
   return Object.entries(values).flatMap(([k, v]) => (v === undefined || v === "" ? [] : [tag(k, v)]));
+}
+
+/**
+ * `phantom.aws.throttled` points: one per (service, operation) with the attempts throttled since the
+ * last flush, at `at` (epoch ms).
+ */
+export function throttlePoints(
+  at: number,
+  counts: readonly { readonly service: string; readonly operation: string; readonly count: number }[],
+  extras: { readonly region?: string } = {},
+): MetricPoint[] {
+  const def = METRICS.awsThrottled;
+  return counts
+    .filter((c) => c.count > 0)
+    .map((c) => ({
+      metric: def.metric,
+      type: def.type,
+      value: c.count,
+      timestamp: Math.floor(at / 1000),
+      tags: tagList({ region: extras.region, service: c.service, operation: c.operation }),
+    }));
 }
 
 /* ---------- small readers ---------- */

@@ -1,6 +1,7 @@
 import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
 // The middleware types every v3 client is built on (a dependency of each @aws-sdk/client-*).
 import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
+import { parseDuration } from "../../core/config/duration.ts";
 import { errorName, isThrottling } from "./cloudformation.ts";
 
 /**
@@ -183,4 +184,22 @@ export function throttleTally(): ThrottleTally {
       return out;
     },
   };
+}
+
+/** The environment variable that sets the throttling backoff base (a duration: `500ms`, `1s`). */
+export const BACKOFF_VARIABLE = "PHANTOM_AWS_BACKOFF";
+
+/**
+ * The policy the Lambdas use: the defaults, or `PHANTOM_AWS_BACKOFF` as the throttling base (the
+ * 5xx base is a fifth of it, the cap 40 times it). `phantom rehearse` shortens it so a throttled
+ * rehearsal does not wait in real time.
+ * @throws {Error} naming the variable when its value is not a duration.
+ */
+export function awsRetryFromEnv(env: Record<string, string | undefined>): AwsRetryOptions {
+  const raw = env[BACKOFF_VARIABLE];
+  if (raw === undefined || raw === "") return {};
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0)
+    throw new Error(`${BACKOFF_VARIABLE} ${JSON.stringify(raw)} is not a positive duration (e.g. 500ms, 1s)`);
+  return { throttlingBaseMs: ms, baseMs: ms / 5, maxDelayMs: ms * 40 };
 }

@@ -1,8 +1,10 @@
 import path from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, describe, expect, it } from "vitest";
+import { throttlePoints } from "../../core/report/metrics.ts";
 import {
   awsRetry,
+  awsRetryFromEnv,
   awsRetryStrategy,
   fullJitterDelay,
   observeThrottling,
@@ -139,5 +141,42 @@ describe("awsRetry over a throttled CloudFormation", () => {
       retryAfterHint: new Date(now + 60_000),
     });
     expect(capped.getRetryDelay()).toBe(5_000);
+  });
+});
+
+describe("awsRetryFromEnv", () => {
+  it("takes PHANTOM_AWS_BACKOFF as the throttling base, and refuses what is not a duration", () => {
+    expect(awsRetryFromEnv({})).toEqual({});
+    expect(awsRetryFromEnv({ PHANTOM_AWS_BACKOFF: "20ms" })).toEqual({
+      throttlingBaseMs: 20,
+      baseMs: 4,
+      maxDelayMs: 800,
+    });
+    expect(() => awsRetryFromEnv({ PHANTOM_AWS_BACKOFF: "soon" })).toThrow(
+      'PHANTOM_AWS_BACKOFF "soon" is not a positive duration',
+    );
+  });
+});
+
+describe("throttlePoints", () => {
+  it("is one phantom.aws.throttled count per service and operation", () => {
+    expect(
+      throttlePoints(
+        Date.parse("2026-03-14T03:05:00.900Z"),
+        [
+          { service: "cloudformation", operation: "DescribeStackResources", count: 3 },
+          { service: "dynamodb", operation: "GetItem", count: 0 },
+        ],
+        { region: "eu-west-1" },
+      ),
+    ).toEqual([
+      {
+        metric: "phantom.aws.throttled",
+        type: "count",
+        value: 3,
+        timestamp: Date.parse("2026-03-14T03:05:00Z") / 1000,
+        tags: ["region:eu-west-1", "service:cloudformation", "operation:describestackresources"],
+      },
+    ]);
   });
 });
