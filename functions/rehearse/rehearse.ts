@@ -34,6 +34,7 @@ import { startCloudFormationStandIn } from "./stand-ins/cloudformation.ts";
 import { startDatadogStandIn } from "./stand-ins/datadog.ts";
 import { startDynamoStandIn } from "./stand-ins/dynamodb.ts";
 import { startEventBridgeStandIn } from "./stand-ins/eventbridge.ts";
+import { startStsStandIn } from "./stand-ins/sts.ts";
 import { startGitHubStandIn } from "./stand-ins/github.ts";
 import { startSqsStandIn } from "./stand-ins/sqs.ts";
 import type { RehearsalClock, StandIn } from "./stand-ins/stand-in.ts";
@@ -396,6 +397,7 @@ export async function runRehearsal(
       AWS_ENDPOINT_URL_CLOUDCONTROL: cloudControl,
       AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge,
+      AWS_ENDPOINT_URL_STS: await endpoint("AWS_ENDPOINT_URL_STS", () => startStsStandIn({ clock })),
       DATADOG_HOST: datadog,
       GITHUB_API_URL: env.GITHUB_API_URL ?? gitHub?.url ?? "",
       PHANTOM_WINDOWS_TABLE: table,
