@@ -34,10 +34,10 @@ import { startCloudFormationStandIn } from "./stand-ins/cloudformation.ts";
 import { startDatadogStandIn } from "./stand-ins/datadog.ts";
 import { startDynamoStandIn } from "./stand-ins/dynamodb.ts";
 import { startEventBridgeStandIn } from "./stand-ins/eventbridge.ts";
-import { startStsStandIn } from "./stand-ins/sts.ts";
 import { startGitHubStandIn } from "./stand-ins/github.ts";
 import { startSqsStandIn } from "./stand-ins/sqs.ts";
 import type { RehearsalClock, StandIn } from "./stand-ins/stand-in.ts";
+import { startStsStandIn } from "./stand-ins/sts.ts";
 
 /**
  * `phantom rehearse`: the deployed Lambda handlers (on-change, on-settle) built by the production
