@@ -464,18 +464,24 @@ function lightRecord(
 
 /**
  * The identity the schema reads from the member's object. A trail repeats a handful of callers, so
- * the identity is kept with the remembered text (scan.ts) and read once per caller; frozen, since
- * records share it.
+ * the identity is kept with the remembered text (scan.ts) and read once per caller; frozen then,
+ * since records share it.
  */
 function identityAt(text: string, members: Members, m: number): UserIdentity | undefined {
   const memo = members.memo[m];
-  if (memo !== undefined && memo.derived !== undefined)
-    return memo.derived === NO_IDENTITY ? undefined : (memo.derived as UserIdentity);
-  const raw = memo?.text ?? text.slice(members.valueStart[m] as number, members.valueEnd[m] as number);
-  const identity = identityOf(canonicalKeys(JSON.parse(raw), IDENTITY_SHAPE));
-  const frozen = identity === undefined ? undefined : deepFreeze(identity);
-  if (memo !== undefined) memo.derived = frozen ?? NO_IDENTITY;
-  return frozen;
+  if (memo === undefined) {
+    return identityOf(
+      canonicalKeys(
+        JSON.parse(text.slice(members.valueStart[m] as number, members.valueEnd[m] as number)),
+        IDENTITY_SHAPE,
+      ),
+    );
+  }
+  if (memo.derived === undefined) {
+    const identity = identityOf(canonicalKeys(JSON.parse(memo.text), IDENTITY_SHAPE));
+    memo.derived = identity === undefined ? NO_IDENTITY : deepFreeze(identity);
+  }
+  return memo.derived === NO_IDENTITY ? undefined : (memo.derived as UserIdentity);
 }
 
 const NO_IDENTITY = Symbol("no identity");

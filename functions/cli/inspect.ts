@@ -5,7 +5,7 @@ import { judgeCandidates } from "../../core/change/intake.ts";
 import { quickJudge } from "../../core/change/quick.ts";
 import { type InspectLine, inspectLine } from "../../core/change/report.ts";
 import type { PhantomConfig } from "../../core/config/schema.ts";
-import { type CaptureEntry, listCaptureFiles, readCaptureBatches } from "../io/read-captures.ts";
+import { type CaptureEntry, listCaptureFiles, readCaptureBatches, whereIs } from "../io/read-captures.ts";
 import type { Output } from "./output.ts";
 
 export interface InspectOptions {
@@ -81,7 +81,7 @@ function linesOf(entry: CaptureEntry, context: IntakeContext, display: string, i
       value = JSON.parse(entry.text);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      return [rejectedLine(`${display}#${index}`, `${entry.where} is not valid JSON: ${why}`)];
+      return [rejectedLine(`${display}#${index}`, `${whereIs(entry)} is not valid JSON: ${why}`)];
     }
     return judgeCandidates(value, context, entry.path, entry.depth).map(({ judgement }, i) =>
       inspectLine(`${display}#${index + i}`, judgement),

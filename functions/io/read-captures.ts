@@ -43,8 +43,7 @@ export type CaptureEntry =
       readonly text: string;
       /** The line it starts on. */
       readonly line: number;
-      /** `line 7` for JSON lines, `.Records[3] (line 7)` for a document's record: names it in errors. */
-      readonly where: string;
+
       readonly path: string;
       readonly depth: number;
       /** True for a line of a JSON lines file. */
@@ -217,7 +216,6 @@ export async function* readCaptureBatches(file: string): Batches {
         kind: "text",
         text: record.text,
         line: record.line,
-        where: `${record.path} (line ${record.line})`,
         path: record.path,
         depth: record.depth,
         jsonLine: false,
@@ -405,7 +403,6 @@ async function* readLines(after: After, held: SplitRecord | undefined, firstLine
       kind: "text",
       text: held.text,
       line: firstLine,
-      where: `line ${firstLine}`,
       path: "",
       depth: 0,
       jsonLine: true,
@@ -420,7 +417,6 @@ async function* readLines(after: After, held: SplitRecord | undefined, firstLine
       kind: "text",
       text,
       line: lineNo,
-      where: `line ${lineNo}`,
       path: "",
       depth: 0,
       jsonLine: true,
@@ -501,7 +497,6 @@ async function* salvage(file: string, reason: string): Batches {
         kind: "text",
         text,
         line: lineNo,
-        where: `line ${lineNo}`,
         path: "",
         depth: 0,
         jsonLine: true,
@@ -532,6 +527,15 @@ async function* linesOf(file: string): AsyncGenerator<string[]> {
   }
   const last = lines.flush();
   if (last !== undefined) yield [last];
+}
+
+/** Names a text entry in an error: `line 7` for JSON lines, `.Records[3] (line 7)` for a document's record. */
+export function whereIs(entry: {
+  readonly jsonLine: boolean;
+  readonly path: string;
+  readonly line: number;
+}): string {
+  return entry.jsonLine || entry.path === "" ? `line ${entry.line}` : `${entry.path} (line ${entry.line})`;
 }
 
 /** A record's place in its document, when it is not the document itself. */
@@ -569,7 +573,7 @@ export async function* readCaptureFile(file: string): AsyncGenerator<CaptureItem
               kind: "error",
               file,
               ...(entry.jsonLine ? { line: entry.line } : {}),
-              error: `${entry.where} is not valid JSON: ${parsed.error}`,
+              error: `${whereIs(entry)} is not valid JSON: ${parsed.error}`,
             };
       }
       // The first JSON line is held back: a file with one line is one document, sourced by its name.

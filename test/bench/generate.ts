@@ -1,5 +1,7 @@
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { createGzip } from "node:zlib";
 
 /**
  * Deterministic generator of CloudTrail capture files for the intake benchmark (BENCHMARKS.md).
@@ -642,15 +644,43 @@ const TLS_DETAILS = (host: string): JsonObject => ({
   clientProvidedHostHeader: host,
 });
 
+/** How the callers' sessions look. */
+export interface FactoryOptions {
+  /**
+   * Give every record its own session credentials (access key id and creation date), so no two
+   * records share an identity block: the worst case for the intake, which remembers identities.
+   * By default each caller keeps one session, as callers do for hours in a real trail.
+   */
+  readonly freshSessions?: boolean;
+}
+
 /** Builds record `n` (0-based); the PRNG state carries the file's history, so call in order. */
 export class RecordFactory {
   readonly #rng: Prng;
   readonly #pools: Pools;
+  readonly #fresh: Prng | undefined;
   #clock = Date.parse("2026-03-14T00:00:00Z");
 
-  constructor(seed: number) {
+  constructor(seed: number, options: FactoryOptions = {}) {
     this.#rng = new Prng(seed);
     this.#pools = pools(new Prng(seed ^ 0x5eed));
+    // A PRNG of its own, so the records are otherwise the same as without fresh sessions.
+    this.#fresh = options.freshSessions === true ? new Prng(seed ^ 0xf2e5) : undefined;
+  }
+
+  /** The identity block of a record: the caller's, with new session credentials when asked. */
+  #identityBlock(identity: Identity): JsonObject {
+    const fresh = this.#fresh;
+    if (fresh === undefined || identity.userIdentity.sessionContext === undefined)
+      return identity.userIdentity;
+    const block = structuredClone(identity.userIdentity);
+    block.accessKeyId = `ASIA${fresh.hex(16).toUpperCase()}`;
+    const context = block.sessionContext as JsonObject;
+    context.attributes = {
+      creationDate: new Date(this.#clock - fresh.int(3_600_000)).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      mfaAuthenticated: "false",
+    };
+    return block;
   }
 
   next(): { line: string; category: Category; envelope: boolean } {
@@ -683,7 +713,7 @@ export class RecordFactory {
     const eventSource = `${call.service}.amazonaws.com`;
     const record: JsonObject = {
       eventVersion: call.data ? "1.09" : "1.10",
-      userIdentity: identity.userIdentity,
+      userIdentity: this.#identityBlock(identity),
       eventTime: time,
       eventSource,
       eventName: call.eventName,
@@ -739,9 +769,14 @@ function pickFailed(rng: Prng): readonly CallMaker[] {
 }
 
 /** Writes `count` records as JSON lines to `file`, honouring back-pressure. */
-export async function generateCaptureFile(file: string, count: number, seed: number): Promise<GenerateStats> {
+export async function generateCaptureFile(
+  file: string,
+  count: number,
+  seed: number,
+  options: FactoryOptions = {},
+): Promise<GenerateStats> {
   const out = createWriteStream(file);
-  const factory = new RecordFactory(seed);
+  const factory = new RecordFactory(seed, options);
   const categories: Record<Category, number> = { catalogued: 0, failed: 0, unrelated: 0, read: 0 };
   let bytes = 0;
   let envelopes = 0;
@@ -769,4 +804,49 @@ export async function generateCaptureFile(file: string, count: number, seed: num
   out.end();
   await once(out, "finish");
   return { records: count, bytes, envelopes, categories, minLineBytes, maxLineBytes };
+}
+
+/** The shapes a capture comes in (BENCHMARKS.md, "Memory per input shape"). */
+export const SHAPES = ["jsonl", "trail", "array", "jsonl.gz", "trail.gz", "array.gz"] as const;
+export type Shape = (typeof SHAPES)[number];
+
+async function write(out: WriteStream | ReturnType<typeof createGzip>, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, "drain");
+}
+
+/**
+ * Writes the records of a JSON lines file in another shape: `trail`, a trail log file on one line as
+ * S3 delivers them (`{"Records":[...]}`, envelopes unwrapped, for a trail holds bare records);
+ * `array`, a pretty-printed JSON array of the lines' values as Stratus' detonation logs are; `.gz`,
+ * gzipped. Streams line by line, so the benchmark's own memory stays flat too.
+ */
+export async function writeShape(jsonl: string, shape: Shape, file: string): Promise<number> {
+  const base = shape.replace(/\.gz$/, "");
+  const sink = createWriteStream(file);
+  const gzip = shape.endsWith(".gz") ? createGzip() : undefined;
+  gzip?.pipe(sink);
+  const out = gzip ?? sink;
+  let first = true;
+  if (base === "trail") await write(out, '{"Records":[');
+  if (base === "array") await write(out, "[\n");
+  for await (const line of createInterface({
+    input: createReadStream(jsonl),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
+    if (line === "") continue;
+    if (base === "jsonl") {
+      await write(out, `${line}\n`);
+      continue;
+    }
+    const value = JSON.parse(line) as JsonObject;
+    const item = base === "trail" && "detail-type" in value ? (value.detail as JsonObject) : value;
+    const text = base === "trail" ? JSON.stringify(item) : JSON.stringify(item, null, 2).replace(/^/gm, "  ");
+    await write(out, `${first ? "" : base === "trail" ? "," : ",\n"}${text}`);
+    first = false;
+  }
+  if (base === "trail") await write(out, "]}\n");
+  if (base === "array") await write(out, "\n]\n");
+  out.end();
+  await once(sink, "finish");
+  return sink.bytesWritten;
 }

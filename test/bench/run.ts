@@ -3,7 +3,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ENVELOPE_SHARE, type GenerateStats, generateCaptureFile, MIX } from "./generate.ts";
+import {
+  ENVELOPE_SHARE,
+  type GenerateStats,
+  generateCaptureFile,
+  MIX,
+  SHAPES,
+  type Shape,
+  writeShape,
+} from "./generate.ts";
 import { type ChildResult, SAMPLE_INTERVAL_MS } from "./measure.ts";
 
 /**
@@ -12,7 +20,8 @@ import { type ChildResult, SAMPLE_INTERVAL_MS } from "./measure.ts";
  *   npm run bench                 1,000,000 records, 3 timed runs, scaling sizes 100k / 300k / 1M
  *   npm run bench -- --quick      50,000 records, 1 run (sizes 5k / 15k / 50k): a sanity run
  *   BENCH_RECORDS=200000 BENCH_RUNS=5 BENCH_SEED=7 npm run bench
- *   npm run bench -- --only=rehearsal   some parts only: intake, windows, rectify, rehearsal
+ *   BENCH_SHAPE_RECORDS=100000    records per input shape for the memory table (default 100,000)
+ *   npm run bench -- --only=intake      some parts only: intake, windows, rectify, rehearsal
  *
  * Each measurement runs in its own child process (`node --expose-gc --import tsx <child>`), so
  * memory figures never mix. Progress goes to stderr, the tables to stdout, and the full results to a
@@ -57,6 +66,9 @@ const seed = positiveInt("BENCH_SEED", 20_260_314);
 const sizes = [...new Set([Math.round(records / 10), Math.round((records * 3) / 10), records])].filter(
   (n) => n > 0,
 );
+const shapeRecords = positiveInt("BENCH_SHAPE_RECORDS", quick ? 10_000 : 100_000);
+/** The worst case for the intake's identity memory: no two records share session credentials. */
+const freshRecords = Math.max(1, Math.round(records / 5));
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -119,14 +131,40 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [pad(header, widths), rule, ...rows.map((r) => pad(r, widths))].join("\n");
 }
 
+interface ShapeResult {
+  readonly shape: Shape;
+  readonly bytes: number;
+  readonly intake: RunResult;
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "phantom-bench-"));
   const started = new Date();
   log(
-    `phantom bench: ${int(records)} records, ${runs} run(s) at full size, sizes ${sizes.map(int).join(" / ")}`,
+    `phantom bench: ${int(records)} records, ${runs} run(s) at full size, sizes ${sizes.map(int).join(" / ")}; ${int(freshRecords)} with fresh sessions; ${int(shapeRecords)} per input shape`,
   );
   log(`node ${process.version}, ${os.cpus().length} cpu(s) ${os.cpus()[0]?.model ?? "?"}, work dir ${dir}`);
   const results: SizeResult[] = [];
+  let fresh: { file: GenerateStats; baseline: RunResult; intake: RunResult } | undefined;
+  const shapes: ShapeResult[] = [];
+  let shapeBaseline: RunResult | undefined;
+  const runBoth = async (file: string, size: number, reps: number, label: string) => {
+    const baseline: RunResult[] = [];
+    const intake: RunResult[] = [];
+    // Alternate the two so a slow spell on the machine hits both alike.
+    for (let r = 1; r <= reps; r++) {
+      for (const kind of ["baseline", "intake"] as const) {
+        const result = await runChild(kind, file);
+        if (result.records !== size)
+          throw new Error(`${kind} saw ${result.records} records, expected ${size}`);
+        (kind === "baseline" ? baseline : intake).push(result);
+        log(
+          `  ${label} ${kind.padEnd(8)} run ${r}/${reps}: ${fixed(result.ms / 1000, 2)} s, cpu ${fixed(result.cpuMs / 1000, 2)} s, ${int(result.recordsPerSec)} records/s, peak RSS ${mib(result.peakRss)}, cpu/wall ${fixed(result.cpuMs / result.ms, 2)}, load before ${fixed(result.loadBefore, 2)}`,
+        );
+      }
+    }
+    return { baseline, intake };
+  };
   try {
     for (const size of sizes) {
       const file = path.join(dir, `capture-${size}.jsonl`);
@@ -134,43 +172,58 @@ async function main(): Promise<void> {
       const stats = await generateCaptureFile(file, size, seed);
       const generateMs = performance.now() - g0;
       log(`generated ${int(size)} records (${mib(stats.bytes)}) in ${fixed(generateMs / 1000, 1)} s`);
-      const reps = size === records ? runs : 1;
-      const baseline: RunResult[] = [];
-      const intake: RunResult[] = [];
-      // Alternate the two so a slow spell on the machine hits both alike.
-      for (let r = 1; r <= reps; r++) {
-        for (const kind of ["baseline", "intake"] as const) {
-          const result = await runChild(kind, file);
-          if (result.records !== size)
-            throw new Error(`${kind} saw ${result.records} records, expected ${size}`);
-          (kind === "baseline" ? baseline : intake).push(result);
-          log(
-            `  ${int(size)} ${kind.padEnd(8)} run ${r}/${reps}: ${fixed(result.ms / 1000, 2)} s, ${int(result.recordsPerSec)} records/s, peak RSS ${mib(result.peakRss)}, cpu/wall ${fixed(result.cpuMs / result.ms, 2)}, load before ${fixed(result.loadBefore, 2)}`,
-          );
-        }
-      }
+      const { baseline, intake } = await runBoth(file, size, size === records ? runs : 1, int(size));
       results.push({ records: size, file: stats, generateMs, baseline, intake });
       await rm(file, { force: true });
     }
+    {
+      const file = path.join(dir, "fresh-sessions.jsonl");
+      const stats = await generateCaptureFile(file, freshRecords, seed, { freshSessions: true });
+      log(`generated ${int(freshRecords)} records with fresh sessions (${mib(stats.bytes)})`);
+      const { baseline, intake } = await runBoth(file, freshRecords, 1, "fresh");
+      fresh = { file: stats, baseline: baseline[0] as RunResult, intake: intake[0] as RunResult };
+      await rm(file, { force: true });
+    }
+    const jsonl = path.join(dir, "shapes.jsonl");
+    await generateCaptureFile(jsonl, shapeRecords, seed);
+    for (const shape of SHAPES) {
+      const file = path.join(dir, `shape.${shape.replace(/^(trail|array)/, "$1.json")}`);
+      const bytes = await writeShape(jsonl, shape, file);
+      const intake = await runChild("intake", file);
+      if (intake.records !== shapeRecords)
+        throw new Error(`${shape}: ${intake.records} records, expected ${shapeRecords}`);
+      log(
+        `  shape ${shape.padEnd(8)} ${mib(bytes)}: cpu ${fixed(intake.cpuMs / 1000, 2)} s, peak RSS ${mib(intake.peakRss)}, kernel maxRSS ${mib(intake.maxRss)}`,
+      );
+      shapes.push({ shape, bytes, intake });
+      if (shape === "jsonl") shapeBaseline = await runChild("baseline", file);
+      await rm(file, { force: true });
+    }
+    await rm(jsonl, { force: true });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 
   const full = results[results.length - 1];
-  if (full === undefined) throw new Error("no results");
+  if (full === undefined || fresh === undefined) throw new Error("no results");
   const baseMs = median(full.baseline.map((r) => r.ms));
   const intakeMs = median(full.intake.map((r) => r.ms));
+  const baseCpu = median(full.baseline.map((r) => r.cpuMs));
+  const intakeCpu = median(full.intake.map((r) => r.cpuMs));
+  const cpuRatio = intakeCpu / baseCpu;
   const ratio = intakeMs / baseMs;
+  const freshRatio = fresh.intake.cpuMs / fresh.baseline.cpuMs;
   const maxOf = (rs: readonly ChildResult[], pick: (r: ChildResult) => number) => Math.max(...rs.map(pick));
   const mbps = (ms: number) => full.file.bytes / 2 ** 20 / (ms / 1000);
 
   const throughput = table(
-    ["", "time (s)", "records/s", "MiB/s", "peak RSS", "peak heapUsed"],
+    ["", "CPU (s)", "time (s)", "records/s", "MiB/s", "peak RSS", "peak heapUsed"],
     (["baseline", "intake"] as const).map((kind) => {
       const rs = full[kind];
       const ms = median(rs.map((r) => r.ms));
       return [
-        kind === "baseline" ? "JSON.parse (readline)" : "intake (inspectPaths)",
+        kind === "baseline" ? "JSON.parse (readline)" : "phantom inspect --json",
+        fixed(median(rs.map((r) => r.cpuMs)) / 1000, 2),
         fixed(ms / 1000, 2),
         int(median(rs.map((r) => r.recordsPerSec))),
         fixed(mbps(ms), 1),
@@ -204,9 +257,41 @@ async function main(): Promise<void> {
       mib(maxOf(s.baseline, (r) => r.peakRss)),
     ]),
   );
+  const shapeTable = table(
+    ["shape", "file", "intake CPU (s)", "peak RSS", "kernel maxRSS", "peak heapUsed", "heap after GC"],
+    [
+      ...shapes.map((s) => [
+        s.shape,
+        mib(s.bytes),
+        fixed(s.intake.cpuMs / 1000, 2),
+        mib(s.intake.peakRss),
+        mib(s.intake.maxRss),
+        mib(s.intake.peakHeapUsed),
+        mib(s.intake.endHeapAfterGc, 1),
+      ]),
+      ...(shapeBaseline
+        ? [
+            [
+              "jsonl: JSON.parse (readline)",
+              "",
+              fixed(shapeBaseline.cpuMs / 1000, 2),
+              mib(shapeBaseline.peakRss),
+              mib(shapeBaseline.maxRss),
+              mib(shapeBaseline.peakHeapUsed),
+              mib(shapeBaseline.endHeapAfterGc, 1),
+            ],
+          ]
+        : []),
+    ],
+  );
   const verdicts = full.intake[0]?.verdicts ?? {};
   const c = full.file.categories;
-  const all = results.flatMap((s) => [...s.baseline, ...s.intake]);
+  const all = [
+    ...results.flatMap((s) => [...s.baseline, ...s.intake]),
+    fresh.baseline,
+    fresh.intake,
+    ...shapes.map((s) => s.intake),
+  ];
   const loads = all.map((r) => r.loadBefore);
 
   process.stdout.write(
@@ -217,11 +302,16 @@ async function main(): Promise<void> {
       "",
       throughput,
       "",
-      `Ratio intake / JSON.parse time: ${fixed(ratio, 2)}x`,
+      `Ratio phantom inspect --json / JSON.parse, CPU: ${fixed(cpuRatio, 2)}x (time: ${fixed(ratio, 2)}x)`,
+      `With fresh session credentials on every record (${int(freshRecords)} records, one run each): CPU ${fixed(freshRatio, 2)}x`,
       "",
       `Memory as the file grows (intake peaks: max over runs; sampled every ${SAMPLE_INTERVAL_MS} ms + at the end):`,
       "",
       scaling,
+      "",
+      `Memory per input shape (${int(shapeRecords)} records, the same ones in each shape; one run each):`,
+      "",
+      shapeTable,
       "",
       `Intake verdicts at ${int(full.records)}: ${Object.entries(verdicts)
         .sort((a, b) => b[1] - a[1])
@@ -249,6 +339,8 @@ async function main(): Promise<void> {
       runs,
       seed,
       sizes,
+      freshRecords,
+      shapeRecords,
       quick,
       sampleIntervalMs: SAMPLE_INTERVAL_MS,
       mix: MIX,
@@ -258,12 +350,20 @@ async function main(): Promise<void> {
       records: full.records,
       baselineMedianMs: baseMs,
       intakeMedianMs: intakeMs,
+      baselineMedianCpuMs: baseCpu,
+      intakeMedianCpuMs: intakeCpu,
       baselineMedianRecordsPerSec: median(full.baseline.map((r) => r.recordsPerSec)),
       intakeMedianRecordsPerSec: median(full.intake.map((r) => r.recordsPerSec)),
+      cpuRatioIntakeToJsonParse: cpuRatio,
       ratioIntakeToJsonParse: ratio,
+      freshSessionsCpuRatio: freshRatio,
       peakRssBySize: Object.fromEntries(results.map((s) => [s.records, maxOf(s.intake, (r) => r.peakRss)])),
+      peakRssByShape: Object.fromEntries(shapes.map((s) => [s.shape, s.intake.peakRss])),
     },
     sizes: results,
+    fresh,
+    shapes,
+    shapeBaseline,
   };
   const out = path.join(
     os.tmpdir(),
