@@ -172,3 +172,8 @@ export function memoryDirectoryStore(clock: Clock): DirectoryCacheStore {
     },
   };
 }
+
+/** Whether a directory can be told a stack changed (it caches answers). */
+export function isCachedDirectory(directory: StackDirectory): directory is CachedDirectory {
+  return typeof (directory as Partial<CachedDirectory>).invalidate === "function";
+}
