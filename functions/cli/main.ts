@@ -215,6 +215,20 @@ export function buildProgram(io: Output): Command {
       await runPattern(templates, opts, io);
     });
 
+  const org = program
+    .command("org")
+    .description("organisation scale: what member accounts need to be reached by Phantom");
+  org
+    .command("template")
+    .description(
+      "print the CloudFormation template a StackSet deploys to every member account and region (forwarding rules, read role)",
+    )
+    .addOption(new Option("--json", "print the template as JSON (default YAML)").default(false))
+    .action(async (opts: { json: boolean }) => {
+      const { runOrgTemplate } = await import("./org.ts");
+      runOrgTemplate(opts, io);
+    });
+
   const prices = program
     .command("prices")
     .description("the on-demand price table that cost figures come from (hourly x 730)");

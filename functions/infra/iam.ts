@@ -137,6 +137,26 @@ export const ANALYST_ACTIONS = ["bedrock:InvokeModel"] as const;
 /** `createEventBridgeEvents` (react): `PutEventsCommand` of the domain event on the home bus. */
 export const DOMAIN_EVENT_ACTIONS = ["events:PutEvents"] as const;
 
+// Member accounts (functions/accounts.ts, functions/infra/member-template.ts).
+
+/**
+ * `createPlaces` (every function): STS `AssumeRole` of a member account's read role, on
+ * `arn:aws:iam::<member>:role/<read role>` only.
+ */
+export const ASSUME_READ_ROLE_ACTIONS = ["sts:AssumeRole"] as const;
+
+/**
+ * `checkForwarding` (on-sweep): `ListRuleNamesByTarget`, the rules of a place that deliver to
+ * Phantom (a region without one is reported).
+ */
+export const FORWARDING_CHECK_ACTIONS = ["events:ListRuleNamesByTarget"] as const;
+
+/**
+ * The IAM path of the reactor's function roles. A member's read role trusts the central account only
+ * for roles under it (`aws:PrincipalArn`), inside the organisation (`aws:PrincipalOrgID`).
+ */
+export const REACTOR_ROLE_PATH = "/phantom/";
+
 /**
  * Cross-region inference-profile ids start with a geography (`us.`, `eu.`, `apac.`, `global.`, …);
  * the foundation model is the rest.

@@ -403,7 +403,8 @@ describe("defineApp (single region, single account)", () => {
   // construct (`new XCommand(`), or by one AWS authorizes as that action too (IMPLIED_ACTIONS). It
   // shows the command exists in that code, not that a given invocation sends it.
   it("backs every expected action with a command constructed in the adapters the function reaches", () => {
-    const composition = source("functions/runtime.ts");
+    // The composition root builds each place's AWS ports in functions/accounts.ts.
+    const composition = `${source("functions/runtime.ts")}\n${source("functions/accounts.ts")}`;
     for (const [handler, files] of Object.entries(ADAPTERS)) {
       const handlerFile = source(`${handler.replace(/\.handler$/, "")}.ts`);
       for (const file of files) {
