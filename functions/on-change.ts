@@ -1,9 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { catalogContext } from "../core/change/context.ts";
 import { judgeDocument } from "../core/change/intake.ts";
-import { isCachedDirectory } from "../core/drift/directory-cache.ts";
-import { readStackStatusChange } from "../core/pattern/stack-status.ts";
-import { touch } from "../core/reactor/touch.ts";
+import { type TouchPorts, touch } from "../core/reactor/touch.ts";
 import { intakePoints } from "../core/report/metrics.ts";
 import { containerRuntime, createRuntime, portsAt, type Runtime, servesAccount } from "./runtime.ts";
 
@@ -65,7 +63,6 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
     });
     return;
   }
-  if (await stackChanged(body, message, runtime, tally)) return;
   const context = catalogContext(runtime.config);
   const judged = judgeDocument(body, context);
   if (judged.length === 0) {
@@ -99,12 +96,25 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
       });
       continue;
     }
-    const outcome = await touch(judgement, runtime);
+    const outcome = await touch(judgement, touchPorts(runtime));
+    if (outcome.ignored !== undefined) {
+      bump(tally.ignored, outcome.ignored.reason);
+      runtime.log.log("info", "event ignored", {
+        messageId: message.messageId,
+        eventID: record.eventID,
+        eventName: record.eventName,
+        account: record.recipientAccountId,
+        reason: `${outcome.ignored.reason}: ${outcome.ignored.detail}`,
+      });
+      continue;
+    }
     for (const s of outcome.stacks) {
       if (s.opened) bump(tally.opened, s.stack);
       runtime.log.log("info", s.duplicate ? "event already in a window" : "event added to window", {
         eventID: record.eventID,
         eventName: record.eventName,
+        account: s.account,
+        region: s.region,
         stack: s.stack,
         window: s.windowId,
         opened: s.opened,
@@ -125,49 +135,31 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
 }
 
 /**
- * A stack's own CloudFormation Stack Status Change (its rule, core/pattern/stack-status.ts, delivers it
- * here): the stack's cached physical id ► stack answers are dropped, so what an update added or a
- * delete removed is looked up afresh. Counted as received and ignored (`stack-status`); one from an
- * account not served is `unknown-account`, a malformed one rejected. Answers whether `body` was one.
+ * `touch`'s ports over the runtime: the stack directory of each event's own place (a member account
+ * through its read role), the configured accounts, the home place and, for global services, every
+ * configured region of the account.
  */
-async function stackChanged(
-  body: unknown,
-  message: SQSRecord,
-  runtime: Runtime,
-  tally: Tally,
-): Promise<boolean> {
-  const read = readStackStatusChange(body);
-  if (read.kind === "other") return false;
-  tally.received += 1;
-  if (read.kind === "invalid") {
-    bump(tally.rejected, "malformed");
-    runtime.log.log("warn", "event rejected", {
-      messageId: message.messageId,
-      reason: `malformed: ${read.reason}`,
-    });
-    return true;
-  }
-  const { change } = read;
-  if (!servesAccount(runtime, change.account)) {
-    bump(tally.ignored, "unknown-account");
-    runtime.log.log("info", "event ignored", {
-      messageId: message.messageId,
-      account: change.account,
-      reason: `unknown-account: stack ${change.stack} is in an account this reactor does not serve`,
-    });
-    return true;
-  }
-  const { directory } = portsAt(runtime, change);
-  const dropped = isCachedDirectory(directory) ? await directory.invalidate(change) : 0;
-  bump(tally.ignored, "stack-status");
-  runtime.log.log("info", "stack changed: its cached directory answers dropped", {
-    account: change.account,
-    region: change.region,
-    stack: change.stack,
-    status: change.status,
-    dropped,
-  });
-  return true;
+export function touchPorts(runtime: Runtime): TouchPorts {
+  const reach = runtime.places?.reach;
+  const regions = [...new Set([...(reach?.homeRegion ? [reach.homeRegion] : []), ...(reach?.regions ?? [])])];
+  return {
+    ...runtime,
+    directory: {
+      lookup: (resource, where) =>
+        where?.account !== undefined && where.region !== undefined
+          ? portsAt(runtime, { account: where.account, region: where.region }).directory.lookup(
+              resource,
+              where,
+            )
+          : runtime.directory.lookup(resource, where),
+    },
+    serves: (account) => servesAccount(runtime, account),
+    home: {
+      ...(reach?.homeAccount ? { account: reach.homeAccount } : {}),
+      ...(reach?.homeRegion ? { region: reach.homeRegion } : {}),
+    },
+    regionsOf: () => regions,
+  };
 }
 
 const runtime = containerRuntime(() => createRuntime({ role: "intake" }));

@@ -3,9 +3,15 @@ import { z } from "zod";
 import { type Reaction, react, reviewAt } from "../core/reactor/react.ts";
 import { settle } from "../core/reactor/settle.ts";
 import { publicationPoint } from "../core/report/metrics.ts";
-import { containerRuntime, createRuntime, type Runtime } from "./runtime.ts";
+import { containerRuntime, createRuntime, portsAt, type Runtime } from "./runtime.ts";
 
+/** A settle message; one sent before stacks had a place has no `account`/`region`: the home place's. */
 const settleMessageSchema = z.object({
+  account: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  region: z.string().min(1).optional(),
   stack: z.string().min(1),
   windowId: z.string().min(1),
   reviewAt: z.number().int().positive().optional(),
@@ -36,6 +42,8 @@ export function reactionFields(reaction: Reaction): Record<string, unknown> {
   const { report, publication } = reaction;
   return {
     stack: report.stack,
+    account: report.window.account,
+    region: report.window.region,
     window: report.window.id,
     settledBy: report.window.settledBy,
     events: report.window.events,
@@ -103,40 +111,57 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
   if (!parsed.success) {
     runtime.log.log("warn", "settle message rejected", {
       messageId: message.messageId,
-      reason: `malformed: expected {"stack", "windowId", "reviewAt"?}, got ${message.body.slice(0, 200)}`,
+      reason: `malformed: expected {"account", "region", "stack", "windowId", "reviewAt"?}, got ${message.body.slice(0, 200)}`,
     });
     return;
   }
   const { stack, windowId } = parsed.data;
-  const outcome = await settle(parsed.data, {
-    windows: runtime.windows,
-    timer: runtime.timer,
-    clock: runtime.clock,
-    policy: runtime.policy,
-    owner,
-    reviewAt,
-    react: async (window, settled) => {
-      try {
-        return await react(window, settled, runtime.reaction);
-      } catch (error) {
-        const target = failedService(error);
-        runtime.log.log("error", "reaction failed", {
-          stack,
-          window: windowId,
-          target,
-          error: describe(error),
-        });
-        await runtime.metrics.emit([
-          publicationPoint("publishFailed", runtime.clock.now(), { stack, target }),
-        ]);
-        throw error;
-      }
+  const homeAccount = runtime.places?.reach.homeAccount;
+  const homeRegion = runtime.places?.reach.homeRegion;
+  const account = parsed.data.account ?? homeAccount;
+  const region = parsed.data.region ?? homeRegion;
+  if (account === undefined || region === undefined) {
+    runtime.log.log("warn", "settle message rejected", {
+      messageId: message.messageId,
+      reason: `malformed: the message names no account or region and the home place is not configured (PHANTOM_HOME_ACCOUNT, AWS_REGION)`,
+    });
+    return;
+  }
+  const place = { account, region };
+  const outcome = await settle(
+    { ...parsed.data, ...place },
+    {
+      windows: runtime.windows,
+      timer: runtime.timer,
+      clock: runtime.clock,
+      policy: runtime.policy,
+      owner,
+      reviewAt,
+      react: async (window, settled) => {
+        try {
+          // The place's own clients (a member account through its read role).
+          return await react(window, settled, portsAt(runtime, place).reaction);
+        } catch (error) {
+          const target = failedService(error);
+          runtime.log.log("error", "reaction failed", {
+            ...place,
+            stack,
+            window: windowId,
+            target,
+            error: describe(error),
+          });
+          await runtime.metrics.emit([
+            publicationPoint("publishFailed", runtime.clock.now(), { stack, target }, place),
+          ]);
+          throw error;
+        }
+      },
     },
-  });
+  );
   if (outcome.kind === "skipped" && outcome.why === "exhausted") {
     // Claimed `maxAttempts` times and never completed: fail the message so SQS moves it to the
     // settle DLQ, where the DLQ alarm makes a person look. Dropping it would lose the window.
-    throw new Error(`window ${windowId} of ${stack} failed every settle attempt`);
+    throw new Error(`window ${windowId} of ${stack} (${account}, ${region}) failed every settle attempt`);
   }
   if (outcome.kind === "settled" || outcome.kind === "reviewed") {
     runtime.log.log("info", "window analysed", {
@@ -148,6 +173,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
     return;
   }
   runtime.log.log("info", `window ${outcome.kind}`, {
+    ...place,
     stack,
     window: windowId,
     ...(outcome.kind === "rearmed" ? { at: new Date(outcome.at).toISOString(), why: outcome.why } : {}),

@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock.ts";
 import type { DriftReport } from "../core/drift/types.ts";
 import { react } from "../core/reactor/react.ts";
 import { type SweepSummary, type SweepTrigger, sweep } from "../core/reactor/sweep.ts";
+import type { StackRef } from "../core/window/stack.ts";
 import type { Window } from "../core/window/types.ts";
 import {
   createStackDriftDetector,
@@ -87,7 +88,7 @@ export interface SweepTarget {
 export interface SweepRuntime {
   readonly targets: readonly SweepTarget[];
   /** Logical ids an unfinished window of the stack covers. */
-  openWindows(stack: string): Promise<readonly string[]>;
+  openWindows(stack: StackRef): Promise<readonly string[]>;
   /** The reaction to a sweep window (on-settle's `react` with the drift already found). */
   react(window: Window, trigger: SweepTrigger, drift: DriftReport): Promise<unknown>;
   readonly clock: Clock;
@@ -122,10 +123,13 @@ export async function processSweep(runtime: SweepRuntime, deadline?: number): Pr
       results.push({ ...where, skipped: [], error: message });
       continue;
     }
+    // A target without an account is the home one, whose id the runtime may not know (no PHANTOM_HOME_ACCOUNT).
+    const place = { account: target.account ?? "unknown", region: target.region };
     const summary = await sweep({
+      place,
       stacks: managed.stacks,
       driftOfStack: (stack) => target.drift.detect(stack),
-      openWindows: (stack) => runtime.openWindows(stack),
+      openWindows: (stack) => runtime.openWindows({ ...place, stack }),
       react: (window, trigger, drift) => runtime.react(window, trigger, drift),
       clock: runtime.clock,
       concurrency: runtime.concurrency,

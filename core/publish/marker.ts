@@ -7,7 +7,8 @@ import type { ChangeFile, PullRequestMarker } from "./ports.ts";
  * Adapters read it back from the open PR to decide, without writing anything, whether a window is a
  * re-run (same fingerprint), older than what the PR shows (stale), or newer (update).
  *
- * Form: `<!-- phantom:stack=<stack> window=<id> fingerprint=<hex> valid-at=<ISO> -->`. Values are
+ * Form: `<!-- phantom:stack=<stack> [account=<id> region=<code>] window=<id> fingerprint=<hex>
+ * valid-at=<ISO> -->` (the place only for a stack away from the home place). Values are
  * percent-encoded where they hold anything but `A–Z a–z 0–9 . _ ~ : + / @ -`, so a space, `=` or `-->`
  * in a window id can never break the comment. (Prior art: Renovate's `pr-fingerprint`, infracost's
  * comment tag.)
@@ -37,7 +38,11 @@ function decode(value: string): string | undefined {
 
 /** Renders the marker as an HTML comment (invisible in the rendered PR body). */
 export function renderMarker(marker: PullRequestMarker): string {
-  return `<!-- phantom:stack=${encode(marker.stack)} window=${encode(marker.window)} fingerprint=${encode(
+  const place =
+    marker.account !== undefined && marker.region !== undefined
+      ? ` account=${encode(marker.account)} region=${encode(marker.region)}`
+      : "";
+  return `<!-- phantom:stack=${encode(marker.stack)}${place} window=${encode(marker.window)} fingerprint=${encode(
     marker.fingerprint,
   )} valid-at=${encode(marker.validAt)}${marker.reviewed ? " reviewed=1" : ""}${marker.sweep ? " sweep=1" : ""} -->`;
 }
@@ -61,8 +66,11 @@ export function parseMarker(text: string): PullRequestMarker | undefined {
   const fingerprint = fields.get("fingerprint");
   const validAt = fields.get("valid-at");
   if (!stack || !window || !fingerprint || !validAt || Number.isNaN(Date.parse(validAt))) return undefined;
+  const account = fields.get("account");
+  const region = fields.get("region");
   return {
     stack,
+    ...(account && region ? { account, region } : {}),
     window,
     fingerprint,
     validAt,

@@ -19,6 +19,9 @@ export interface ChangeFile {
  */
 export interface PullRequestMarker {
   readonly stack: string;
+  /** The stack's account and region, on the marker of a stack away from the home place. */
+  readonly account?: string;
+  readonly region?: string;
   readonly window: string;
   readonly fingerprint: string;
   /** ISO time of the window's last event: the state the PR describes. */

@@ -6,13 +6,20 @@ import {
   pullRequestTitle,
 } from "../report/pull-request.ts";
 import type { SignalsReport } from "../signals/types.ts";
+import type { Place } from "../window/stack.ts";
 import { mappedHandles, mention } from "./identities.ts";
 import type { TemplateLocation } from "./location.ts";
 import type { PullRequestRequest } from "./ports.ts";
 
-/** The branch of a stack's one pull request. Stack names are `[A-Za-z][-A-Za-z0-9]*`, so it is a valid ref. */
-export function pullRequestBranch(stack: string): string {
-  return `phantom/${stack}`;
+/**
+ * The branch of a stack's one pull request: `phantom/<stack>`, or with `place` (a stack away from the
+ * home place, whose name may repeat in other accounts and regions sharing the repository)
+ * `phantom/<account>/<region>/<stack>`. Stack names are `[A-Za-z][-A-Za-z0-9]*`, accounts 12 digits
+ * and regions `[a-z0-9-]`, so both are valid refs and never nest in each other (`phantom/<digits>`
+ * is never a stack's branch).
+ */
+export function pullRequestBranch(stack: string, place?: Place): string {
+  return place === undefined ? `phantom/${stack}` : `phantom/${place.account}/${place.region}/${stack}`;
 }
 
 /**
@@ -27,6 +34,8 @@ export function pullRequestRequest(input: {
   readonly location: Pick<TemplateLocation, "repo" | "branch">;
   readonly signals?: SignalsReport;
   readonly identities?: Readonly<Record<string, string>>;
+  /** The stack's place, when the branch and the marker must name it (see {@link pullRequestBranch}). */
+  readonly place?: Place;
 }): PullRequestRequest {
   const { report, artifacts, location } = input;
   const identities = input.identities ?? {};
@@ -35,10 +44,14 @@ export function pullRequestRequest(input: {
   return {
     repo: location.repo,
     ...(location.branch !== undefined ? { baseBranch: location.branch } : {}),
-    branch: pullRequestBranch(report.stack),
+    branch: pullRequestBranch(report.stack, input.place),
     title: pullRequestTitle(report),
-    body: pullRequestBody(report, { ...(input.signals ? { signals: input.signals } : {}), identities }),
-    marker: pullRequestMarker(report),
+    body: pullRequestBody(report, {
+      ...(input.signals ? { signals: input.signals } : {}),
+      identities,
+      ...(input.place ? { place: input.place } : {}),
+    }),
+    marker: pullRequestMarker(report, input.place),
     files: pullRequestFiles(report, artifacts),
     commitMessage: `phantom: rectify ${report.stack} drift (${report.window.id})`,
     labels: [

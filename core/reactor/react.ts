@@ -21,6 +21,7 @@ import { publicationPoint, reactionSeconds, windowPoints } from "../report/metri
 import { METRIC_CATALOG } from "../signals/catalog.ts";
 import type { Signals, SignalsReport } from "../signals/types.ts";
 import type { SafeStateTemplate, StackTags, TemplateSource } from "../template/ports.ts";
+import { type Place, samePlace } from "../window/stack.ts";
 import type { Window } from "../window/types.ts";
 
 /**
@@ -105,8 +106,12 @@ export interface ReactPorts {
   readonly events: DomainEvents;
   readonly config: Pick<PhantomConfig, "stacks" | "identities" | "environment">;
   readonly clock: Clock;
-  /** Account and region tags of the figures. */
-  readonly where?: { readonly account?: string; readonly region?: string };
+  /**
+   * The home place: its stacks keep the branch `phantom/<stack>`; a stack in any other place gets
+   * `phantom/<account>/<region>/<stack>`, so `api-prod` of two accounts sharing one repository never
+   * shares a pull request. Absent: every stack keeps the short branch (a single-place deployment).
+   */
+  readonly home?: Place;
   readonly afterStep?: (step: ReactStep, reaction: Partial<Reaction>) => void | Promise<void>;
 }
 
@@ -174,7 +179,7 @@ export async function react(
 ): Promise<Reaction> {
   const step = async (name: ReactStep, partial: Partial<Reaction>) => ports.afterStep?.(name, partial);
   const detected = known ?? (await ports.drift.detect(window.stack, window.touched));
-  const region = window.events.find((e) => e.region)?.region ?? ports.where?.region;
+  const { region, account } = window;
 
   // The safe state is read once: here when a blind spot needs it for the live comparison, else
   // before the analysis, and only when something drifted.
@@ -196,7 +201,6 @@ export async function react(
       ports.live.resources(window.stack),
       ports.live.parameters?.(window.stack),
     ]);
-    const account = window.events.find((e) => e.account)?.account ?? ports.where?.account;
     const seen = await seeBlindSpots({
       drift: detected,
       events: window.events,
@@ -204,8 +208,8 @@ export async function react(
       ...(parameters ? { parameters } : {}),
       stackResources,
       live: ports.live.state,
-      ...(region ? { region } : {}),
-      ...(account ? { account } : {}),
+      region,
+      account,
     });
     // `liveReads` rides on the report: analysis.json's `detection.liveReads`.
     drift = seen;
@@ -218,7 +222,8 @@ export async function react(
   const location = located.kind === "found" ? located.location : undefined;
   const environment = environmentOf(ports.config.environment ?? location?.env, tags);
   const env = environment === "unknown" ? undefined : environment;
-  const figures = { ...(env ? { env } : {}), ...ports.where };
+  // Every figure names its stack's place: `api-prod` in two accounts are two series.
+  const figures = { ...(env ? { env } : {}), account, region };
   const failed: { step: ReactStep; error: string }[] = [];
 
   const finish = async (reaction: Omit<Reaction, "points" | "failed">, extra: MetricPoint[] = []) => {
@@ -291,6 +296,8 @@ export async function react(
     artifacts: analysed.artifacts,
     location,
     signals,
+    // Away from home, the branch and the marker name the place (two places may share a repository).
+    ...(ports.home !== undefined && !samePlace(ports.home, window) ? { place: { account, region } } : {}),
     ...(ports.config.identities ? { identities: ports.config.identities } : {}),
   });
   const outcome = await ports.changeRequests.ensure(request);

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.ts";
 import { dueAt, settleReason } from "../window/policy.ts";
+import { stackRef } from "../window/stack.ts";
 import type { WindowStore } from "../window/store.ts";
 import type { SettleMessage, Timer } from "../window/timer.ts";
 import type { Window, WindowPolicy } from "../window/types.ts";
@@ -40,7 +41,8 @@ export type SettleOutcome<R> =
  * that died is retried; a window claimed `maxAttempts` times is given up (the message goes to the DLQ).
  */
 export async function settle<R>(message: SettleMessage, ports: SettlePorts<R>): Promise<SettleOutcome<R>> {
-  const window = await ports.windows.get(message.stack, message.windowId);
+  const ref = stackRef(message);
+  const window = await ports.windows.get(ref, message.windowId);
   if (window === undefined) return { kind: "skipped", why: "missing" };
   if (message.reviewAt !== undefined) return review(message, message.reviewAt, window, ports);
   if (window.status === "done") return { kind: "skipped", why: "done" };
@@ -53,7 +55,7 @@ export async function settle<R>(message: SettleMessage, ports: SettlePorts<R>): 
     }
   }
   const claim = await ports.windows.claim({
-    stack: message.stack,
+    ...ref,
     windowId: message.windowId,
     owner: ports.owner,
     now,
@@ -74,7 +76,7 @@ export async function settle<R>(message: SettleMessage, ports: SettlePorts<R>): 
     reason: settleReason(claim.window, ports.policy),
   });
   const completed = await ports.windows.complete({
-    stack: message.stack,
+    ...ref,
     windowId: message.windowId,
     owner: ports.owner,
     now: ports.clock.now(),

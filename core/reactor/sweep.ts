@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.ts";
 import type { DriftReport, DriftStatus, ResourceDrift } from "../drift/types.ts";
+import type { Place } from "../window/stack.ts";
 import type { Window } from "../window/types.ts";
 
 /**
@@ -29,6 +30,8 @@ export interface SweepTrigger {
 }
 
 export interface SweepPorts<R> {
+  /** The account and region the stacks live in (a sweep window is a stack of one place). */
+  readonly place: Place;
   /** The managed stacks to sweep (names); duplicates are swept once. */
   readonly stacks: readonly string[];
   /** Stack-wide drift detection; throws when detection could not run (the stack is reported failed). */
@@ -102,8 +105,10 @@ function compact(ms: number): string {
  * a pull request say where it came from. Its status is `claimed`: it is being reacted to and never
  * enters the window store.
  */
-export function sweepWindow(stack: string, logicalIds: readonly string[], at: number): Window {
+export function sweepWindow(stack: string, logicalIds: readonly string[], at: number, place: Place): Window {
   return {
+    account: place.account,
+    region: place.region,
     stack,
     id: `sweep-${stack}-${compact(at)}`,
     status: "claimed",
@@ -133,6 +138,7 @@ async function sweepStack<R>(stack: string, ports: SweepPorts<R>): Promise<Stack
       stack,
       uncovered.map((r) => r.logicalId),
       at,
+      ports.place,
     );
     const result = await ports.react(
       window,

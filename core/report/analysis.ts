@@ -58,6 +58,9 @@ export interface WindowReport {
   readonly stack: string;
   readonly window: {
     readonly id: string;
+    /** The stack's account and region: a stack is `(account, region, stack)`. */
+    readonly account: string;
+    readonly region: string;
     readonly firstEventAt: string | null;
     readonly lastEventAt: string | null;
     readonly openedAt: string;
@@ -195,6 +198,8 @@ export function buildWindowReport(
     stack: window.stack,
     window: {
       id: window.id,
+      account: window.account,
+      region: window.region,
       firstEventAt: span.first ?? null,
       lastEventAt: span.last ?? null,
       openedAt: iso(window.openedAt),

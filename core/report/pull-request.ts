@@ -4,6 +4,7 @@ import { mention } from "../publish/identities.ts";
 import { changesFingerprint, renderMarker } from "../publish/marker.ts";
 import type { ChangeFile, PullRequestMarker } from "../publish/ports.ts";
 import type { SignalsReport } from "../signals/types.ts";
+import type { Place } from "../window/stack.ts";
 
 /**
  * The pull request Phantom opens per stack (DESIGN §4): a title, a markdown body rendered from the
@@ -21,6 +22,8 @@ export interface PullRequestBodyOptions {
   readonly identities?: Readonly<Record<string, string>>;
   /** Default {@link GITHUB_BODY_LIMIT}. */
   readonly maxChars?: number;
+  /** The stack's place, when its marker names it (a stack away from home). */
+  readonly place?: Place;
 }
 
 const DECISION_ORDER: readonly Decision[] = ["revert", "refactor", "legitimize"];
@@ -448,10 +451,14 @@ export function analysisSection(report: AnalyzedReport, form: "pretty" | "compac
 
 // --- body ---------------------------------------------------------------------------------------
 
-/** The marker the body ends with, and that the `ChangeRequests` request carries. */
-export function pullRequestMarker(report: AnalyzedReport): PullRequestMarker {
+/**
+ * The marker the body ends with, and that the `ChangeRequests` request carries; with `place` (a stack
+ * away from home, see `pullRequestBranch`) it names the account and region too.
+ */
+export function pullRequestMarker(report: AnalyzedReport, place?: Place): PullRequestMarker {
   return {
     stack: report.stack,
+    ...(place ? { account: place.account, region: place.region } : {}),
     window: report.window.id,
     fingerprint: changesFingerprint({ stack: report.stack, changes: report.changes }),
     validAt: report.window.lastEventAt ?? report.window.settledAt,
@@ -503,7 +510,7 @@ export function pullRequestBody(report: AnalyzedReport, options: PullRequestBody
     identities: options.identities ?? {},
     revertCommand: report.revertPlan?.command,
   };
-  const marker = renderMarker(pullRequestMarker(report));
+  const marker = renderMarker(pullRequestMarker(report, options.place));
   const all = report.changes.length;
   const fits = (shape: Shape) => {
     const body = render(ctx, shape, marker);

@@ -1,4 +1,5 @@
 import type { Actor } from "../change/actor.ts";
+import { type StackRef, stackKey } from "./stack.ts";
 import type { ClaimResult, TouchResult, WindowStore } from "./store.ts";
 import type { Claim, TouchedResource, Window, WindowEvent, WindowStatus } from "./types.ts";
 
@@ -182,8 +183,7 @@ export function claimRefusal(
   return undefined;
 }
 
-interface WindowState {
-  readonly stack: string;
+interface WindowState extends StackRef {
   readonly id: string;
   status: WindowStatus;
   readonly openedAt: number;
@@ -207,6 +207,8 @@ interface StackState {
 
 function snapshot(state: WindowState): Window {
   return {
+    account: state.account,
+    region: state.region,
     stack: state.stack,
     id: state.id,
     status: state.status,
@@ -231,24 +233,26 @@ export interface MemoryWindowStoreOptions {
  */
 export function createMemoryWindowStore(options: MemoryWindowStoreOptions = {}): WindowStore {
   const limits = options.limits ?? DEFAULT_WINDOW_LIMITS;
+  /** Per stack, by its canonical key: the same name in two places has two states. */
   const stacks = new Map<string, StackState>();
 
-  const stackState = (stack: string): StackState => {
-    let state = stacks.get(stack);
+  const stackState = (ref: StackRef): StackState => {
+    let state = stacks.get(stackKey(ref));
     if (state === undefined) {
       state = { windows: new Map(), seen: new Map() };
-      stacks.set(stack, state);
+      stacks.set(stackKey(ref), state);
     }
     return state;
   };
 
-  const windowOf = (stack: string, windowId: string): WindowState | undefined =>
-    stacks.get(stack)?.windows.get(windowId);
+  const windowOf = (ref: StackRef, windowId: string): WindowState | undefined =>
+    stacks.get(stackKey(ref))?.windows.get(windowId);
 
   return {
-    async touch({ stack, event, logicalIds, now, newId }): Promise<TouchResult> {
+    async touch(input): Promise<TouchResult> {
+      const { stack, event, logicalIds, now, newId } = input;
       if (event.key.length === 0) throw new Error("window event key must not be empty");
-      const state = stackState(stack);
+      const state = stackState(input);
       const seenIn = state.seen.get(event.key);
       if (seenIn !== undefined) {
         const window = state.windows.get(seenIn);
@@ -265,6 +269,8 @@ export function createMemoryWindowStore(options: MemoryWindowStoreOptions = {}):
           id = newId();
         }
         window = {
+          account: input.account,
+          region: input.region,
           stack,
           id,
           status: "open",
@@ -302,13 +308,14 @@ export function createMemoryWindowStore(options: MemoryWindowStoreOptions = {}):
     },
 
     async unfinished(stack) {
-      const state = stacks.get(stack);
+      const state = stacks.get(stackKey(stack));
       const window = state?.current === undefined ? undefined : state.windows.get(state.current);
       return window === undefined || window.status === "done" ? undefined : snapshot(window);
     },
 
-    async claim({ stack, windowId, owner, now, leaseMs, maxAttempts }): Promise<ClaimResult> {
-      const window = windowOf(stack, windowId);
+    async claim(input): Promise<ClaimResult> {
+      const { windowId, owner, now, leaseMs, maxAttempts } = input;
+      const window = windowOf(input, windowId);
       const current = window === undefined ? undefined : snapshot(window);
       const refusal = claimRefusal(current, now, maxAttempts);
       if (window === undefined || refusal !== undefined) {
@@ -323,8 +330,9 @@ export function createMemoryWindowStore(options: MemoryWindowStoreOptions = {}):
       return { ok: true, window: snapshot(window) };
     },
 
-    async complete({ stack, windowId, owner, now }) {
-      const window = windowOf(stack, windowId);
+    async complete(input) {
+      const { windowId, owner, now } = input;
+      const window = windowOf(input, windowId);
       if (window === undefined || window.claim?.owner !== owner) return false;
       if (window.status === "done") return true;
       if (window.status !== "claimed") return false;

@@ -1,3 +1,4 @@
+import type { StackRef } from "./stack.ts";
 import type { Window, WindowEvent } from "./types.ts";
 
 /** What `touch` did. */
@@ -19,7 +20,8 @@ export type ClaimResult =
     };
 
 /**
- * Window state, per stack. Implementations must be safe under concurrent callers (Lambda) and
+ * Window state, per stack `(account, region, stack)`: the same stack name in two places never shares
+ * a window, a head or an event marker (keys go through `stackKey`). Implementations must be safe under concurrent callers (Lambda) and
  * idempotent under redelivery (SQS is at least once).
  */
 export interface WindowStore {
@@ -28,40 +30,43 @@ export interface WindowStore {
    * `newId` when the stack has none open (none yet, or the last one is claimed or done).
    * Idempotent per event key for the stack: a key seen before changes nothing and says `duplicate`.
    */
-  touch(input: {
-    readonly stack: string;
-    readonly event: WindowEvent;
-    readonly logicalIds: readonly string[];
-    readonly now: number;
-    readonly newId: () => string;
-  }): Promise<TouchResult>;
+  touch(
+    input: StackRef & {
+      readonly event: WindowEvent;
+      readonly logicalIds: readonly string[];
+      readonly now: number;
+      readonly newId: () => string;
+    },
+  ): Promise<TouchResult>;
 
-  get(stack: string, windowId: string): Promise<Window | undefined>;
+  get(stack: StackRef, windowId: string): Promise<Window | undefined>;
 
   /**
    * The stack's unfinished window (open, or claimed and not yet done), if it has one: the weekly
    * sweep leaves what it covers to the event path.
    */
-  unfinished(stack: string): Promise<Window | undefined>;
+  unfinished(stack: StackRef): Promise<Window | undefined>;
 
   /**
    * Takes the window for reaction: succeeds when it is open, or claimed with an expired lease and
    * fewer than `maxAttempts` claims so far. Exactly one concurrent caller wins.
    */
-  claim(input: {
-    readonly stack: string;
-    readonly windowId: string;
-    readonly owner: string;
-    readonly now: number;
-    readonly leaseMs: number;
-    readonly maxAttempts: number;
-  }): Promise<ClaimResult>;
+  claim(
+    input: StackRef & {
+      readonly windowId: string;
+      readonly owner: string;
+      readonly now: number;
+      readonly leaseMs: number;
+      readonly maxAttempts: number;
+    },
+  ): Promise<ClaimResult>;
 
   /** Marks a claimed window done; `false` when `owner` no longer holds it (its lease was taken over). */
-  complete(input: {
-    readonly stack: string;
-    readonly windowId: string;
-    readonly owner: string;
-    readonly now: number;
-  }): Promise<boolean>;
+  complete(
+    input: StackRef & {
+      readonly windowId: string;
+      readonly owner: string;
+      readonly now: number;
+    },
+  ): Promise<boolean>;
 }

@@ -1,6 +1,11 @@
-/** A settle reminder for one window; with `reviewAt`, the reminder of its review (epoch ms it is due). */
-export interface SettleMessage {
-  readonly stack: string;
+import type { StackRef } from "./stack.ts";
+
+/**
+ * A settle reminder for one window of one stack `(account, region, stack)`; with `reviewAt`, the
+ * reminder of its review (epoch ms it is due). A message sent before stacks had a place has no
+ * `account` and `region`: on-settle reads it as the home place's.
+ */
+export interface SettleMessage extends StackRef {
   readonly windowId: string;
   readonly reviewAt?: number;
 }

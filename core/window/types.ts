@@ -1,5 +1,6 @@
 import type { ResourceType } from "../catalog/types.ts";
 import type { Actor } from "../change/actor.ts";
+import type { StackRef } from "./stack.ts";
 
 /**
  * A window is one burst of changes to one stack: the events of a console session, merged, so the
@@ -41,8 +42,8 @@ export interface Claim {
   readonly attempts: number;
 }
 
-export interface Window {
-  readonly stack: string;
+/** A window of one stack, `(account, region, stack)`: a window is a {@link StackRef} itself. */
+export interface Window extends StackRef {
   readonly id: string;
   readonly status: WindowStatus;
   /** Epoch ms (clock time) the window opened: max wait counts from here. */

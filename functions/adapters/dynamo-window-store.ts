@@ -5,18 +5,25 @@
  * ## Table
  *
  * One table, on-demand, key `pk` (S, partition) + `sk` (S, sort), TTL on `expiresAt` (epoch seconds,
- * set on every item). No indexes. All items of a stack share the partition `stack#<stack>`:
+ * set on every item). No indexes. All items of a stack share the partition `stack#<account>/<region>/<stack>`
+ * (`stackKey`: `api-prod` of two accounts or regions never shares a head, a window or a marker):
  *
  * | kind     | pk              | sk               | attributes |
  * |----------|-----------------|------------------|------------|
- * | `head`   | `stack#<stack>` | `head`           | `windowId` (the stack's current window), `generation` (N, +1 per advance), `expiresAt` |
- * | `window` | `stack#<stack>` | `window#<id>`    | `stack`, `windowId`, `status` (open/claimed/done), `openedAt`, `lastTouchedAt` (epoch ms), `openedBy` (event key), `events` (M: event key ► event, its `request` as JSON text), `eventCount`, `eventBytes`, `dropped` (N), `touched` (SS), `attempts` (N), `owner`, `until` (epoch ms), `completedAt`, `expiresAt` |
- * | `event`  | `stack#<stack>` | `event#<key>`    | `windowId` (the window that took the event), `at` (epoch ms), `token` (random, per touch), `expiresAt` |
+ * | `head`   | `stack#<key>`   | `head`           | `windowId` (the stack's current window), `generation` (N, +1 per advance), `expiresAt` |
+ * | `window` | `stack#<key>`   | `window#<id>`    | `account`, `region`, `stack`, `windowId`, `status` (open/claimed/done), `openedAt`, `lastTouchedAt` (epoch ms), `openedBy` (event key), `events` (M: event key ► event, its `request` as JSON text), `eventCount`, `eventBytes`, `dropped` (N), `touched` (SS), `attempts` (N), `owner`, `until` (epoch ms), `completedAt`, `expiresAt` |
+ * | `event`  | `stack#<key>`   | `event#<key>`    | `windowId` (the window that took the event), `at` (epoch ms), `token` (random, per touch), `expiresAt` |
  *
  * `expiresAt` is now + `ttlSeconds` at each write of the item: a head's at each advance, a window's at
  * each touch, claim and complete (so a window always expires after its head), a marker's when written.
  * Every item also has `kind`. {@link WINDOW_TABLE} names these for the SST app
  * (`new sst.aws.Dynamo(name, WINDOW_TABLE.sst)`) and {@link windowTableCreateInput} for CreateTable.
+ *
+ * Windows written before stacks had a place live under `stack#<stack>` and have no `account` or
+ * `region`: with `legacyPlace` (the home account and region, the only place stacks had then), `get`,
+ * `claim` and `complete` of a home stack fall back to that partition when the placed one lacks the
+ * window, and read its items as the home place's, so a settle message sent before the upgrade still
+ * settles its window. New touches always write the placed partition.
  *
  * ## touch
  *
@@ -79,6 +86,14 @@ import {
   sortedIds,
   type WindowLimits,
 } from "../../core/window/memory-store.ts";
+import {
+  describeStack,
+  type Place,
+  type StackRef,
+  samePlace,
+  stackKey,
+  stackRef,
+} from "../../core/window/stack.ts";
 import type { ClaimResult, TouchResult, WindowStore } from "../../core/window/store.ts";
 import { WINDOW_STATUSES, type Window, type WindowEvent } from "../../core/window/types.ts";
 
@@ -99,8 +114,10 @@ export const WINDOW_TABLE = {
 
 /** Item keys of the windows table. */
 export const windowKeys = {
-  /** Partition of all items of a stack. */
-  stack: (stack: string): string => `stack#${stack}`,
+  /** Partition of all items of a stack `(account, region, stack)`. */
+  stack: (stack: StackRef): string => `stack#${stackKey(stack)}`,
+  /** Partition of a stack's items written before stacks had a place. */
+  legacyStack: (stack: string): string => `stack#${stack}`,
   head: "head",
   window: (windowId: string): string => `window#${windowId}`,
   event: (key: string): string => `event#${key}`,
@@ -138,6 +155,8 @@ export interface DynamoWindowStoreOptions {
   readonly ttlSeconds?: number;
   /** Storage limits; the defaults keep items under 400 KB. */
   readonly limits?: WindowLimits;
+  /** The home place: its windows stored before stacks had a place are still read (see the header). */
+  readonly legacyPlace?: Place;
 }
 
 const storedEventSchema = z.object({
@@ -163,6 +182,9 @@ const storedEventSchema = z.object({
 });
 
 const windowItemSchema = z.object({
+  /** Absent on windows written before stacks had a place. */
+  account: z.string().optional(),
+  region: z.string().optional(),
   stack: z.string(),
   windowId: z.string(),
   status: z.enum(WINDOW_STATUSES),
@@ -199,8 +221,11 @@ function eventFromItem(stored: StoredEvent): WindowEvent {
   return request === undefined ? rest : { ...rest, request: JSON.parse(request) as unknown };
 }
 
-function windowFromItem(item: WindowItem): Window {
+/** `ref` is the stack the item was read for: it places a window written before stacks had a place. */
+function windowFromItem(item: WindowItem, ref: StackRef): Window {
   return {
+    account: item.account ?? ref.account,
+    region: item.region ?? ref.region,
     stack: item.stack,
     id: item.windowId,
     status: item.status,
@@ -253,33 +278,47 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
     marshallOptions: { removeUndefinedValues: true },
   });
   const expiresAt = (now: number): number => Math.floor(now / 1000) + ttlSeconds;
-  const key = (stack: string, sk: string) => ({ pk: windowKeys.stack(stack), sk });
+  /** A stack is its partition: `stack#<key>`, or the legacy `stack#<name>` a window was found under. */
+  type Stack = StackRef & { readonly pk?: string };
+  const key = (stack: Stack, sk: string) => ({ pk: stack.pk ?? windowKeys.stack(stack), sk });
 
-  const read = async (stack: string, sk: string): Promise<Record<string, unknown> | undefined> => {
+  const read = async (stack: Stack, sk: string): Promise<Record<string, unknown> | undefined> => {
     const out = await doc.send(
       new GetCommand({ TableName: table, Key: key(stack, sk), ConsistentRead: true }),
     );
     return out.Item;
   };
 
-  const readWindow = async (stack: string, windowId: string): Promise<WindowItem | undefined> => {
+  const readWindow = async (stack: Stack, windowId: string): Promise<WindowItem | undefined> => {
     const item = await read(stack, windowKeys.window(windowId));
     return item === undefined ? undefined : parse(windowItemSchema, item, "window");
   };
 
-  const readHead = async (stack: string): Promise<HeadItem | undefined> => {
+  /**
+   * The partition holding `windowId` of `ref`: the placed one, or for a home stack whose window was
+   * written before stacks had a place, the legacy one (when it holds the window).
+   */
+  const locate = async (ref: StackRef, windowId: string): Promise<Stack> => {
+    const placed = stackRef(ref);
+    if (options.legacyPlace === undefined || !samePlace(options.legacyPlace, ref)) return placed;
+    if ((await readWindow(placed, windowId)) !== undefined) return placed;
+    const legacy = { ...placed, pk: windowKeys.legacyStack(ref.stack) };
+    return (await readWindow(legacy, windowId)) !== undefined ? legacy : placed;
+  };
+
+  const readHead = async (stack: Stack): Promise<HeadItem | undefined> => {
     const item = await read(stack, windowKeys.head);
     return item === undefined ? undefined : parse(headItemSchema, item, "head");
   };
 
   /** The outcome of a touch whose key another delivery recorded. */
-  const markerOf = async (stack: string, eventKey: string) => {
+  const markerOf = async (stack: Stack, eventKey: string) => {
     const item = await read(stack, windowKeys.event(eventKey));
     return item === undefined ? undefined : parse(markerItemSchema, item, "event");
   };
 
   const duplicateOf = async (
-    stack: string,
+    stack: Stack,
     now: number,
     marker: z.infer<typeof markerItemSchema>,
   ): Promise<TouchResult> => {
@@ -289,7 +328,7 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
       window:
         window === undefined
           ? {
-              stack,
+              ...stackRef(stack),
               id: marker.windowId,
               status: "done",
               openedAt: marker.at,
@@ -298,14 +337,14 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
               touched: [],
               completedAt: now,
             }
-          : windowFromItem(window),
+          : windowFromItem(window, stack),
       opened: false,
       duplicate: true,
     };
   };
 
   /** Moves the head to a fresh window id, unless another writer moved it since `head` was read. */
-  const advanceHead = (stack: string, head: HeadItem | undefined, windowId: string, now: number) =>
+  const advanceHead = (stack: Stack, head: HeadItem | undefined, windowId: string, now: number) =>
     conditional(() =>
       doc.send(
         new UpdateCommand({
@@ -340,7 +379,9 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
       : { expression: " ADD #touched :ids", names: { "#touched": "touched" }, values: { ":ids": ids } };
 
   return {
-    async touch({ stack, event, logicalIds, now, newId }): Promise<TouchResult> {
+    async touch(input): Promise<TouchResult> {
+      const { event, logicalIds, now, newId } = input;
+      const stack = stackRef(input);
       const eventKey = event.key;
       if (eventKey.length === 0) throw new WindowStoreError("window event key must not be empty");
       // The head is read with the marker to save a round trip; it is only a hint (writes are conditional).
@@ -374,7 +415,11 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
         );
         const marker = written ? undefined : await markerOf(stack, eventKey);
         if (written || marker?.token === token) {
-          return { window: windowFromItem(item), opened: item.openedBy === eventKey, duplicate: false };
+          return {
+            window: windowFromItem(item, stack),
+            opened: item.openedBy === eventKey,
+            duplicate: false,
+          };
         }
         if (marker === undefined) throw new WindowStoreError(`event marker ${eventKey} vanished`);
         return duplicateOf(stack, now, marker);
@@ -436,7 +481,7 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
         if (window === undefined) {
           const fits = limits.maxEvents >= 1 && prepared.bytes <= limits.maxEventBytes;
           const item: WindowItem = {
-            stack,
+            ...stack,
             windowId,
             status: "open",
             openedAt: now,
@@ -510,23 +555,29 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
           if (!isConditionFailure(error)) throw error;
         }
       }
-      throw new WindowStoreError(`touch of stack ${stack} did not converge in ${MAX_ROUNDS} rounds`);
+      throw new WindowStoreError(
+        `touch of stack ${describeStack(stack)} did not converge in ${MAX_ROUNDS} rounds`,
+      );
     },
 
-    async get(stack, windowId) {
+    async get(ref, windowId) {
+      const stack = await locate(ref, windowId);
       const item = await readWindow(stack, windowId);
-      return item === undefined ? undefined : windowFromItem(item);
+      return item === undefined ? undefined : windowFromItem(item, stack);
     },
 
-    async unfinished(stack) {
+    async unfinished(ref) {
+      const stack = stackRef(ref);
       const head = await readHead(stack);
       if (head === undefined) return undefined;
       const item = await readWindow(stack, head.windowId);
-      const window = item === undefined ? undefined : windowFromItem(item);
+      const window = item === undefined ? undefined : windowFromItem(item, stack);
       return window === undefined || window.status === "done" ? undefined : window;
     },
 
-    async claim({ stack, windowId, owner, now, leaseMs, maxAttempts }): Promise<ClaimResult> {
+    async claim(input): Promise<ClaimResult> {
+      const { windowId, owner, now, leaseMs, maxAttempts } = input;
+      const stack = await locate(input, windowId);
       for (let round = 0; round < MAX_ROUNDS; round++) {
         try {
           const out = await doc.send(
@@ -560,13 +611,13 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
           );
           return {
             ok: true,
-            window: windowFromItem(parse(windowItemSchema, out.Attributes ?? {}, "window")),
+            window: windowFromItem(parse(windowItemSchema, out.Attributes ?? {}, "window"), stack),
           };
         } catch (error) {
           if (!isConditionFailure(error)) throw error;
         }
         const item = await readWindow(stack, windowId);
-        const window = item === undefined ? undefined : windowFromItem(item);
+        const window = item === undefined ? undefined : windowFromItem(item, stack);
         // The SDK retried a claim whose first try succeeded: the claim is ours.
         if (
           window?.status === "claimed" &&
@@ -579,10 +630,14 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
         // No reason: the window changed between the write and the read (it was just created): try again.
         if (reason !== undefined) return { ok: false, reason, ...(window !== undefined ? { window } : {}) };
       }
-      throw new WindowStoreError(`claim of window ${windowId} of stack ${stack} did not converge`);
+      throw new WindowStoreError(
+        `claim of window ${windowId} of stack ${describeStack(stack)} did not converge`,
+      );
     },
 
-    async complete({ stack, windowId, owner, now }) {
+    async complete(input) {
+      const { windowId, owner, now } = input;
+      const stack = await locate(input, windowId);
       const done = await conditional(() =>
         doc.send(
           new UpdateCommand({

@@ -36,7 +36,7 @@ export interface SqsTimerOptions {
 }
 
 /**
- * The settle timer on SQS: `SendMessage` with body `{"stack", "windowId", "reviewAt"?}` and
+ * The settle timer on SQS: `SendMessage` with body `{"account", "region", "stack", "windowId", "reviewAt"?}` and
  * `DelaySeconds` until `at`. Settling is idempotent (the window is claimed), so a redelivered reminder does no harm.
  * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-timers.html
  */
@@ -45,6 +45,8 @@ export function createSqsTimer(options: SqsTimerOptions): Timer {
   return {
     async arm(message, at) {
       const body: SettleMessage = {
+        account: message.account,
+        region: message.region,
         stack: message.stack,
         windowId: message.windowId,
         ...(message.reviewAt !== undefined ? { reviewAt: message.reviewAt } : {}),

@@ -38,7 +38,7 @@ describe("createSqsTimer over HTTP (AWS JSON 1.0)", () => {
     server.expect({ action: "SendMessage", reply: sqsSendMessageReply });
 
     await createSqsTimer({ client, queueUrl, clock }).arm(
-      { stack: "payments", windowId: "w-1" },
+      { account: "111122223333", region: "us-east-1", stack: "payments", windowId: "w-1" },
       now + 120_001,
     );
 
@@ -47,7 +47,12 @@ describe("createSqsTimer over HTTP (AWS JSON 1.0)", () => {
     expect(request?.headers["content-type"]).toBe("application/x-amz-json-1.0");
     expect(request?.json).toEqual({
       QueueUrl: queueUrl,
-      MessageBody: JSON.stringify({ stack: "payments", windowId: "w-1" }),
+      MessageBody: JSON.stringify({
+        account: "111122223333",
+        region: "us-east-1",
+        stack: "payments",
+        windowId: "w-1",
+      }),
       DelaySeconds: 121,
     });
   });
@@ -56,8 +61,14 @@ describe("createSqsTimer over HTTP (AWS JSON 1.0)", () => {
     server.expect({ action: "SendMessage", reply: sqsSendMessageReply, times: 2 });
     const timer = createSqsTimer({ client, queueUrl, clock });
 
-    await timer.arm({ stack: "payments", windowId: "w-2" }, now + 60 * 60_000);
-    await timer.arm({ stack: "payments", windowId: "w-3" }, now - 5_000);
+    await timer.arm(
+      { account: "111122223333", region: "us-east-1", stack: "payments", windowId: "w-2" },
+      now + 60 * 60_000,
+    );
+    await timer.arm(
+      { account: "111122223333", region: "us-east-1", stack: "payments", windowId: "w-3" },
+      now - 5_000,
+    );
 
     expect(server.requests.map((r) => (r.json as { DelaySeconds: number }).DelaySeconds)).toEqual([900, 0]);
   });
@@ -72,7 +83,7 @@ describe("createSqsTimer over HTTP (AWS JSON 1.0)", () => {
     });
 
     const error = await createSqsTimer({ client, queueUrl, clock })
-      .arm({ stack: "payments", windowId: "w-4" }, now)
+      .arm({ account: "111122223333", region: "us-east-1", stack: "payments", windowId: "w-4" }, now)
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SettleTimerError);

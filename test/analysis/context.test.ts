@@ -60,6 +60,8 @@ function inputs(changes: readonly ReportChange[], extra: Partial<ContextInputs> 
   const window: Window = {
     stack: "payments-prod",
     id: "payments-prod-w1",
+    account: "111122223333",
+    region: "us-east-1",
     status: "claimed",
     openedAt: Date.parse("2026-03-14T03:04:10Z"),
     lastTouchedAt: Date.parse("2026-03-14T03:09:40Z"),
@@ -70,6 +72,8 @@ function inputs(changes: readonly ReportChange[], extra: Partial<ContextInputs> 
     stack: "payments-prod",
     window: {
       id: "payments-prod-w1",
+      account: "111122223333",
+      region: "us-east-1",
       firstEventAt: "2026-03-14T03:04:10.000Z",
       lastEventAt: "2026-03-14T03:09:40.000Z",
       openedAt: "2026-03-14T03:04:10.000Z",

@@ -30,6 +30,8 @@ const NO_SIGNALS = { monitors: [], metrics: [], notes: [] };
 
 function windowOf(stack: string, events: WindowEvent[]): Window {
   return {
+    account: events.find((e) => e.account)?.account ?? "111122223333",
+    region: events.find((e) => e.region)?.region ?? "us-east-1",
     stack,
     id: `${stack}-w1`,
     status: "claimed",

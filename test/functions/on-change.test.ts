@@ -50,9 +50,20 @@ describe("processChanges", () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(h.armed).toEqual([
-      { message: { stack: "payments-prod", windowId: "payments-prod-w1" }, at: T1 + QUIET },
+      {
+        message: {
+          account: "111122223333",
+          region: "us-east-1",
+          stack: "payments-prod",
+          windowId: "payments-prod-w1",
+        },
+        at: T1 + QUIET,
+      },
     ]);
-    const window = await h.windows.get("payments-prod", "payments-prod-w1");
+    const window = await h.windows.get(
+      { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+      "payments-prod-w1",
+    );
     expect(window).toMatchObject({ status: "open", openedAt: T1, lastTouchedAt: T1 });
     expect(window?.touched).toEqual(["AppSecurityGroup", "AppServer", "PaymentsDatabase"]);
     expect(window?.events.map((e) => e.eventName)).toEqual([
@@ -71,8 +82,16 @@ describe("processChanges", () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(h.armed).toHaveLength(1);
-    expect(await h.windows.get("payments-prod", "payments-prod-w2")).toBeUndefined();
-    const window = await h.windows.get("payments-prod", "payments-prod-w1");
+    expect(
+      await h.windows.get(
+        { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+        "payments-prod-w2",
+      ),
+    ).toBeUndefined();
+    const window = await h.windows.get(
+      { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+      "payments-prod-w1",
+    );
     expect(window).toMatchObject({ status: "open", openedAt: T1, lastTouchedAt: T2 });
     expect(window?.events.map((e) => e.eventName)).toEqual([
       "ModifyDBInstance",
@@ -221,7 +240,10 @@ describe("processChanges", () => {
       "AuthorizeSecurityGroupIngress",
     ]);
     expect(h.armed).toHaveLength(1);
-    const window = await h.windows.get("payments-prod", "payments-prod-w1");
+    const window = await h.windows.get(
+      { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+      "payments-prod-w1",
+    );
     expect(window?.touched).toEqual(["AppSecurityGroup", "PaymentsDatabase"]);
     // One flush for the invocation: what intake received, rejected (by reason) and opened.
     expect(h.points.map((p) => [p.metric, p.value, p.tags])).toEqual([
@@ -246,10 +268,14 @@ describe("processChanges", () => {
     expect(h.logs("change processing failed; message will be retried")).toEqual([
       expect.objectContaining({ level: "error", messageId: modifyDb, error: "Throttling: Rate exceeded" }),
     ]);
-    expect((await h.windows.get("payments-prod", "payments-prod-w1"))?.touched).toEqual([
-      "AppSecurityGroup",
-      "AppServer",
-    ]);
+    expect(
+      (
+        await h.windows.get(
+          { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+          "payments-prod-w1",
+        )
+      )?.touched,
+    ).toEqual(["AppSecurityGroup", "AppServer"]);
     expect(h.armed).toHaveLength(1);
 
     // SQS redelivers only the failed message, after the visibility timeout; CloudFormation answers now.
@@ -262,7 +288,10 @@ describe("processChanges", () => {
     ]);
     expect(again).toEqual({ batchItemFailures: [] });
     expect(h.armed).toHaveLength(1);
-    const window = await h.windows.get("payments-prod", "payments-prod-w1");
+    const window = await h.windows.get(
+      { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+      "payments-prod-w1",
+    );
     expect(window?.touched).toEqual(["AppSecurityGroup", "AppServer", "PaymentsDatabase"]);
     expect(window?.lastTouchedAt).toBe(T1 + 30_000);
   });
@@ -270,14 +299,27 @@ describe("processChanges", () => {
   it("changes no window when the same batch is delivered twice; only the window's first event re-arms its reminder", async () => {
     const h = await buildRuntime({ start: T1 });
     await processChanges(batch1, h.runtime);
-    const before = await h.windows.get("payments-prod", "payments-prod-w1");
+    const before = await h.windows.get(
+      { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+      "payments-prod-w1",
+    );
     h.clock.advance(T1 + 60_000);
 
     const response = await processChanges(redeliver(batch1), h.runtime);
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(await h.windows.get("payments-prod", "payments-prod-w1")).toEqual(before);
-    expect(await h.windows.get("payments-prod", "payments-prod-w2")).toBeUndefined();
+    expect(
+      await h.windows.get(
+        { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+        "payments-prod-w1",
+      ),
+    ).toEqual(before);
+    expect(
+      await h.windows.get(
+        { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+        "payments-prod-w2",
+      ),
+    ).toBeUndefined();
     expect(h.logs("event already in a window").map((l) => l.eventName)).toEqual([
       "ModifyDBInstance",
       "AuthorizeSecurityGroupIngress",
@@ -286,7 +328,15 @@ describe("processChanges", () => {
     // By design (core/reactor/touch.ts): a redelivered first event re-arms, in case its first delivery
     // died between opening the window and arming. Same window, same due time; a duplicate reminder is
     // skipped once the window is done (test/functions/on-settle.test.ts).
-    const reminder = { message: { stack: "payments-prod", windowId: "payments-prod-w1" }, at: T1 + QUIET };
+    const reminder = {
+      message: {
+        account: "111122223333",
+        region: "us-east-1",
+        stack: "payments-prod",
+        windowId: "payments-prod-w1",
+      },
+      at: T1 + QUIET,
+    };
     expect(h.armed).toEqual([reminder, reminder]);
   });
 
@@ -307,7 +357,12 @@ describe("processChanges", () => {
       }),
     ]);
     expect(h.armed).toEqual([]);
-    expect(await h.windows.get("payments-prod", "payments-prod-w1")).toBeUndefined();
+    expect(
+      await h.windows.get(
+        { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+        "payments-prod-w1",
+      ),
+    ).toBeUndefined();
     expect(h.points.find((p) => p.metric === "phantom.events.ignored")).toMatchObject({
       value: 1,
       tags: ["reason:unmanaged"],

@@ -24,7 +24,12 @@ const batch2 = loadSqsFixture("payments-incident-batch-2");
 const T1 = receivedAt(batch1);
 const T2 = receivedAt(batch2);
 const { quietMs, leaseMs } = DEFAULT_WINDOW_POLICY;
-const WINDOW = { stack: "payments-prod", windowId: "payments-prod-w1" };
+const WINDOW = {
+  account: "111122223333",
+  region: "us-east-1",
+  stack: "payments-prod",
+  windowId: "payments-prod-w1",
+};
 
 /** The last reminder the timer armed, delivered by the settle queue when it is due. */
 function deliver(h: Harness, reminder: Armed | undefined = h.armed.at(-1)): SQSEvent {
@@ -80,7 +85,14 @@ describe("processSettles", () => {
       }),
     ]);
     expect(reports).toEqual([]);
-    expect((await h.windows.get("payments-prod", "payments-prod-w1"))?.status).toBe("open");
+    expect(
+      (
+        await h.windows.get(
+          { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+          "payments-prod-w1",
+        )
+      )?.status,
+    ).toBe("open");
   });
 
   it("settles a quiet window: one report of its touched resources and the recorded drift, and the window is done", async () => {
@@ -112,7 +124,12 @@ describe("processSettles", () => {
       recorded.resources.flatMap((d) => d.differences.map((diff) => `${d.logicalId}${diff.path}`)),
     );
     expect(report?.changes.length).toBeGreaterThan(0);
-    expect(await h.windows.get("payments-prod", "payments-prod-w1")).toMatchObject({
+    expect(
+      await h.windows.get(
+        { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+        "payments-prod-w1",
+      ),
+    ).toMatchObject({
       status: "done",
       completedAt: T2 + quietMs,
     });
@@ -179,7 +196,12 @@ describe("processSettles", () => {
     const h = await buildRuntime({ start: T1 });
 
     const response = await processSettles(
-      settleEvent({ stack: "payments-prod", windowId: "payments-prod-w9" }),
+      settleEvent({
+        account: "111122223333",
+        region: "us-east-1",
+        stack: "payments-prod",
+        windowId: "payments-prod-w9",
+      }),
       h.runtime,
     );
 
@@ -193,7 +215,9 @@ describe("processSettles", () => {
     ["JSON null", sqsEvent(["null"], { queueArn: SETTLE_QUEUE_ARN })],
     [
       "an empty window id",
-      sqsEvent([{ stack: "payments-prod", windowId: "" }], { queueArn: SETTLE_QUEUE_ARN }),
+      sqsEvent([{ account: "111122223333", region: "us-east-1", stack: "payments-prod", windowId: "" }], {
+        queueArn: SETTLE_QUEUE_ARN,
+      }),
     ],
   ])("logs %s as rejected and drops it, without failing it", async (_, event) => {
     const h = await afterBatch1();
@@ -207,12 +231,21 @@ describe("processSettles", () => {
       expect.objectContaining({
         level: "warn",
         messageId: event.Records[0]?.messageId,
-        reason: expect.stringMatching(/^malformed: expected \{"stack", "windowId", "reviewAt"\?\}, got /),
+        reason: expect.stringMatching(
+          /^malformed: expected \{"account", "region", "stack", "windowId", "reviewAt"\?\}, got /,
+        ),
       }),
     ]);
     expect(reports).toEqual([]);
     expect(h.armed).toHaveLength(1);
-    expect((await h.windows.get("payments-prod", "payments-prod-w1"))?.status).toBe("open");
+    expect(
+      (
+        await h.windows.get(
+          { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+          "payments-prod-w1",
+        )
+      )?.status,
+    ).toBe("open");
   });
 
   it("fails only the reminder whose report could not be published, and settles it exactly once when redelivered after the lease", async () => {
@@ -237,7 +270,12 @@ describe("processSettles", () => {
         error: "Error: EventBridge PutEvents: 500 InternalFailure",
       }),
     ]);
-    expect(await h.windows.get("payments-prod", "payments-prod-w1")).toMatchObject({
+    expect(
+      await h.windows.get(
+        { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+        "payments-prod-w1",
+      ),
+    ).toMatchObject({
       status: "claimed",
       claim: { owner: `on-settle:${reminder}`, until: T1 + quietMs + leaseMs, attempts: 1 },
     });
@@ -246,7 +284,7 @@ describe("processSettles", () => {
       expect.objectContaining({ stack: "payments-prod", window: "payments-prod-w1", target: "reaction" }),
     ]);
     expect(h.points.filter((p) => p.metric === "phantom.publish.failed").map((p) => p.tags)).toEqual([
-      ["stack:payments-prod", "target:reaction"],
+      ["stack:payments-prod", "account:111122223333", "region:us-east-1", "target:reaction"],
     ]);
 
     // SQS redelivers the failed message once its visibility timeout (6 min) is over: past the 5 min lease.
@@ -259,7 +297,12 @@ describe("processSettles", () => {
     expect(again).toEqual({ batchItemFailures: [] });
     expect(publisher.attempts()).toBe(2);
     expect(publisher.reports.map((r) => r.window.id)).toEqual(["payments-prod-w1"]);
-    expect(await h.windows.get("payments-prod", "payments-prod-w1")).toMatchObject({
+    expect(
+      await h.windows.get(
+        { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+        "payments-prod-w1",
+      ),
+    ).toMatchObject({
       status: "done",
       claim: { attempts: 2 },
     });
@@ -292,7 +335,14 @@ describe("processSettles", () => {
 
     expect(late).toEqual({ batchItemFailures: [] });
     expect(publisher.reports).toHaveLength(1);
-    expect((await h.windows.get("payments-prod", "payments-prod-w1"))?.status).toBe("done");
+    expect(
+      (
+        await h.windows.get(
+          { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+          "payments-prod-w1",
+        )
+      )?.status,
+    ).toBe("done");
   });
 
   // Regression: found by the handler tests, fixed in the same change.

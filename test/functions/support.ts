@@ -167,11 +167,14 @@ export function settleEvent(
   message: SettleMessage,
   options: Omit<SqsEventOptions, "queueArn"> = {},
 ): SQSEvent {
-  return sqsEvent([{ stack: message.stack, windowId: message.windowId }], {
-    ...options,
-    queueArn: SETTLE_QUEUE_ARN,
-    senderId: "AROAEXAMPLEROLEID0002:phantom-production-ChangesSubscriberFunction-kfwbmzqa",
-  });
+  return sqsEvent(
+    [{ account: message.account, region: message.region, stack: message.stack, windowId: message.windowId }],
+    {
+      ...options,
+      queueArn: SETTLE_QUEUE_ARN,
+      senderId: "AROAEXAMPLEROLEID0002:phantom-production-ChangesSubscriberFunction-kfwbmzqa",
+    },
+  );
 }
 
 /**

@@ -49,6 +49,8 @@ export const SAMPLE_REPORT: AnalysedReport = {
   stack: "payments-prod",
   window: {
     id: "payments-prod-w1",
+    account: "111122223333",
+    region: "us-east-1",
     firstEventAt: "2026-03-14T03:04:31Z",
     lastEventAt: "2026-03-14T03:10:15Z",
     openedAt: "2026-03-14T03:04:31.000Z",

@@ -30,6 +30,8 @@ function capturedWindow(): Window {
     .find((l) => l.includes('"AuthorizeSecurityGroupIngress"'));
   const detail = (JSON.parse(line ?? "{}") as { detail: Record<string, unknown> }).detail;
   return {
+    account: String(detail.recipientAccountId),
+    region: String(detail.awsRegion),
     stack: STACK,
     id: `${STACK}-w1`,
     status: "claimed",

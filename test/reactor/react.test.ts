@@ -38,6 +38,8 @@ const TOUCHED = ["AppSecurityGroup", "AppServer", "PaymentsDatabase"];
 const LOCATION_TAGS = { "phantom:repo": "acme/payments-infra", "phantom:path": "stacks/payments-prod.yaml" };
 
 const window: Window = {
+  account: "111122223333",
+  region: "us-east-1",
   stack: "payments-prod",
   id: "payments-prod-w1",
   status: "claimed",
@@ -177,7 +179,9 @@ describe("react", () => {
     expect(reaction.publication).toMatchObject({ kind: "skipped", reason: "no-repository" });
     expect(reaction.publication.kind === "skipped" && reaction.publication.detail).toContain("phantom:repo");
     expect(reaction.report.changes.length).toBeGreaterThan(0);
-    expect(skippedReasons(h.points)).toEqual([["stack:payments-prod", "env:prod", "reason:no-repository"]]);
+    expect(skippedReasons(h.points)).toEqual([
+      ["stack:payments-prod", "env:prod", "account:111122223333", "region:us-east-1", "reason:no-repository"],
+    ]);
     expect(h.events).toEqual([expect.objectContaining({ skipped: "no-repository" })]);
   });
 
@@ -227,7 +231,15 @@ describe("react", () => {
     const reaction = await react(window, SETTLED, ports);
 
     expect(reaction.publication).toMatchObject({ kind: "skipped", reason: "github-disabled" });
-    expect(skippedReasons(h.points)).toEqual([["stack:payments-prod", "env:prod", "reason:github-disabled"]]);
+    expect(skippedReasons(h.points)).toEqual([
+      [
+        "stack:payments-prod",
+        "env:prod",
+        "account:111122223333",
+        "region:us-east-1",
+        "reason:github-disabled",
+      ],
+    ]);
   });
 
   it("finishes when the metrics port fails: the PR and the event still go out, and the loss is reported", async () => {

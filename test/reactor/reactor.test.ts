@@ -71,11 +71,23 @@ describe("touch", () => {
     const outcome = await touch(sgChange("e1", T0), ports);
 
     expect(outcome.stacks).toEqual([
-      { stack: "payments-prod", windowId: "payments-prod-w1", opened: true, duplicate: false },
+      {
+        account: "111122223333",
+        region: "us-east-1",
+        stack: "payments-prod",
+        windowId: "payments-prod-w1",
+        opened: true,
+        duplicate: false,
+      },
     ]);
     expect(armed).toEqual([
       {
-        message: { stack: "payments-prod", windowId: "payments-prod-w1" },
+        message: {
+          account: "111122223333",
+          region: "us-east-1",
+          stack: "payments-prod",
+          windowId: "payments-prod-w1",
+        },
         at: T0 + DEFAULT_WINDOW_POLICY.quietMs,
       },
     ]);
@@ -92,7 +104,10 @@ describe("touch", () => {
     expect(second.stacks[0]).toMatchObject({ opened: false, duplicate: false });
     expect(again.stacks[0]).toMatchObject({ opened: false, duplicate: true });
     expect(armed).toHaveLength(1);
-    const window = await windows.get("payments-prod", "payments-prod-w1");
+    const window = await windows.get(
+      { account: "111122223333", region: "us-east-1", stack: "payments-prod" },
+      "payments-prod-w1",
+    );
     expect(window?.events.map((e) => e.key)).toEqual(["e1", "e2"]);
     expect(window?.lastTouchedAt).toBe(T0 + 30_000);
   });
@@ -134,7 +149,12 @@ describe("settle", () => {
   async function opened() {
     const h = harness();
     await touch(sgChange("e1", T0), h.ports);
-    const message = { stack: "payments-prod", windowId: "payments-prod-w1" };
+    const message = {
+      account: "111122223333",
+      region: "us-east-1",
+      stack: "payments-prod",
+      windowId: "payments-prod-w1",
+    };
     return { ...h, message };
   }
 

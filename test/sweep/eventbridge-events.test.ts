@@ -23,6 +23,8 @@ const windowReport: WindowReport = {
   stack: "payments",
   window: {
     id: "payments-mf0x-1a2b",
+    account: "111122223333",
+    region: "us-east-1",
     firstEventAt: "2026-11-22T03:01:00.000Z",
     lastEventAt: "2026-11-22T03:04:00.000Z",
     openedAt: "2026-11-22T03:01:05.000Z",

@@ -75,7 +75,7 @@ describe("processSweep", () => {
           search: { stack: "search", detection: "complete", drift: { resources: [], calls: 3 } },
         }),
       ],
-      openWindows: async (stack) => (stack === "payments" ? ["Dlq"] : []),
+      openWindows: async (ref) => (ref.stack === "payments" ? ["Dlq"] : []),
       react: async (window, trigger, drift) => {
         reacted.push({
           stack: window.stack,
@@ -93,7 +93,12 @@ describe("processSweep", () => {
     const results = await processSweep(runtime);
 
     expect(reacted).toEqual([
-      { stack: "payments", windowId: "sweep-payments-20261123T060000Z", reason: "sweep", ids: ["Queue"] },
+      {
+        stack: "payments",
+        windowId: "sweep-payments-20261123T060000Z",
+        reason: "sweep",
+        ids: ["Queue"],
+      },
     ]);
     expect(results.map((r) => [r.region, r.error ?? null, r.summary?.counts ?? null])).toEqual([
       ["us-east-1", "Error: AccessDenied", null],
@@ -182,7 +187,10 @@ describe("createSweepRuntime", () => {
     const base = { ...h.runtime, log, reaction: { ...h.runtime.reaction, drift: { detect } } };
     const runtime = createSweepRuntime(readSweepConfig({ AWS_REGION: "eu-west-1" }), base);
     expect(runtime.targets.map((t) => t.region)).toEqual(["eu-west-1"]);
-    const window = sweepWindow("payments-prod", ["AppQueue"], AT);
+    const window = sweepWindow("payments-prod", ["AppQueue"], AT, {
+      account: "111122223333",
+      region: "eu-west-1",
+    });
 
     const reaction = (await runtime.react(
       window,
@@ -204,9 +212,11 @@ describe("createSweepRuntime", () => {
   it("leaves what an unfinished window covers to the event path, through the WindowStore port", async () => {
     const h = await buildRuntime({ start: AT });
     const runtime = createSweepRuntime(readSweepConfig({ AWS_REGION: "eu-west-1" }), h.runtime);
-    expect(await runtime.openWindows("payments-prod")).toEqual([]);
+    const place = { account: "111122223333", region: "eu-west-1" };
+    expect(await runtime.openWindows({ ...place, stack: "payments-prod" })).toEqual([]);
 
     await h.windows.touch({
+      ...place,
       stack: "payments-prod",
       event: {
         key: "e1",
@@ -222,7 +232,11 @@ describe("createSweepRuntime", () => {
       newId: () => "w-1",
     });
 
-    expect(await runtime.openWindows("payments-prod")).toEqual(["AppQueue"]);
-    expect(await runtime.openWindows("search")).toEqual([]);
+    expect(await runtime.openWindows({ ...place, stack: "payments-prod" })).toEqual(["AppQueue"]);
+    expect(await runtime.openWindows({ ...place, stack: "search" })).toEqual([]);
+    // The same name in another account is another stack, with no window.
+    expect(await runtime.openWindows({ ...place, account: "210987654321", stack: "payments-prod" })).toEqual(
+      [],
+    );
   });
 });

@@ -33,6 +33,7 @@ function ports(
   const events: string[] = [];
   let now = AT;
   const p: SweepPorts<string> = {
+    place: PLACE,
     stacks: Object.keys(checks),
     driftOfStack: async (stack) => {
       events.push(`detect:${stack}:start`);
@@ -57,9 +58,12 @@ function ports(
   return { ports: p, reacted, events, advance: (ms: number) => (now += ms) };
 }
 
+const PLACE = { account: "111122223333", region: "eu-west-1" };
+
 describe("sweepWindow", () => {
   it("is a synthetic window: no events, sorted unique touched ids, a sweep id", () => {
-    expect(sweepWindow("payments", ["Queue", "Bucket", "Queue"], AT)).toEqual({
+    expect(sweepWindow("payments", ["Queue", "Bucket", "Queue"], AT, PLACE)).toEqual({
+      ...PLACE,
       stack: "payments",
       id: "sweep-payments-20261123T060000Z",
       status: "claimed",

@@ -56,13 +56,22 @@ describe("DynamoDB window store items", () => {
     const newId = () => `w-${++n}`;
     const items = async () => (await doc.send(new ScanCommand({ TableName: table }))).Items ?? [];
     const item = async (stack: string, sk: string) =>
-      (await doc.send(new GetCommand({ TableName: table, Key: { pk: windowKeys.stack(stack), sk } }))).Item;
+      (
+        await doc.send(
+          new GetCommand({
+            TableName: table,
+            Key: { pk: windowKeys.stack({ account: "123456789012", region: "us-east-1", stack }), sk },
+          }),
+        )
+      ).Item;
     return { table, store, doc, newId, items, item };
   };
 
   it("puts the TTL attribute (epoch seconds) on every item it writes", async () => {
     const { store, newId, items } = await setup();
     await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e1", 0),
       logicalIds: ["WebSg"],
@@ -70,6 +79,8 @@ describe("DynamoDB window store items", () => {
       newId,
     });
     await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e2", 1),
       logicalIds: ["WebSg"],
@@ -77,6 +88,8 @@ describe("DynamoDB window store items", () => {
       newId,
     });
     await store.claim({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       windowId: "w-1",
       owner: "a",
@@ -84,9 +97,26 @@ describe("DynamoDB window store items", () => {
       leaseMs: 1,
       maxAttempts: 2,
     });
-    await store.complete({ stack: "payments", windowId: "w-1", owner: "a", now: T0 + 3 });
-    await store.touch({ stack: "payments", event: windowEvent("e3", 2), logicalIds: [], now: T0 + 4, newId });
+    await store.complete({
+      account: "123456789012",
+      region: "us-east-1",
+      stack: "payments",
+      windowId: "w-1",
+      owner: "a",
+      now: T0 + 3,
+    });
     await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
+      stack: "payments",
+      event: windowEvent("e3", 2),
+      logicalIds: [],
+      now: T0 + 4,
+      newId,
+    });
+    await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "orders",
       event: windowEvent("e1", 0),
       logicalIds: ["Queue"],
@@ -97,15 +127,15 @@ describe("DynamoDB window store items", () => {
     const all = await items();
 
     expect(all.map((i) => `${i.pk} ${i.sk} ${i.kind}`).sort()).toEqual([
-      "stack#orders event#e1 event",
-      "stack#orders head head",
-      "stack#orders window#w-3 window",
-      "stack#payments event#e1 event",
-      "stack#payments event#e2 event",
-      "stack#payments event#e3 event",
-      "stack#payments head head",
-      "stack#payments window#w-1 window",
-      "stack#payments window#w-2 window",
+      "stack#123456789012/us-east-1/orders event#e1 event",
+      "stack#123456789012/us-east-1/orders head head",
+      "stack#123456789012/us-east-1/orders window#w-3 window",
+      "stack#123456789012/us-east-1/payments event#e1 event",
+      "stack#123456789012/us-east-1/payments event#e2 event",
+      "stack#123456789012/us-east-1/payments event#e3 event",
+      "stack#123456789012/us-east-1/payments head head",
+      "stack#123456789012/us-east-1/payments window#w-1 window",
+      "stack#123456789012/us-east-1/payments window#w-2 window",
     ]);
     const base = Math.floor(T0 / 1000) + DEFAULT_WINDOW_TTL_SECONDS;
     for (const i of all) {
@@ -118,6 +148,8 @@ describe("DynamoDB window store items", () => {
   it("honours ttlSeconds", async () => {
     const { store, newId, items } = await setup(3_600);
     await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e1", 0),
       logicalIds: ["WebSg"],
@@ -132,6 +164,8 @@ describe("DynamoDB window store items", () => {
     const { store, newId, item } = await setup();
     const big = { userData: "A".repeat(300_000) };
     await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("small", 0),
       logicalIds: ["WebSg"],
@@ -139,6 +173,8 @@ describe("DynamoDB window store items", () => {
       newId,
     });
     await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("big", 1, { request: big }),
       logicalIds: ["WebSg"],
@@ -174,10 +210,21 @@ describe("DynamoDB window store items", () => {
       });
     const fit = Math.floor(DEFAULT_WINDOW_LIMITS.maxEventBytes / prepareEvent(heavy(0)).bytes);
     for (let i = 0; i < fit + 2; i++) {
-      await store.touch({ stack: "payments", event: heavy(i), logicalIds: [`R${i}`], now: T0 + i, newId });
+      await store.touch({
+        account: "123456789012",
+        region: "us-east-1",
+        stack: "payments",
+        event: heavy(i),
+        logicalIds: [`R${i}`],
+        now: T0 + i,
+        newId,
+      });
     }
 
-    const window = await store.get("payments", "w-1");
+    const window = await store.get(
+      { account: "123456789012", region: "us-east-1", stack: "payments" },
+      "w-1",
+    );
     const raw = (await items()).find((i) => i.sk === windowKeys.window("w-1"));
 
     expect(fit).toBeGreaterThan(2);
@@ -197,6 +244,8 @@ describe("DynamoDB window store items", () => {
   it("finishes a touch that crashed after writing the event but before its marker", async () => {
     const { table, store, doc, newId } = await setup();
     const first = await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e1", 0),
       logicalIds: ["A"],
@@ -204,6 +253,8 @@ describe("DynamoDB window store items", () => {
       newId,
     });
     await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e2", 1),
       logicalIds: ["B"],
@@ -213,11 +264,16 @@ describe("DynamoDB window store items", () => {
     // Simulate the crash: both events are in the window, neither marker was written.
     for (const k of ["e1", "e2"]) {
       await doc.send(
-        new DeleteCommand({ TableName: table, Key: { pk: "stack#payments", sk: windowKeys.event(k) } }),
+        new DeleteCommand({
+          TableName: table,
+          Key: { pk: "stack#123456789012/us-east-1/payments", sk: windowKeys.event(k) },
+        }),
       );
     }
 
     const retriedOpener = await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e1", 0),
       logicalIds: ["A"],
@@ -225,6 +281,8 @@ describe("DynamoDB window store items", () => {
       newId,
     });
     const retried = await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e2", 1),
       logicalIds: ["B"],
@@ -232,6 +290,8 @@ describe("DynamoDB window store items", () => {
       newId,
     });
     const again = await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e2", 1),
       logicalIds: ["B"],
@@ -249,11 +309,24 @@ describe("DynamoDB window store items", () => {
 
   it("finishes a crashed touch into the window that took the event, even once it is claimed", async () => {
     const { table, store, doc, newId, items } = await setup();
-    await store.touch({ stack: "payments", event: windowEvent("e1", 0), logicalIds: ["A"], now: T0, newId });
+    await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
+      stack: "payments",
+      event: windowEvent("e1", 0),
+      logicalIds: ["A"],
+      now: T0,
+      newId,
+    });
     await doc.send(
-      new DeleteCommand({ TableName: table, Key: { pk: "stack#payments", sk: windowKeys.event("e1") } }),
+      new DeleteCommand({
+        TableName: table,
+        Key: { pk: "stack#123456789012/us-east-1/payments", sk: windowKeys.event("e1") },
+      }),
     );
     await store.claim({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       windowId: "w-1",
       owner: "a",
@@ -263,6 +336,8 @@ describe("DynamoDB window store items", () => {
     });
 
     const retried = await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e1", 0),
       logicalIds: ["A"],
@@ -281,7 +356,7 @@ describe("DynamoDB window store items", () => {
       new PutCommand({
         TableName: table,
         Item: {
-          pk: "stack#payments",
+          pk: "stack#123456789012/us-east-1/payments",
           sk: windowKeys.head,
           kind: "head",
           windowId: "w-crashed",
@@ -292,6 +367,8 @@ describe("DynamoDB window store items", () => {
     );
 
     const result = await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e1", 0),
       logicalIds: ["A"],
@@ -309,7 +386,7 @@ describe("DynamoDB window store items", () => {
       new PutCommand({
         TableName: table,
         Item: {
-          pk: "stack#payments",
+          pk: "stack#123456789012/us-east-1/payments",
           sk: windowKeys.head,
           kind: "head",
           windowId: "w-gone",
@@ -320,6 +397,8 @@ describe("DynamoDB window store items", () => {
     );
 
     const next = await store.touch({
+      account: "123456789012",
+      region: "us-east-1",
       stack: "payments",
       event: windowEvent("e1", 1),
       logicalIds: ["A"],
@@ -329,6 +408,58 @@ describe("DynamoDB window store items", () => {
 
     expect(next).toMatchObject({ opened: true, duplicate: false });
     expect(next.window.id).toBe("w-1");
-    expect(await store.get("payments", "w-gone")).toBeUndefined();
+    expect(
+      await store.get({ account: "123456789012", region: "us-east-1", stack: "payments" }, "w-gone"),
+    ).toBeUndefined();
+  });
+});
+
+describe("DynamoDB window store: windows stored before stacks had a place", () => {
+  const HOME = { account: "123456789012", region: "us-east-1" };
+
+  it("settles a home window written under stack#<name> with no account or region, and never a member's", async () => {
+    const table = await newTable();
+    const doc = DynamoDBDocumentClient.from(dynamo.client);
+    // What the store wrote before issue 14: partition `stack#<name>`, no account, no region.
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          pk: "stack#payments",
+          sk: "window#w-old",
+          kind: "window",
+          stack: "payments",
+          windowId: "w-old",
+          status: "open",
+          openedAt: 1,
+          lastTouchedAt: 1,
+          openedBy: "e0",
+          events: {},
+          eventCount: 0,
+          eventBytes: 0,
+          dropped: 0,
+          attempts: 0,
+          expiresAt: 4_000_000_000,
+        },
+      }),
+    );
+    const store = createDynamoWindowStore({ client: dynamo.client, table, legacyPlace: HOME });
+    const ref = { ...HOME, stack: "payments" };
+    expect(await store.get(ref, "w-old")).toMatchObject({ ...ref, id: "w-old", status: "open" });
+    const claim = await store.claim({
+      ...ref,
+      windowId: "w-old",
+      owner: "s",
+      now: 10,
+      leaseMs: 1000,
+      maxAttempts: 2,
+    });
+    expect(claim).toMatchObject({ ok: true, window: { ...ref, status: "claimed" } });
+    expect(await store.complete({ ...ref, windowId: "w-old", owner: "s", now: 20 })).toBe(true);
+    // The same name in a member account is another stack: the old item is not its window.
+    expect(await store.get({ ...ref, account: "210987654321" }, "w-old")).toBeUndefined();
+    // Without the legacy place the old partition is not read at all.
+    const placedOnly = createDynamoWindowStore({ client: dynamo.client, table });
+    expect(await placedOnly.get(ref, "w-old")).toBeUndefined();
   });
 });

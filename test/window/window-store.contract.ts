@@ -6,6 +6,7 @@ import {
   TRUNCATED_REQUEST_KEY,
   type WindowLimits,
 } from "../../core/window/memory-store.ts";
+import type { Place } from "../../core/window/stack.ts";
 import type { WindowStore } from "../../core/window/store.ts";
 import type { WindowEvent } from "../../core/window/types.ts";
 
@@ -16,6 +17,7 @@ export type MakeWindowStore = (options: {
 
 const T0 = Date.parse("2026-03-03T03:00:00.000Z");
 const LEASE = 60_000;
+const HOME: Place = { account: "123456789012", region: "us-east-1" };
 
 /** A change event as on-change builds it; `minute` places its eventTime after T0. */
 export function windowEvent(key: string, minute: number, extra: Partial<WindowEvent> = {}): WindowEvent {
@@ -61,11 +63,38 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         event: WindowEvent,
         now: number,
         logicalIds: readonly string[] = ["WebSg"],
-      ) => store.touch({ stack, event, logicalIds, now, newId });
+        place: Place = HOME,
+      ) => store.touch({ ...place, stack, event, logicalIds, now, newId });
       const claim = (stack: string, windowId: string, owner: string, now: number, maxAttempts = 2) =>
-        store.claim({ stack, windowId, owner, now, leaseMs: LEASE, maxAttempts });
+        store.claim({ ...HOME, stack, windowId, owner, now, leaseMs: LEASE, maxAttempts });
       return { store, touch, claim };
     };
+
+    describe("places", () => {
+      it("keeps one stack name in two accounts and two regions apart: four windows, four openers", async () => {
+        const { store, touch } = await fresh();
+        const places: Place[] = [
+          HOME,
+          { account: "210987654321", region: "us-east-1" },
+          { account: "123456789012", region: "eu-west-1" },
+          { account: "210987654321", region: "eu-west-1" },
+        ];
+        const results = [];
+        for (const place of places)
+          results.push(await touch("api-prod", windowEvent("same-key", 0), T0, ["Fn"], place));
+        expect(results.map((r) => r.opened)).toEqual([true, true, true, true]);
+        expect(results.map((r) => r.duplicate)).toEqual([false, false, false, false]);
+        expect(new Set(results.map((r) => r.window.id)).size).toBe(4);
+        for (const [i, place] of places.entries()) {
+          expect(results[i]?.window).toMatchObject({ ...place, stack: "api-prod" });
+          const open = await store.unfinished({ ...place, stack: "api-prod" });
+          expect(open?.id).toBe(results[i]?.window.id);
+        }
+        expect(
+          await store.get({ ...HOME, region: "ap-south-1", stack: "api-prod" }, results[0]?.window.id ?? ""),
+        ).toBeUndefined();
+      });
+    });
 
     describe("touch", () => {
       it("opens a window on the first touch and joins it on the second", async () => {
@@ -75,7 +104,14 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         const second = await touch("payments", windowEvent("e2", 1), T0 + 1_000);
 
         expect(first).toMatchObject({ opened: true, duplicate: false });
-        expect(first.window).toMatchObject({ stack: "payments", id: "w-1", status: "open", openedAt: T0 });
+        expect(first.window).toMatchObject({
+          account: "123456789012",
+          region: "us-east-1",
+          stack: "payments",
+          id: "w-1",
+          status: "open",
+          openedAt: T0,
+        });
         expect(second).toMatchObject({ opened: false, duplicate: false });
         expect(second.window.id).toBe("w-1");
         expect(second.window.events.map((e) => e.key)).toEqual(["e1", "e2"]);
@@ -89,7 +125,10 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         await touch("payments", windowEvent("b", 3), T0 + 2_000);
         await touch("payments", windowEvent("a2", 3), T0 + 3_000);
 
-        const window = await store.get("payments", "w-1");
+        const window = await store.get(
+          { account: "123456789012", region: "us-east-1", stack: "payments" },
+          "w-1",
+        );
         expect(window?.events.map((e) => e.key)).toEqual(["a", "a2", "b", "c"]);
       });
 
@@ -107,23 +146,38 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         const { touch, store } = await fresh();
         await touch("payments", windowEvent("e1", 0), T0);
         await touch("payments", windowEvent("e2", 1), T0 + 1_000);
-        const before = await store.get("payments", "w-1");
+        const before = await store.get(
+          { account: "123456789012", region: "us-east-1", stack: "payments" },
+          "w-1",
+        );
 
         const again = await touch("payments", windowEvent("e2", 1), T0 + 5_000, ["Other"]);
 
         expect(again).toMatchObject({ opened: false, duplicate: true });
         expect(again.window).toEqual(before);
-        expect(await store.get("payments", "w-1")).toEqual(before);
+        expect(
+          await store.get({ account: "123456789012", region: "us-east-1", stack: "payments" }, "w-1"),
+        ).toEqual(before);
       });
 
       it("says duplicate for a key seen in an earlier window that is claimed or done", async () => {
         const { touch, claim, store } = await fresh();
         await touch("payments", windowEvent("e1", 0), T0);
         await claim("payments", "w-1", "settler", T0 + 200_000);
-        const claimed = await store.get("payments", "w-1");
+        const claimed = await store.get(
+          { account: "123456789012", region: "us-east-1", stack: "payments" },
+          "w-1",
+        );
 
         const afterClaim = await touch("payments", windowEvent("e1", 0), T0 + 201_000);
-        await store.complete({ stack: "payments", windowId: "w-1", owner: "settler", now: T0 + 202_000 });
+        await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
+          stack: "payments",
+          windowId: "w-1",
+          owner: "settler",
+          now: T0 + 202_000,
+        });
         const afterDone = await touch("payments", windowEvent("e1", 0), T0 + 203_000);
         const next = await touch("payments", windowEvent("e2", 4), T0 + 204_000);
 
@@ -149,7 +203,10 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         expect(next.window.events.map((e) => e.key)).toEqual(["e2"]);
         expect(joined).toMatchObject({ opened: false });
         expect(joined.window.id).toBe("w-2");
-        const first = await store.get("payments", "w-1");
+        const first = await store.get(
+          { account: "123456789012", region: "us-east-1", stack: "payments" },
+          "w-1",
+        );
         expect(first?.status).toBe("claimed");
         expect(first?.events.map((e) => e.key)).toEqual(["e1"]);
       });
@@ -158,7 +215,14 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         const { touch, claim, store } = await fresh();
         await touch("payments", windowEvent("e1", 0), T0);
         await claim("payments", "w-1", "settler", T0 + 200_000);
-        await store.complete({ stack: "payments", windowId: "w-1", owner: "settler", now: T0 + 210_000 });
+        await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
+          stack: "payments",
+          windowId: "w-1",
+          owner: "settler",
+          now: T0 + 210_000,
+        });
 
         const next = await touch("payments", windowEvent("e2", 4), T0 + 240_000);
 
@@ -179,8 +243,13 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         expect(b.window.stack).toBe("orders");
         expect(b2).toMatchObject({ opened: false, duplicate: false });
         expect(b2.window.id).toBe(b.window.id);
-        expect((await store.get("orders", b.window.id))?.status).toBe("open");
-        expect(await store.get("orders", a.window.id)).toBeUndefined();
+        expect(
+          (await store.get({ account: "123456789012", region: "us-east-1", stack: "orders" }, b.window.id))
+            ?.status,
+        ).toBe("open");
+        expect(
+          await store.get({ account: "123456789012", region: "us-east-1", stack: "orders" }, a.window.id),
+        ).toBeUndefined();
       });
 
       it("under 20 concurrent touches of a fresh stack: one window, one opener, every event", async () => {
@@ -196,7 +265,10 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         expect(results.filter((r) => r.opened)).toHaveLength(1);
         expect(results.filter((r) => r.duplicate)).toHaveLength(0);
         const [id] = [...ids];
-        const window = await store.get("payments", id ?? "");
+        const window = await store.get(
+          { account: "123456789012", region: "us-east-1", stack: "payments" },
+          id ?? "",
+        );
         expect(window?.events.map((e) => e.key)).toEqual(keys);
         expect(window?.touched).toEqual(["R0", "R1", "R2", "R3"]);
       });
@@ -211,7 +283,10 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
         expect(results.filter((r) => r.opened)).toHaveLength(1);
         expect(results.find((r) => r.opened)?.duplicate).toBe(false);
-        const window = await store.get("payments", results[0]?.window.id ?? "");
+        const window = await store.get(
+          { account: "123456789012", region: "us-east-1", stack: "payments" },
+          results[0]?.window.id ?? "",
+        );
         expect(window?.events.map((e) => e.key)).toEqual(["e1"]);
       });
     });
@@ -243,7 +318,11 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         await touch("payments", e2, T0 + 20_000, ["Bucket"]);
         await touch("payments", bare, T0 + 30_000, ["WebSg"]);
 
-        expect(await store.get("payments", "w-1")).toEqual({
+        expect(
+          await store.get({ account: "123456789012", region: "us-east-1", stack: "payments" }, "w-1"),
+        ).toEqual({
+          account: "123456789012",
+          region: "us-east-1",
           stack: "payments",
           id: "w-1",
           status: "open",
@@ -258,8 +337,12 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         const { touch, store } = await fresh();
         await touch("payments", windowEvent("e1", 0), T0);
 
-        expect(await store.get("payments", "w-9")).toBeUndefined();
-        expect(await store.get("orders", "w-1")).toBeUndefined();
+        expect(
+          await store.get({ account: "123456789012", region: "us-east-1", stack: "payments" }, "w-9"),
+        ).toBeUndefined();
+        expect(
+          await store.get({ account: "123456789012", region: "us-east-1", stack: "orders" }, "w-1"),
+        ).toBeUndefined();
       });
 
       it("keeps only the known event fields", async () => {
@@ -268,7 +351,10 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
 
         await touch("payments", event, T0);
 
-        const window = await store.get("payments", "w-1");
+        const window = await store.get(
+          { account: "123456789012", region: "us-east-1", stack: "payments" },
+          "w-1",
+        );
         expect(window?.events[0]).toEqual(windowEvent("e1", 0));
         expect(window?.events[0]).toEqual(prepareEvent(event).event);
       });
@@ -277,21 +363,38 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
     describe("unfinished", () => {
       it("is the stack's open or claimed window, and nothing once it is done or the stack has none", async () => {
         const { touch, claim, store } = await fresh();
-        expect(await store.unfinished("payments")).toBeUndefined();
+        expect(
+          await store.unfinished({ account: "123456789012", region: "us-east-1", stack: "payments" }),
+        ).toBeUndefined();
 
         await touch("payments", windowEvent("e1", 0), T0, ["WebSg", "Db"]);
-        expect(await store.unfinished("payments")).toMatchObject({
+        expect(
+          await store.unfinished({ account: "123456789012", region: "us-east-1", stack: "payments" }),
+        ).toMatchObject({
           id: "w-1",
           status: "open",
           touched: ["Db", "WebSg"],
         });
 
         await claim("payments", "w-1", "settler", T0 + 200_000);
-        expect(await store.unfinished("payments")).toMatchObject({ id: "w-1", status: "claimed" });
+        expect(
+          await store.unfinished({ account: "123456789012", region: "us-east-1", stack: "payments" }),
+        ).toMatchObject({ id: "w-1", status: "claimed" });
 
-        await store.complete({ stack: "payments", windowId: "w-1", owner: "settler", now: T0 + 210_000 });
-        expect(await store.unfinished("payments")).toBeUndefined();
-        expect(await store.unfinished("orders")).toBeUndefined();
+        await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
+          stack: "payments",
+          windowId: "w-1",
+          owner: "settler",
+          now: T0 + 210_000,
+        });
+        expect(
+          await store.unfinished({ account: "123456789012", region: "us-east-1", stack: "payments" }),
+        ).toBeUndefined();
+        expect(
+          await store.unfinished({ account: "123456789012", region: "us-east-1", stack: "orders" }),
+        ).toBeUndefined();
       });
     });
 
@@ -338,7 +441,14 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         const { touch, claim, store } = await fresh();
         await touch("payments", windowEvent("e1", 0), T0);
         await claim("payments", "w-1", "a", T0 + 200_000);
-        await store.complete({ stack: "payments", windowId: "w-1", owner: "a", now: T0 + 210_000 });
+        await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
+          stack: "payments",
+          windowId: "w-1",
+          owner: "a",
+          now: T0 + 210_000,
+        });
 
         const done = await claim("payments", "w-1", "b", T0 + 999_000);
         const missing = await claim("payments", "w-7", "b", T0);
@@ -372,12 +482,16 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         await claim("payments", "w-1", "a", T0 + 200_000);
 
         const completed = await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
           stack: "payments",
           windowId: "w-1",
           owner: "a",
           now: T0 + 250_000,
         });
         const repeated = await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
           stack: "payments",
           windowId: "w-1",
           owner: "a",
@@ -386,7 +500,9 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
 
         expect(completed).toBe(true);
         expect(repeated).toBe(true);
-        expect(await store.get("payments", "w-1")).toMatchObject({
+        expect(
+          await store.get({ account: "123456789012", region: "us-east-1", stack: "payments" }, "w-1"),
+        ).toMatchObject({
           status: "done",
           completedAt: T0 + 250_000,
           claim: { owner: "a", attempts: 1 },
@@ -396,27 +512,59 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
       it("refuses a stale owner whose lease was taken over, an unclaimed window and a missing one", async () => {
         const { touch, claim, store } = await fresh();
         await touch("payments", windowEvent("e1", 0), T0);
-        const open = await store.complete({ stack: "payments", windowId: "w-1", owner: "a", now: T0 });
+        const open = await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
+          stack: "payments",
+          windowId: "w-1",
+          owner: "a",
+          now: T0,
+        });
         await claim("payments", "w-1", "a", T0 + 200_000);
         await claim("payments", "w-1", "b", T0 + 200_001 + LEASE);
 
         const stale = await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
           stack: "payments",
           windowId: "w-1",
           owner: "a",
           now: T0 + 300_000,
         });
         const staleAfterDone = await (async () => {
-          await store.complete({ stack: "payments", windowId: "w-1", owner: "b", now: T0 + 310_000 });
-          return store.complete({ stack: "payments", windowId: "w-1", owner: "a", now: T0 + 320_000 });
+          await store.complete({
+            account: "123456789012",
+            region: "us-east-1",
+            stack: "payments",
+            windowId: "w-1",
+            owner: "b",
+            now: T0 + 310_000,
+          });
+          return store.complete({
+            account: "123456789012",
+            region: "us-east-1",
+            stack: "payments",
+            windowId: "w-1",
+            owner: "a",
+            now: T0 + 320_000,
+          });
         })();
-        const missing = await store.complete({ stack: "payments", windowId: "w-5", owner: "a", now: T0 });
+        const missing = await store.complete({
+          account: "123456789012",
+          region: "us-east-1",
+          stack: "payments",
+          windowId: "w-5",
+          owner: "a",
+          now: T0,
+        });
 
         expect(open).toBe(false);
         expect(stale).toBe(false);
         expect(staleAfterDone).toBe(false);
         expect(missing).toBe(false);
-        expect(await store.get("payments", "w-1")).toMatchObject({
+        expect(
+          await store.get({ account: "123456789012", region: "us-east-1", stack: "payments" }, "w-1"),
+        ).toMatchObject({
           status: "done",
           completedAt: T0 + 310_000,
           claim: { owner: "b", attempts: 2 },
@@ -432,7 +580,10 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         await touch("payments", windowEvent("small", 0), T0);
         await touch("payments", windowEvent("big", 1, { request: big }), T0 + 1);
 
-        const window = await store.get("payments", "w-1");
+        const window = await store.get(
+          { account: "123456789012", region: "us-east-1", stack: "payments" },
+          "w-1",
+        );
         expect(window?.events[0]?.request).toEqual(windowEvent("small", 0).request);
         const request = window?.events[1]?.request;
         expect(isTruncatedRequest(request)).toBe(true);
@@ -460,7 +611,10 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
         });
         expect(third.window.events.map((e) => e.key)).toEqual(["e1", "e2"]);
         expect(redelivered).toMatchObject({ duplicate: true });
-        expect((await store.get("payments", "w-1"))?.touched).toEqual(["A", "B", "C"]);
+        expect(
+          (await store.get({ account: "123456789012", region: "us-east-1", stack: "payments" }, "w-1"))
+            ?.touched,
+        ).toEqual(["A", "B", "C"]);
       });
 
       it("past maxEventBytes accepts an event without storing it", async () => {

@@ -88,7 +88,7 @@ describe("SQS stand-in over HTTP (the real @aws-sdk/client-sqs)", () => {
 
   it("holds a delayed message until the rehearsal clock reaches its delay", async () => {
     await createSqsTimer({ client, queueUrl: settle, clock }).arm(
-      { stack: "payments-prod", windowId: "w1" },
+      { account: "111122223333", region: "us-east-1", stack: "payments-prod", windowId: "w1" },
       START + 120_000,
     );
 
@@ -102,7 +102,7 @@ describe("SQS stand-in over HTTP (the real @aws-sdk/client-sqs)", () => {
     const { Messages = [] } = await receive();
 
     expect(Messages.map((m) => JSON.parse(m.Body ?? ""))).toEqual([
-      { stack: "payments-prod", windowId: "w1" },
+      { account: "111122223333", region: "us-east-1", stack: "payments-prod", windowId: "w1" },
     ]);
     expect(Messages[0]?.Attributes).toMatchObject({
       ApproximateReceiveCount: "1",
