@@ -24,18 +24,22 @@ import { containerRuntime, createRuntime, type Runtime } from "./runtime.ts";
  * covers ► the same `react` as on-settle, reason `sweep`) ► one summary log line.
  */
 
-const notYet = (what: string) =>
-  z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v.trim() === "", {
-      message: `is not supported yet: the reactor reads stacks in its own account and region only, so ${what} would be swept but never analysed (see README "Deploy")`,
-    });
+/** A comma list (`a, b`), blanks dropped. */
+const regionList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
+  )
+  .pipe(z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be regions such as eu-west-1")));
 
 const sweepEnvSchema = z.object({
   AWS_REGION: z.string().min(1, "is required (Lambda sets it)"),
-  PHANTOM_REGIONS: notYet("other regions"),
-  PHANTOM_MEMBER_ACCOUNTS: notYet("member accounts"),
+  /** Every region served, home included (the SST app sets it; functions/accounts.ts reads it too). */
+  PHANTOM_REGIONS: regionList,
   PHANTOM_STACK_PREFIX: z.string().min(1).optional(),
   /** `key` or `key=value`. */
   PHANTOM_STACK_TAG: z.string().min(1).optional(),
@@ -48,7 +52,7 @@ export class SweepConfigError extends Error {
 }
 
 export interface SweepConfig {
-  /** Regions swept: the function's own. */
+  /** Regions swept in every served account: `PHANTOM_REGIONS`, else the function's own. */
   readonly regions: readonly string[];
   readonly filter: ManagedStackFilter;
   /** Stacks swept side by side per account and region. */
@@ -66,7 +70,7 @@ export function readSweepConfig(env: Record<string, string | undefined> = proces
   const e = parsed.data;
   const [key = "", ...value] = (e.PHANTOM_STACK_TAG ?? "").split("=");
   return {
-    regions: [e.AWS_REGION],
+    regions: e.PHANTOM_REGIONS.length > 0 ? [...new Set(e.PHANTOM_REGIONS)] : [e.AWS_REGION],
     filter: {
       ...(e.PHANTOM_STACK_PREFIX ? { prefix: e.PHANTOM_STACK_PREFIX } : {}),
       ...(key !== "" ? { tag: value.length > 0 ? { key, value: value.join("=") } : { key } } : {}),

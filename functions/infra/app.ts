@@ -6,12 +6,14 @@ import { WINDOW_TABLE } from "../adapters/dynamo-window-store.ts";
 import { SECRET_NAMES, SECRET_PLACEHOLDER, type SecretName } from "../secrets.ts";
 import {
   ANALYST_ACTIONS,
+  ASSUME_READ_ROLE_ACTIONS,
   bedrockResources,
   DEPLOYED_TEMPLATE_ACTIONS,
   DETECTION_STATUS_ACTIONS,
   DOMAIN_EVENT_ACTIONS,
   type Input,
   LIVE_READ_ACTIONS,
+  REACTOR_ROLE_PATH,
   READ_ONLY_ACCESS,
   RESOURCE_DRIFT_ACTIONS,
   SETTLE_TIMER_ACTIONS,
@@ -56,6 +58,8 @@ export interface FunctionArgs<O> {
   readonly policies?: string[];
   readonly link?: unknown[];
   readonly copyFiles?: { from: string; to?: string }[];
+  /** The function role's IAM path (member read roles trust only roles under it). */
+  readonly transform?: { readonly role?: { readonly path?: string } };
 }
 
 export interface QueueArgs<O> {
@@ -324,6 +328,12 @@ export function defineApp<O, P>(
     ...(options.analyzer === "rules" ? { PHANTOM_ANALYZER: "rules" } : {}),
     ...(options.datadogSite ? { DD_SITE: options.datadogSite } : {}),
     ...(options.configFile ? { PHANTOM_CONFIG_FILE: BUNDLED_CONFIG } : {}),
+    // What functions/accounts.ts serves: events of other accounts are ignored (`unknown-account`),
+    // member accounts are read through their read role, the sweep walks accounts × regions.
+    PHANTOM_HOME_ACCOUNT: account,
+    PHANTOM_ACCOUNTS: $interpolate`${account}${options.memberAccounts.map((a) => `,${a}`).join("")}`,
+    PHANTOM_REGIONS: $interpolate`${homeRegion}${options.regions.map((r) => `,${r}`).join("")}`,
+    ...(options.memberAccounts.length > 0 ? { PHANTOM_READ_ROLE: options.readRoleName } : {}),
   };
   const copyFiles = options.configFile ? [{ from: options.configFile, to: BUNDLED_CONFIG }] : undefined;
 
@@ -351,8 +361,21 @@ export function defineApp<O, P>(
           },
         ];
   const publish: Statement<O> = { actions: [...DOMAIN_EVENT_ACTIONS], resources: [homeBus] };
+  // Member accounts: every function may assume their read role (functions/accounts.ts), nothing else.
+  const assumeRead: Statement<O>[] =
+    options.memberAccounts.length > 0
+      ? [
+          {
+            actions: [...ASSUME_READ_ROLE_ACTIONS],
+            resources: options.memberAccounts.map((m) => `arn:aws:iam::${m}:role/${options.readRoleName}`),
+          },
+        ]
+      : [];
   const shipped = (args: FunctionArgs<O>): FunctionArgs<O> => ({
     ...args,
+    permissions: [...args.permissions, ...assumeRead],
+    // Member read roles trust the central account's roles under this path only.
+    transform: { role: { path: REACTOR_ROLE_PATH } },
     runtime: LAMBDA_RUNTIME,
     ...(copyFiles ? { copyFiles } : {}),
   });
@@ -531,9 +554,18 @@ export function defineApp<O, P>(
 
   if (forwarded.length > 0) forward("Forward", forwarderRole("Forward"));
 
-  // Member accounts: reached only from options built in code (readAppOptions refuses them). The
-  // functions get no sts:AssumeRole: nothing in them assumes the read role yet.
+  // Every member account may put events on the home bus (its forwarding rules target it).
   for (const member of options.memberAccounts) {
+    new aws.cloudwatch.EventPermission(`Member${member}BusPermission`, {
+      principal: member,
+      statementId: `phantom-${member}`,
+      action: "events:PutEvents",
+      eventBusName: "default",
+    });
+  }
+  // Member accounts deployed from this app (PHANTOM_DEPLOY_MEMBERS_FROM_APP); otherwise the StackSet
+  // of `phantom org template` creates the same forwarding and read role.
+  for (const member of options.deployMembers ? options.memberAccounts : []) {
     const prefix = `Member${member}`;
     const opts: ResourceOptions<P> = {
       provider: new aws.Provider(prefix, {
@@ -546,12 +578,6 @@ export function defineApp<O, P>(
         ],
       }),
     };
-    new aws.cloudwatch.EventPermission(`${prefix}BusPermission`, {
-      principal: member,
-      statementId: `phantom-${member}`,
-      action: "events:PutEvents",
-      eventBusName: "default",
-    });
     forward(prefix, forwarderRole(prefix, opts), opts);
     const read = new aws.iam.Role(
       `${prefix}Read`,
@@ -562,9 +588,17 @@ export function defineApp<O, P>(
           Version: "2012-10-17",
           Statement: [
             {
+              // The reactor's function roles (their path) inside the organisation, never the whole
+              // central account.
               Effect: "Allow",
               Action: ["sts:AssumeRole"],
               Principal: { AWS: $interpolate`arn:aws:iam::${account}:root` },
+              Condition: {
+                ArnLike: {
+                  "aws:PrincipalArn": $interpolate`arn:aws:iam::${account}:role${REACTOR_ROLE_PATH}*`,
+                },
+                StringEquals: { "aws:PrincipalOrgID": options.organizationId ?? "" },
+              },
             },
           ],
         },

@@ -25,15 +25,24 @@ export interface AppOptions {
   readonly homeRegion?: string;
   /**
    * Further regions to watch. Each gets forwarding rules on its default bus to the home region's
-   * default bus; patterns for global services (IAM, CloudFront) only in us-east-1. Refused by
-   * {@link readAppOptions} until the reactor can process them ("organisation scale").
+   * default bus; patterns for global services (IAM, CloudFront) only in us-east-1. The functions read
+   * stacks there (`PHANTOM_REGIONS`) and the sweep walks them.
    */
   readonly regions: readonly string[];
   /**
-   * Member accounts whose events are forwarded to the home bus, with a read role in each. Refused by
-   * {@link readAppOptions} until the reactor can process them ("organisation scale").
+   * Member accounts whose events are forwarded to the home bus and whose stacks the functions read
+   * through the read role (`PHANTOM_ACCOUNTS`). Their forwarding and read role come from the member
+   * template (`phantom org template`, a StackSet), or from the app itself through
+   * `memberDeployRoleName` when {@link deployMembers} is set.
    */
   readonly memberAccounts: readonly string[];
+  /** The organisation (`o-…`): a member's read role trusts the reactor only inside it. Required with member accounts. */
+  readonly organizationId?: string;
+  /**
+   * Deploy the members' forwarding and read role from this app (a provider per member assuming
+   * `memberDeployRoleName`), instead of the StackSet of `phantom org template`.
+   */
+  readonly deployMembers: boolean;
   /** Name of the read-only role created in each member account. */
   readonly readRoleName: string;
   /** Role the deployer assumes in each member account to create its forwarding rules and read role. */
@@ -60,14 +69,6 @@ export interface AppOptions {
 /** Weekly, Mondays 06:00 UTC (EventBridge Scheduler cron: minutes hours day-of-month month day-of-week year). */
 export const DEFAULT_SWEEP_SCHEDULE = "cron(0 6 ? * MON *)";
 
-/** Why multi-region and multi-account deploys are refused, and what to do instead. */
-export const NOT_YET = {
-  PHANTOM_DEPLOY_REGIONS:
-    "is refused: Phantom processes one account and region today (it looks stacks up in its home region), so events forwarded from other regions would be dropped; more regions come with the organisation scale work. Unset it, and deploy one Phantom per region instead (a stage each, with PHANTOM_DEPLOY_HOME_REGION)",
-  PHANTOM_DEPLOY_MEMBER_ACCOUNTS:
-    "is refused: Phantom processes one account and region today (it looks stacks up in its own account), so events forwarded from member accounts would be dropped; member accounts come with the organisation scale work. Unset it, and deploy Phantom in each account instead",
-} as const;
-
 const list = (item: z.ZodString) =>
   z
     .string()
@@ -89,6 +90,13 @@ const envSchema = z
     PHANTOM_DEPLOY_MEMBER_ACCOUNTS: list(z.string().regex(/^\d{12}$/, "must be 12-digit account ids")),
     PHANTOM_DEPLOY_READ_ROLE_NAME: roleName.default("PhantomReadOnly"),
     PHANTOM_DEPLOY_MEMBER_DEPLOY_ROLE_NAME: roleName.default("OrganizationAccountAccessRole"),
+    PHANTOM_DEPLOY_ORG_ID: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, "must be an organization id such as o-a1b2c3d4e5")
+      .optional(),
+    PHANTOM_DEPLOY_MEMBERS_FROM_APP: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("false"),
     PHANTOM_DEPLOY_BEDROCK_MODEL_ID: z.string().min(1).optional(),
     PHANTOM_DEPLOY_ANALYZER: z
       .enum(["bedrock", "rules"], { error: "must be bedrock or rules" })
@@ -106,19 +114,12 @@ const envSchema = z
     PHANTOM_CONFIG: z.string().min(1).default("phantom.yaml"),
   })
   .superRefine((e, ctx) => {
-    const home = e.PHANTOM_DEPLOY_HOME_REGION;
-    if (e.PHANTOM_DEPLOY_REGIONS.some((r) => r !== home)) {
+    if (e.PHANTOM_DEPLOY_MEMBER_ACCOUNTS.length > 0 && e.PHANTOM_DEPLOY_ORG_ID === undefined) {
       ctx.addIssue({
         code: "custom",
-        path: ["PHANTOM_DEPLOY_REGIONS"],
-        message: NOT_YET.PHANTOM_DEPLOY_REGIONS,
-      });
-    }
-    if (e.PHANTOM_DEPLOY_MEMBER_ACCOUNTS.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["PHANTOM_DEPLOY_MEMBER_ACCOUNTS"],
-        message: NOT_YET.PHANTOM_DEPLOY_MEMBER_ACCOUNTS,
+        path: ["PHANTOM_DEPLOY_ORG_ID"],
+        message:
+          "is required with PHANTOM_DEPLOY_MEMBER_ACCOUNTS: a member's read role trusts the reactor only inside your organisation (aws organizations describe-organization)",
       });
     }
   });
@@ -170,9 +171,9 @@ export function configFileIssues(path: string, files: DeployFiles): string[] {
 
 /**
  * Reads the deploy options from `env`, and validates the configuration file when it exists (it is
- * then shipped with the functions: `copyFiles` fails the build on a missing file). Refuses extra
- * regions and member accounts ({@link NOT_YET}). Throws one {@link AppOptionsError} listing every
- * problem. Invariant: `regions` never holds the home region.
+ * then shipped with the functions: `copyFiles` fails the build on a missing file). Member accounts
+ * need the organisation id. Throws one {@link AppOptionsError} listing every problem. Invariant:
+ * `regions` never holds the home region.
  */
 export function readAppOptions(
   env: Record<string, string | undefined>,
@@ -194,6 +195,8 @@ export function readAppOptions(
     memberAccounts: [...new Set(e.PHANTOM_DEPLOY_MEMBER_ACCOUNTS)],
     readRoleName: e.PHANTOM_DEPLOY_READ_ROLE_NAME,
     memberDeployRoleName: e.PHANTOM_DEPLOY_MEMBER_DEPLOY_ROLE_NAME,
+    ...(e.PHANTOM_DEPLOY_ORG_ID ? { organizationId: e.PHANTOM_DEPLOY_ORG_ID } : {}),
+    deployMembers: e.PHANTOM_DEPLOY_MEMBERS_FROM_APP === "true",
     ...(e.PHANTOM_DEPLOY_BEDROCK_MODEL_ID ? { bedrockModelId: e.PHANTOM_DEPLOY_BEDROCK_MODEL_ID } : {}),
     analyzer: e.PHANTOM_DEPLOY_ANALYZER,
     ...(e.PHANTOM_DEPLOY_DD_SITE ? { datadogSite: e.PHANTOM_DEPLOY_DD_SITE } : {}),

@@ -119,8 +119,11 @@ function deployedEnv(f: FunctionArgs<Token>, region = "eu-west-1"): Record<strin
     "Windows.name": "phantom-windows",
     "Settle.url": `https://sqs.${region}.amazonaws.com/123456789012/phantom-settle`,
   };
+  // The deploy-time account and region, as Pulumi renders them.
+  const rendered = (v: unknown) =>
+    (sample[String(v)] ?? String(v)).replaceAll("<account>", "123456789012").replaceAll("<region>", region);
   return {
-    ...Object.fromEntries(Object.entries(f.environment).map(([k, v]) => [k, sample[String(v)] ?? String(v)])),
+    ...Object.fromEntries(Object.entries(f.environment).map(([k, v]) => [k, rendered(v)])),
     AWS_REGION: region,
   };
 }
@@ -355,7 +358,10 @@ describe("defineApp (single region, single account)", () => {
   it("gives every function the environment the composition root parses, and nothing else", () => {
     for (const [handler, f] of functions(recording)) {
       expect(Object.keys(f.environment).sort(), handler).toEqual([
+        "PHANTOM_ACCOUNTS",
         "PHANTOM_EVENT_BUS",
+        "PHANTOM_HOME_ACCOUNT",
+        "PHANTOM_REGIONS",
         "PHANTOM_SETTLE_QUEUE_URL",
         "PHANTOM_WINDOWS_TABLE",
       ]);
@@ -366,6 +372,16 @@ describe("defineApp (single region, single account)", () => {
       // No model deployed: the runtime picks the profile of the function's geography.
       expect(config.bedrockModel, handler).toBe(defaultBedrockModel("eu-west-1"));
       expect(config.analyzer, handler).toBe("bedrock");
+      // One account and region served: the reactor's own (an event of another is `unknown-account`).
+      expect(config.reach, handler).toEqual({
+        homeAccount: "123456789012",
+        homeRegion: "eu-west-1",
+        accounts: ["123456789012"],
+        regions: ["eu-west-1"],
+        readRoleName: "PhantomReadOnly",
+      });
+      // Its role sits under the path member read roles trust.
+      expect(f.transform?.role?.path, handler).toBe("/phantom/");
     }
     // The sweep sweeps its own region, in its own account.
     expect(readSweepConfig(deployedEnv(fn(recording, ON_SWEEP), "eu-west-1")).regions).toEqual(["eu-west-1"]);
@@ -445,7 +461,7 @@ describe("defineApp (single region, single account)", () => {
     expect(recording.providers).toEqual([]);
     for (const [handler, f] of functions(recording)) {
       expect(Object.keys(grants(recording, handler)), handler).not.toContain("sts:AssumeRole");
-      expect(Object.keys(f.environment), handler).not.toContain("PHANTOM_REGIONS");
+      expect(Object.keys(f.environment), handler).not.toContain("PHANTOM_READ_ROLE");
     }
   });
 });
@@ -606,9 +622,7 @@ describe("defineApp (options)", () => {
   });
 });
 
-// Extra regions and member accounts are refused by readAppOptions (the organisation scale work will
-// make them processable); the forwarding they deploy is kept and exercised from options built here.
-describe("defineApp (extra regions, options built in code)", () => {
+describe("defineApp (extra regions)", () => {
   const { recording } = build({ homeRegion: "eu-west-1", regions: ["us-east-1", "eu-central-1"] });
   const inRegion = (region: string) => forwardingRules(recording).filter((r) => r.args.region === region);
 
@@ -667,14 +681,26 @@ describe("defineApp (extra regions, options built in code)", () => {
     for (const rule of forwardingRules(recording)) expect(condition).not.toContain(`${rule.name}.arn`);
   });
 
-  it("tells the sweep no other region (nothing could process its stacks)", () => {
-    expect(fn(recording, ON_SWEEP).environment.PHANTOM_REGIONS).toBeUndefined();
+  it("tells every function the regions it serves, so the sweep walks them", () => {
+    for (const [handler, f] of functions(recording)) {
+      expect(String(f.environment.PHANTOM_REGIONS), handler).toBe("eu-west-1,us-east-1,eu-central-1");
+    }
+    expect(readSweepConfig(deployedEnv(fn(recording, ON_SWEEP))).regions).toEqual([
+      "eu-west-1",
+      "us-east-1",
+      "eu-central-1",
+    ]);
   });
 });
 
-describe("defineApp (member accounts, options built in code)", () => {
+describe("defineApp (member accounts deployed from the app)", () => {
   const member = "111111111111";
-  const { recording } = build({ homeRegion: "eu-west-1", memberAccounts: [member] });
+  const { recording } = build({
+    homeRegion: "eu-west-1",
+    memberAccounts: [member],
+    organizationId: "o-a1b2c3d4e5",
+    deployMembers: true,
+  });
 
   it("lets the member account put events on the central default bus", () => {
     const [permission] = resourcesOf(recording, "aws.cloudwatch.EventPermission");
@@ -712,7 +738,21 @@ describe("defineApp (member accounts, options built in code)", () => {
     }
     const read = resourcesOf(recording, "aws.iam.Role").find((r) => r.name === `Member${member}Read`);
     expect(read?.args.name).toBe("PhantomReadOnly");
-    expect(JSON.stringify(read?.args.assumeRolePolicy)).toContain("arn:aws:iam::<account>:root");
+    // Trusted: the reactor's roles (their path) in the central account, inside the organisation.
+    expect(rendered(read?.args.assumeRolePolicy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["sts:AssumeRole"],
+          Principal: { AWS: "arn:aws:iam::<account>:root" },
+          Condition: {
+            ArnLike: { "aws:PrincipalArn": "arn:aws:iam::<account>:role/phantom/*" },
+            StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" },
+          },
+        },
+      ],
+    });
     expect(
       resourcesOf(recording, "aws.iam.RolePolicyAttachment").map((r) => [
         r.name,
@@ -724,18 +764,21 @@ describe("defineApp (member accounts, options built in code)", () => {
     ]);
   });
 
-  it("grants the functions nothing to assume and tells them of no member (no code reads one yet)", () => {
+  it("lets every function assume the members' read role, and nothing else, and tells them the accounts", () => {
     for (const [handler, f] of functions(recording)) {
-      expect(grants(recording, handler), handler).toEqual(
-        Object.fromEntries(
-          Object.entries(EXPECTED_GRANTS[handler] ?? {}).map(([action, resources]) => [
-            action,
-            resources.map((r) => r.replace("<region>", "eu-west-1")),
-          ]),
-        ),
+      const expected = Object.fromEntries(
+        Object.entries(EXPECTED_GRANTS[handler] ?? {}).map(([action, resources]) => [
+          action,
+          resources.map((r) => r.replace("<region>", "eu-west-1")),
+        ]),
       );
-      expect(f.environment.PHANTOM_MEMBER_ACCOUNTS, handler).toBeUndefined();
-      expect(f.environment.PHANTOM_READ_ROLE_NAME, handler).toBeUndefined();
+      expect(grants(recording, handler), handler).toEqual({
+        ...expected,
+        "sts:AssumeRole": [`arn:aws:iam::${member}:role/PhantomReadOnly`],
+      });
+      const config = readRuntimeConfig(deployedEnv(f));
+      expect(config.reach.accounts, handler).toEqual(["123456789012", member]);
+      expect(config.reach.readRoleName, handler).toBe("PhantomReadOnly");
     }
   });
 
@@ -780,6 +823,7 @@ describe("readAppOptions", () => {
     expect(readAppOptions({}, absent)).toEqual({
       regions: [],
       memberAccounts: [],
+      deployMembers: false,
       readRoleName: "PhantomReadOnly",
       memberDeployRoleName: "OrganizationAccountAccessRole",
       analyzer: "bedrock",
@@ -809,6 +853,7 @@ describe("readAppOptions", () => {
       // The home region listed again is no extra region.
       regions: [],
       memberAccounts: [],
+      deployMembers: false,
       readRoleName: "PhantomReadOnly",
       memberDeployRoleName: "OrganizationAccountAccessRole",
       bedrockModelId: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
@@ -832,27 +877,37 @@ describe("readAppOptions", () => {
     }
   });
 
-  it("refuses extra regions and member accounts, saying why and what to do", () => {
+  it("takes extra regions and member accounts; members need the organisation their read role trusts", () => {
+    const options = readAppOptions(
+      {
+        PHANTOM_DEPLOY_HOME_REGION: "eu-west-1",
+        PHANTOM_DEPLOY_REGIONS: "eu-west-1,us-east-1",
+        PHANTOM_DEPLOY_MEMBER_ACCOUNTS: "111111111111,222222222222",
+        PHANTOM_DEPLOY_ORG_ID: "o-a1b2c3d4e5",
+      },
+      NO_FILES,
+    );
+    expect(options).toMatchObject({
+      regions: ["us-east-1"],
+      memberAccounts: ["111111111111", "222222222222"],
+      organizationId: "o-a1b2c3d4e5",
+      deployMembers: false,
+    });
     const error = optionsError(() =>
       readAppOptions(
-        {
-          PHANTOM_DEPLOY_HOME_REGION: "eu-west-1",
-          PHANTOM_DEPLOY_REGIONS: "eu-west-1,us-east-1",
-          PHANTOM_DEPLOY_MEMBER_ACCOUNTS: "111111111111",
-        },
+        { PHANTOM_DEPLOY_MEMBER_ACCOUNTS: "111111111111", PHANTOM_DEPLOY_ORG_ID: "org-1" },
         NO_FILES,
       ),
     );
-    expect(error.issues).toHaveLength(2);
-    const [regions, members] = error.issues;
-    expect(regions).toMatch(
-      /^PHANTOM_DEPLOY_REGIONS is refused: .*home region.*organisation scale.*one Phantom per region/,
+    expect(error.issues).toEqual(["PHANTOM_DEPLOY_ORG_ID must be an organization id such as o-a1b2c3d4e5"]);
+    const missing = optionsError(() =>
+      readAppOptions({ PHANTOM_DEPLOY_MEMBER_ACCOUNTS: "111111111111" }, NO_FILES),
     );
-    expect(members).toMatch(
-      /^PHANTOM_DEPLOY_MEMBER_ACCOUNTS is refused: .*own account.*organisation scale.*in each account/,
-    );
-    // The future work is named, not numbered.
-    expect(error.message).not.toMatch(/#\d/);
+    expect(missing.issues).toEqual([
+      expect.stringMatching(
+        /^PHANTOM_DEPLOY_ORG_ID is required with PHANTOM_DEPLOY_MEMBER_ACCOUNTS: .*organisation/,
+      ),
+    ]);
   });
 
   it("reports every problem at once, the config file's too", () => {
@@ -871,7 +926,6 @@ describe("readAppOptions", () => {
       "PHANTOM_DEPLOY_REGIONS.0 must be a region such as eu-west-1",
       "PHANTOM_DEPLOY_DD_SITE must be a Datadog site such as datadoghq.eu",
       "PHANTOM_DEPLOY_SWEEP_SCHEDULE must be cron(...) or rate(...)",
-      expect.stringMatching(/^PHANTOM_DEPLOY_REGIONS is refused: /),
       expect.stringMatching(/^phantom\.yaml: windows\.quietPeriod: "soon" is not a duration/),
       expect.stringMatching(/^phantom\.yaml: ignore\[0\]: an ignore rule needs at least one of/),
       expect.stringMatching(/^phantom\.yaml: \(top level\): .*colour/),
@@ -983,7 +1037,27 @@ describe("sst.config.ts", () => {
 
   it("fails the deploy on a refused option", async () => {
     await withConfig({ PHANTOM_DEPLOY_MEMBER_ACCOUNTS: "111111111111" }, async (config) => {
-      await expect(config.run()).rejects.toThrow(/PHANTOM_DEPLOY_MEMBER_ACCOUNTS is refused/);
+      await expect(config.run()).rejects.toThrow(/PHANTOM_DEPLOY_ORG_ID is required/);
     });
+  });
+});
+
+describe("defineApp (member accounts through the StackSet)", () => {
+  const member = "111111111111";
+  const { recording } = build({
+    homeRegion: "eu-west-1",
+    memberAccounts: [member],
+    organizationId: "o-a1b2c3d4e5",
+  });
+
+  it("deploys nothing in the member (the member template does) but lets it put events and lets the functions read it", () => {
+    expect(recording.providers).toEqual([]);
+    expect(resourcesOf(recording, "aws.iam.Role").filter((r) => r.name.startsWith("Member"))).toEqual([]);
+    expect(resourcesOf(recording, "aws.cloudwatch.EventPermission").map((r) => r.args.principal)).toEqual([
+      member,
+    ]);
+    expect(grants(recording, ON_SETTLE)["sts:AssumeRole"]).toEqual([
+      `arn:aws:iam::${member}:role/PhantomReadOnly`,
+    ]);
   });
 });

@@ -167,12 +167,12 @@ describe("readSweepConfig", () => {
     });
   });
 
-  it("refuses other regions and member accounts, which nothing could analyse yet, with every problem at once", () => {
-    const read = () =>
-      readSweepConfig({ PHANTOM_REGIONS: "us-east-1", PHANTOM_MEMBER_ACCOUNTS: "111111111111" });
-    expect(read).toThrow(SweepConfigError);
-    expect(read).toThrow(
-      /AWS_REGION.*PHANTOM_REGIONS is not supported yet.*PHANTOM_MEMBER_ACCOUNTS is not supported yet/s,
+  it("sweeps the regions the app serves, and names a region that is not one", () => {
+    expect(
+      readSweepConfig({ AWS_REGION: "eu-west-1", PHANTOM_REGIONS: "eu-west-1, us-east-1" }).regions,
+    ).toEqual(["eu-west-1", "us-east-1"]);
+    expect(() => readSweepConfig({ AWS_REGION: "eu-west-1", PHANTOM_REGIONS: "eu-west-1,mars" })).toThrow(
+      /PHANTOM_REGIONS\.1 must be regions such as eu-west-1/,
     );
   });
 });
