@@ -2,11 +2,17 @@ import { CloudControlClient } from "@aws-sdk/client-cloudcontrol";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { Clock } from "../core/clock.ts";
+import {
+  createCachedDirectory,
+  type DirectoryCacheStore,
+  type DirectorySource,
+} from "../core/drift/directory-cache.ts";
 import type { DriftDetector, StackDirectory } from "../core/drift/ports.ts";
 import type { LivePorts } from "../core/reactor/react.ts";
 import type { TemplateSource } from "../core/template/ports.ts";
-import type { Place } from "../core/window/stack.ts";
+import type { Place, StackRef } from "../core/window/stack.ts";
 import { placeKey } from "../core/window/stack.ts";
+import { type AwsRetryOptions, awsRetry, observeThrottling, type Throttle } from "./adapters/aws-retry.ts";
 import { createCloudControlLiveState } from "./adapters/cloudcontrol-live-state.ts";
 import { createCloudFormationDirectory } from "./adapters/cloudformation-directory.ts";
 import { createCloudFormationDriftDetector } from "./adapters/cloudformation-drift.ts";
@@ -159,13 +165,20 @@ export function cachedCredentials(options: {
   };
 }
 
+/**
+ * How long a stack's resources stay cached: an hour, since the stack's own CloudFormation events
+ * invalidate them sooner; "not stack-owned" a minute (an import may adopt the resource).
+ */
+const DIRECTORY_TTL_MS = 60 * 60_000;
+const DIRECTORY_NEGATIVE_TTL_MS = 60_000;
+
 /** The AWS-backed ports of one place. */
 export interface PlacePorts {
   readonly place: Place;
   /** Read with the function's own role (no AssumeRole). */
   readonly home: boolean;
-  /** Physical id ► owning stack (DescribeStackResources, cached per place). */
-  readonly directory: StackDirectory;
+  /** Physical id ► owning stack (DescribeStackResources, cached per place; `invalidate` when shared). */
+  readonly directory: StackDirectory & { invalidate?(stack: StackRef): Promise<number> };
   /** Targeted drift detection (DetectStackResourceDrift). */
   readonly drift: DriftDetector;
   /** Stack tags, deployed parameters and resources (DescribeStacks, ListStackResources). */
@@ -193,13 +206,18 @@ export function awsPorts(options: {
   readonly region?: string;
   readonly credentials?: CredentialProvider | undefined;
   readonly clock: Clock;
-}): Omit<PlacePorts, "place" | "home"> {
+  /** The retry policy (functions/adapters/aws-retry.ts) and where throttled attempts are counted. */
+  readonly aws?: AwsClientPolicy;
+}): Omit<PlacePorts, "place" | "home" | "directory"> & {
+  readonly directory: StackDirectory & DirectorySource;
+} {
   const { clock } = options;
   const base = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
-  const cloudFormation = new CloudFormationClient({ ...base, retryMode: "adaptive", maxAttempts: 5 });
+  const retry = options.aws?.retry ?? {};
+  const cloudFormation = new CloudFormationClient({ ...base, ...awsRetry(retry) });
   // Adapters that retry throttling themselves (counting calls) get a client that does not.
   const unretried = new CloudFormationClient({ ...base, maxAttempts: 1 });
   // Live reads: the SDK retries throttling (standard mode, 3 attempts); a read that still fails is
@@ -208,19 +226,28 @@ export function awsPorts(options: {
   // `AWS_ENDPOINT_URL_CLOUDCONTROL` redirects it.
   const cloudControl = new CloudControlClient({
     ...base,
-    retryMode: "standard",
-    maxAttempts: 3,
+    ...awsRetry({ ...retry, maxAttempts: 3 }),
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
+  const onThrottle = options.aws?.onThrottle;
+  if (onThrottle) {
+    for (const client of [cloudFormation, unretried]) observeThrottling(client, "cloudformation", onThrottle);
+    observeThrottling(cloudControl, "cloudcontrol", onThrottle);
+  }
   const stacks = createCloudFormationStacks({ client: cloudFormation, clock });
   return {
     directory: createCloudFormationDirectory({
       client: cloudFormation,
-      ttlMs: 10 * 60_000,
-      negativeTtlMs: 60_000,
+      ttlMs: DIRECTORY_TTL_MS,
+      negativeTtlMs: DIRECTORY_NEGATIVE_TTL_MS,
       clock,
     }),
-    drift: createCloudFormationDriftDetector({ client: unretried }),
+    // It retries throttling itself (counting calls) with the same full-jitter policy and base.
+    drift: createCloudFormationDriftDetector({
+      client: unretried,
+      ...(retry.throttlingBaseMs !== undefined ? { baseDelayMs: retry.throttlingBaseMs } : {}),
+      ...(retry.maxDelayMs !== undefined ? { maxDelayMs: retry.maxDelayMs } : {}),
+    }),
     stacks,
     deployed: createDeployedTemplateSource({ client: cloudFormation }),
     live: {
@@ -230,6 +257,14 @@ export function awsPorts(options: {
     },
     clients: { cloudFormation, unretried, cloudControl },
   };
+}
+
+/** How every AWS client of a place retries, what counts its throttles, and the shared directory cache. */
+export interface AwsClientPolicy {
+  readonly retry?: AwsRetryOptions;
+  readonly onThrottle?: (throttle: Throttle) => void;
+  /** Physical id ► stack answers shared by every container (the windows table); none: memory only. */
+  readonly directoryCache?: DirectoryCacheStore;
 }
 
 /** The places a runtime reaches. */
@@ -261,6 +296,7 @@ export interface PlacesOptions {
    */
   readonly assume?: (roleArn: string, account: string) => CredentialProvider;
   readonly refreshMarginMs?: number;
+  readonly aws?: AwsClientPolicy;
 }
 
 /**
@@ -297,11 +333,22 @@ export function createPlaces(options: PlacesOptions): Places {
     return session;
   };
 
-  const build = (place: Place): PlacePorts => ({
-    place,
-    home: isHome(reach, place.account),
-    ...awsPorts({ region: place.region, credentials: credentialsOf(place.account), clock }),
-  });
+  const build = (place: Place): PlacePorts => {
+    const aws = options.aws ?? {};
+    const ports = awsPorts({ region: place.region, credentials: credentialsOf(place.account), clock, aws });
+    // Directory answers are shared through the table, keyed by place (core/drift/directory-cache.ts).
+    const directory = aws.directoryCache
+      ? createCachedDirectory({
+          source: ports.directory,
+          store: aws.directoryCache,
+          clock,
+          home: place,
+          ttlMs: DIRECTORY_TTL_MS,
+          negativeTtlMs: DIRECTORY_NEGATIVE_TTL_MS,
+        })
+      : ports.directory;
+    return { place, home: isHome(reach, place.account), ...ports, directory };
+  };
 
   return {
     reach,

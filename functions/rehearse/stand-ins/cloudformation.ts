@@ -73,9 +73,10 @@ export interface CloudFormationStandInOptions {
   readonly account?: string;
   /**
    * Answer as a rate-limited account does: `Throttling` / "Rate exceeded" (HTTP 400, the code
-   * CloudFormation sends) `times` times in a row before each call it serves, so every call is
-   * throttled and only retries get through (`Infinity`: never served). `operations` limits it to
-   * those actions. Throttled calls are counted in `calls` like the others, and in `throttled`.
+   * CloudFormation sends) `times` times to each request (the same action and parameters: what an
+   * SDK retry resends) before serving it, so every call is throttled and only retries get through,
+   * however many run at once (`Infinity`: never served). `operations` limits it to those actions.
+   * Throttled calls are counted in `calls` like the others, and in `throttled`.
    */
   readonly throttle?: { readonly times: number; readonly operations?: readonly string[] };
 }
@@ -690,18 +691,19 @@ export async function startCloudFormationStandIn(
   }
 
   const throttled = new Map<string, number>();
-  /** Throttling answers in a row since the last call served, by action. */
+  /** Throttling answers given in a row to one request (its body), until it is served. */
   const streak = new Map<string, number>();
-  function throttles(action: Operation): boolean {
+  function throttles(action: Operation, body: string): boolean {
     const { throttle } = options;
     if (throttle === undefined || throttle.times === 0) return false;
     if (throttle.operations !== undefined && !throttle.operations.includes(action)) return false;
-    const inRow = streak.get(action) ?? 0;
+    const key = `${action}\u0000${body}`;
+    const inRow = streak.get(key) ?? 0;
     if (inRow >= throttle.times) {
-      streak.set(action, 0);
+      streak.delete(key);
       return false;
     }
-    streak.set(action, inRow + 1);
+    streak.set(key, inRow + 1);
     throttled.set(action, (throttled.get(action) ?? 0) + 1);
     return true;
   }
@@ -728,7 +730,7 @@ export async function startCloudFormationStandIn(
         unexpected: `${failure.code}: ${failure.message}`,
       };
     }
-    if (throttles(action)) {
+    if (throttles(action, request.body)) {
       return {
         operation: action,
         reply: errorReply(new CloudFormationFailure("Throttling", "Rate exceeded"), requestId),
