@@ -1,6 +1,8 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { catalogContext } from "../core/change/context.ts";
 import { judgeDocument } from "../core/change/intake.ts";
+import { isCachedDirectory } from "../core/drift/directory-cache.ts";
+import { readStackStatusChange } from "../core/pattern/stack-status.ts";
 import { type TouchPorts, touch } from "../core/reactor/touch.ts";
 import { intakePoints } from "../core/report/metrics.ts";
 import { containerRuntime, createRuntime, portsAt, type Runtime, servesAccount } from "./runtime.ts";
@@ -63,6 +65,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
     });
     return;
   }
+  if (await stackChanged(body, message, runtime, tally)) return;
   const context = catalogContext(runtime.config);
   const judged = judgeDocument(body, context);
   if (judged.length === 0) {
@@ -160,6 +163,52 @@ export function touchPorts(runtime: Runtime): TouchPorts {
     },
     regionsOf: () => regions,
   };
+}
+
+/**
+ * A stack's own CloudFormation Stack Status Change (its rule, core/pattern/stack-status.ts, delivers it
+ * here): the stack's cached physical id ► stack answers are dropped, so what an update added or a
+ * delete removed is looked up afresh. Counted as received and ignored (`stack-status`); one from an
+ * account not served is `unknown-account`, a malformed one rejected. Answers whether `body` was one.
+ */
+async function stackChanged(
+  body: unknown,
+  message: SQSRecord,
+  runtime: Runtime,
+  tally: Tally,
+): Promise<boolean> {
+  const read = readStackStatusChange(body);
+  if (read.kind === "other") return false;
+  tally.received += 1;
+  if (read.kind === "invalid") {
+    bump(tally.rejected, "malformed");
+    runtime.log.log("warn", "event rejected", {
+      messageId: message.messageId,
+      reason: `malformed: ${read.reason}`,
+    });
+    return true;
+  }
+  const { change } = read;
+  if (!servesAccount(runtime, change.account)) {
+    bump(tally.ignored, "unknown-account");
+    runtime.log.log("info", "event ignored", {
+      messageId: message.messageId,
+      account: change.account,
+      reason: `unknown-account: stack ${change.stack} is in an account this reactor does not serve`,
+    });
+    return true;
+  }
+  const { directory } = portsAt(runtime, change);
+  const dropped = isCachedDirectory(directory) ? await directory.invalidate(change) : 0;
+  bump(tally.ignored, "stack-status");
+  runtime.log.log("info", "stack changed: its cached directory answers dropped", {
+    account: change.account,
+    region: change.region,
+    stack: change.stack,
+    status: change.status,
+    dropped,
+  });
+  return true;
 }
 
 const runtime = containerRuntime(() => createRuntime({ role: "intake" }));

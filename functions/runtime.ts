@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG } from "../core/config/schema.ts";
 import type { StackDirectory } from "../core/drift/ports.ts";
 import type { ChangeRequests, DomainEvents, MetricPoint, Metrics } from "../core/publish/ports.ts";
 import type { ReactPorts } from "../core/reactor/react.ts";
-import { analysisEvent, publicationPoint } from "../core/report/metrics.ts";
+import { analysisEvent, publicationPoint, throttlePoints } from "../core/report/metrics.ts";
 import { NO_SIGNALS, type Signals } from "../core/signals/types.ts";
 import type { WindowStore } from "../core/window/store.ts";
 import type { Timer } from "../core/window/timer.ts";
@@ -30,9 +30,17 @@ import {
   type Places,
   type Reach,
 } from "./accounts.ts";
+import {
+  awsRetry,
+  awsRetryFromEnv,
+  observeThrottling,
+  type ThrottleTally,
+  throttleTally,
+} from "./adapters/aws-retry.ts";
 import { createBedrockAnalyst } from "./adapters/bedrock-analyst.ts";
 import { createDatadogEvents, createDatadogMetrics } from "./adapters/datadog-metrics.ts";
 import { createDatadogSignals } from "./adapters/datadog-signals.ts";
+import { createDynamoDirectoryCache } from "./adapters/dynamo-directory-cache.ts";
 import { createDynamoWindowStore } from "./adapters/dynamo-window-store.ts";
 import { createEventBridgeEvents } from "./adapters/eventbridge-events.ts";
 import { createGitHubChangeRequests, createOctokit } from "./adapters/github-change-requests.ts";
@@ -243,6 +251,17 @@ export interface RuntimeInputs {
 /** Metrics that go nowhere: the Datadog port is off. */
 const NO_METRICS: Metrics = { emit: async () => {} };
 
+/**
+ * Every metrics flush also carries the `phantom.aws.throttled` counts gathered since the last one, so
+ * a handler's throttles go out with its own figures (or the next invocation's), with no extra call.
+ */
+function withThrottles(metrics: Metrics, throttles: ThrottleTally, clock: Clock, region?: string): Metrics {
+  return {
+    emit: (points) =>
+      metrics.emit([...points, ...throttlePoints(clock.now(), throttles.drain(), region ? { region } : {})]),
+  };
+}
+
 /** Observability never blocks the reactor: a failing sink is logged with what it lost. */
 function bestEffortEvents(events: DomainEvents, log: Logger, target: string): DomainEvents {
   return {
@@ -402,8 +421,19 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
   const secrets = readSecrets(inputs.resource ?? Resource);
   const region = settings.region ? { region: settings.region } : {};
   // The home account and region, with the function's own role; other places through `places`.
-  const home = awsPorts({ ...region, clock });
-  const places = createPlaces({ reach: settings.reach, clock });
+  // One retry policy for every AWS client (full-jitter backoff), its throttles counted per operation,
+  // and the directory's answers shared by every container through the windows table.
+  const retry = awsRetryFromEnv(env);
+  const throttles = throttleTally();
+  const dynamo = new DynamoDBClient({ ...region, ...awsRetry(retry) });
+  observeThrottling(dynamo, "dynamodb", throttles.record);
+  const aws = {
+    retry,
+    onThrottle: throttles.record,
+    directoryCache: createDynamoDirectoryCache({ client: dynamo, table: settings.table }),
+  };
+  const home = awsPorts({ ...region, clock, aws });
+  const places = createPlaces({ reach: settings.reach, clock, aws });
   // The home place: its stacks keep short PR branches, and its windows stored before places are read.
   const homePlace =
     settings.reach.homeAccount && settings.region
@@ -420,7 +450,12 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     publicationPoint("portDisabled", clock.now(), { port }, region),
   );
   if (disabledPoints.length > 0) await published.metrics.emit(disabledPoints);
+  const metrics = withThrottles(published.metrics, throttles, clock, settings.region);
 
+  const observed = <C extends Parameters<typeof observeThrottling>[0]>(client: C, service: string): C => {
+    observeThrottling(client, service, throttles.record);
+    return client;
+  };
   const fallback = createRulesAnalyst(clock);
   const analyst: Analyst =
     settings.analyzer === "rules"
@@ -433,7 +468,7 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
           logger: log,
         });
   const eventBridge = createEventBridgeEvents({
-    client: new EventBridgeClient(region),
+    client: observed(new EventBridgeClient({ ...region, ...awsRetry(retry) }), "eventbridge"),
     busName: settings.eventBus,
   });
   const policy: WindowPolicy = {
@@ -453,7 +488,7 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     analyst,
     fallback,
     ...(published.changeRequests ? { changeRequests: published.changeRequests } : {}),
-    metrics: published.metrics,
+    metrics,
     events: fanOut([eventBridge, ...(published.datadogEvents ? [published.datadogEvents] : [])]),
     config,
     clock,
@@ -466,15 +501,19 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     policy,
     directory: home.directory,
     windows: createDynamoWindowStore({
-      client: new DynamoDBClient(region),
+      client: dynamo,
       table: settings.table,
       ...(homePlace ? { legacyPlace: homePlace } : {}),
     }),
-    timer: createSqsTimer({ client: new SQSClient(region), queueUrl: settings.settleQueueUrl, clock }),
+    timer: createSqsTimer({
+      client: observed(new SQSClient({ ...region, ...awsRetry(retry) }), "sqs"),
+      queueUrl: settings.settleQueueUrl,
+      clock,
+    }),
     clock,
     ids: randomIds(clock),
     log,
-    metrics: published.metrics,
+    metrics,
     reaction,
     places,
     at(place) {

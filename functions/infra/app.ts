@@ -10,6 +10,7 @@ import {
   bedrockResources,
   DEPLOYED_TEMPLATE_ACTIONS,
   DETECTION_STATUS_ACTIONS,
+  DIRECTORY_CACHE_ACTIONS,
   DOMAIN_EVENT_ACTIONS,
   type Input,
   LIVE_READ_ACTIONS,
@@ -387,7 +388,11 @@ export function defineApp<O, P>(
       memory: "512 MB",
       environment,
       link: linked(SECRET_LINKS.onChange),
-      permissions: [onStacks(STACK_LOOKUP_ACTIONS), onTable(WINDOW_TOUCH_ACTIONS), armSettle],
+      permissions: [
+        onStacks(STACK_LOOKUP_ACTIONS),
+        onTable([...new Set([...WINDOW_TOUCH_ACTIONS, ...DIRECTORY_CACHE_ACTIONS])]),
+        armSettle,
+      ],
     }),
     { batch: { ...SUBSCRIPTIONS.changes } },
   );

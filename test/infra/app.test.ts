@@ -150,6 +150,8 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     "dynamodb:GetItem": ["Windows.arn"],
     "dynamodb:PutItem": ["Windows.arn"],
     "dynamodb:UpdateItem": ["Windows.arn"],
+    "dynamodb:BatchWriteItem": ["Windows.arn"],
+    "dynamodb:DeleteItem": ["Windows.arn"],
     "sqs:SendMessage": ["Settle.arn"],
   },
   [ON_SETTLE]: {
@@ -184,7 +186,12 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
  * where the grep-level proof looks for the commands behind its grants.
  */
 const ADAPTERS: Record<string, string[]> = {
-  [ON_CHANGE]: ["cloudformation-directory.ts", "dynamo-window-store.ts", "sqs-timer.ts"],
+  [ON_CHANGE]: [
+    "cloudformation-directory.ts",
+    "dynamo-directory-cache.ts",
+    "dynamo-window-store.ts",
+    "sqs-timer.ts",
+  ],
   [ON_SETTLE]: [
     "dynamo-window-store.ts",
     "sqs-timer.ts",
