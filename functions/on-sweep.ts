@@ -1,10 +1,13 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { Context } from "aws-lambda";
+import pLimit from "p-limit";
 import { z } from "zod";
 import type { Clock } from "../core/clock.ts";
 import type { DriftReport } from "../core/drift/types.ts";
+import type { Metrics } from "../core/publish/ports.ts";
 import { react } from "../core/reactor/react.ts";
 import { type SweepSummary, type SweepTrigger, sweep } from "../core/reactor/sweep.ts";
+import { unreachablePoint } from "../core/report/metrics.ts";
 import type { StackRef } from "../core/window/stack.ts";
 import type { Window } from "../core/window/types.ts";
 import {
@@ -16,7 +19,7 @@ import {
 } from "./adapters/cloudformation-stack-drift.ts";
 import type { Logger } from "./log.ts";
 import { reactionFields } from "./on-settle.ts";
-import { containerRuntime, createRuntime, type Runtime } from "./runtime.ts";
+import { containerRuntime, createRuntime, portsAt, type Runtime } from "./runtime.ts";
 
 /**
  * on-sweep: the weekly safety net (CronV2 ► EventBridge Scheduler ► this function). For each swept
@@ -44,6 +47,8 @@ const sweepEnvSchema = z.object({
   /** `key` or `key=value`. */
   PHANTOM_STACK_TAG: z.string().min(1).optional(),
   PHANTOM_SWEEP_CONCURRENCY: z.coerce.number().int().min(1).max(10).default(2),
+  /** Accounts swept side by side (each with its own `PHANTOM_SWEEP_CONCURRENCY`). */
+  PHANTOM_SWEEP_ACCOUNTS: z.coerce.number().int().min(1).max(20).default(4),
 });
 
 /** The sweep's environment is invalid; lists every problem. */
@@ -55,8 +60,10 @@ export interface SweepConfig {
   /** Regions swept in every served account: `PHANTOM_REGIONS`, else the function's own. */
   readonly regions: readonly string[];
   readonly filter: ManagedStackFilter;
-  /** Stacks swept side by side per account and region. */
+  /** Stacks swept side by side per account (its regions are swept one after another). */
   readonly concurrency: number;
+  /** Accounts swept side by side. */
+  readonly accountConcurrency: number;
 }
 
 /** Reads the sweep's settings (set by the SST app, see README "Deploy"), reporting every problem at once. */
@@ -76,17 +83,23 @@ export function readSweepConfig(env: Record<string, string | undefined> = proces
       ...(key !== "" ? { tag: value.length > 0 ? { key, value: value.join("=") } : { key } } : {}),
     },
     concurrency: e.PHANTOM_SWEEP_CONCURRENCY,
+    accountConcurrency: e.PHANTOM_SWEEP_ACCOUNTS,
   };
 }
 
 /** One account and region the sweep covers, with its CloudFormation ports. */
 export interface SweepTarget {
-  /** Absent for the reactor's own account. */
+  /** Absent for the reactor's own account when the runtime does not know its id. */
   readonly account?: string;
   readonly region: string;
   listStacks(): Promise<ManagedStacks>;
   readonly drift: StackDriftDetector;
 }
+
+/** Whether an account can be read; `code` is what STS said (`AccessDenied`, …). */
+export type Reachability =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: string; readonly message: string };
 
 /** Everything the sweep needs, as ports: tests pass plain objects. */
 export interface SweepRuntime {
@@ -95,77 +108,157 @@ export interface SweepRuntime {
   openWindows(stack: StackRef): Promise<readonly string[]>;
   /** The reaction to a sweep window (on-settle's `react` with the drift already found). */
   react(window: Window, trigger: SweepTrigger, drift: DriftReport): Promise<unknown>;
+  /** Whether a member account's read role can be assumed; absent: every account is reachable. */
+  reachable?(account: string): Promise<Reachability>;
+  /** Where `phantom.account.unreachable` goes; absent: logged only. */
+  readonly metrics?: Metrics;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Stacks swept side by side per account. */
   readonly concurrency: number;
+  /** Accounts swept side by side; default 4. */
+  readonly accountConcurrency?: number;
 }
 
-/** What one target's sweep did; `error` when its stacks could not be listed. */
+/**
+ * What one target's sweep did: `error` when its stacks could not be listed, `unreachable` (with the
+ * error) when its account's read role could not be assumed, so nothing of it was swept.
+ */
 export interface TargetSweep {
   readonly account?: string;
   readonly region: string;
   readonly summary?: SweepSummary<unknown>;
   readonly skipped: ManagedStacks["skipped"];
   readonly error?: string;
+  readonly unreachable?: true;
+}
+
+/** The targets grouped by account, in first-seen order (the reactor's own account first when listed first). */
+function byAccount(
+  targets: readonly SweepTarget[],
+): { account?: string; targets: { target: SweepTarget; index: number }[] }[] {
+  const groups = new Map<string, { account?: string; targets: { target: SweepTarget; index: number }[] }>();
+  for (const [index, target] of targets.entries()) {
+    const key = target.account ?? "";
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { ...(target.account ? { account: target.account } : {}), targets: [] };
+      groups.set(key, group);
+    }
+    group.targets.push({ target, index });
+  }
+  return [...groups.values()];
+}
+
+/** Sweeps one target whose account is reachable; never throws. */
+async function sweepTarget(
+  runtime: SweepRuntime,
+  target: SweepTarget,
+  deadline?: number,
+): Promise<TargetSweep> {
+  const where = { ...(target.account ? { account: target.account } : {}), region: target.region };
+  let managed: ManagedStacks;
+  try {
+    managed = await target.listStacks();
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    runtime.log.log("error", "sweep could not list stacks", { ...where, error: message });
+    return { ...where, skipped: [], error: message };
+  }
+  // A target without an account is the home one, whose id the runtime may not know (no PHANTOM_HOME_ACCOUNT).
+  const place = { account: target.account ?? "unknown", region: target.region };
+  const summary = await sweep({
+    place,
+    stacks: managed.stacks,
+    driftOfStack: (stack) => target.drift.detect(stack),
+    openWindows: (stack) => runtime.openWindows({ ...place, stack }),
+    react: (window, trigger, drift) => runtime.react(window, trigger, drift),
+    clock: runtime.clock,
+    concurrency: runtime.concurrency,
+    ...(deadline !== undefined ? { deadline } : {}),
+  });
+  for (const outcome of summary.outcomes) {
+    if (outcome.kind === "reacted") {
+      runtime.log.log("info", "sweep found drift", {
+        ...where,
+        stack: outcome.stack,
+        window: outcome.windowId,
+        touched: outcome.logicalIds,
+        covered: outcome.covered,
+        detection: outcome.detection,
+      });
+    } else if (outcome.kind === "failed") {
+      runtime.log.log("warn", "sweep failed for a stack", {
+        ...where,
+        stack: outcome.stack,
+        error: outcome.error,
+      });
+    }
+  }
+  runtime.log.log("info", "sweep finished", {
+    ...where,
+    ...summary.counts,
+    skipped: managed.skipped.length,
+    deferredStacks: summary.outcomes.filter((o) => o.kind === "deferred").map((o) => o.stack),
+    seconds: Math.round((summary.finishedAt - summary.startedAt) / 1000),
+  });
+  return { ...where, summary, skipped: managed.skipped };
 }
 
 /**
- * Runs the sweep over every target, one after another, and logs one summary per target plus one line
- * per stack that reacted or failed. `deadline` (epoch ms) stops new stacks before the Lambda timeout.
- * Never throws for a target: a listing failure is logged and reported.
+ * Runs the sweep over every target and logs one summary per target plus one line per stack that
+ * reacted or failed. Accounts are swept side by side (at most `accountConcurrency`); within one
+ * account its regions go one after another, each with at most `concurrency` stacks at once, so no
+ * account ever has more than `concurrency` drift operations running (CloudFormation's rate limits
+ * are per account), and each stack has one. An account whose read role cannot be assumed is checked
+ * once, logged (`account unreachable`), counted (`phantom.account.unreachable`) and reported for each
+ * of its regions; the others go on. `deadline` (epoch ms) stops new stacks before the Lambda timeout.
+ * Never throws for a target. Results come back in the order of the targets.
  */
 export async function processSweep(runtime: SweepRuntime, deadline?: number): Promise<TargetSweep[]> {
-  const results: TargetSweep[] = [];
-  for (const target of runtime.targets) {
-    const where = { ...(target.account ? { account: target.account } : {}), region: target.region };
-    let managed: ManagedStacks;
-    try {
-      managed = await target.listStacks();
-    } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      runtime.log.log("error", "sweep could not list stacks", { ...where, error: message });
-      results.push({ ...where, skipped: [], error: message });
-      continue;
-    }
-    // A target without an account is the home one, whose id the runtime may not know (no PHANTOM_HOME_ACCOUNT).
-    const place = { account: target.account ?? "unknown", region: target.region };
-    const summary = await sweep({
-      place,
-      stacks: managed.stacks,
-      driftOfStack: (stack) => target.drift.detect(stack),
-      openWindows: (stack) => runtime.openWindows({ ...place, stack }),
-      react: (window, trigger, drift) => runtime.react(window, trigger, drift),
-      clock: runtime.clock,
-      concurrency: runtime.concurrency,
-      ...(deadline !== undefined ? { deadline } : {}),
-    });
-    for (const outcome of summary.outcomes) {
-      if (outcome.kind === "reacted") {
-        runtime.log.log("info", "sweep found drift", {
-          ...where,
-          stack: outcome.stack,
-          window: outcome.windowId,
-          touched: outcome.logicalIds,
-          covered: outcome.covered,
-          detection: outcome.detection,
-        });
-      } else if (outcome.kind === "failed") {
-        runtime.log.log("warn", "sweep failed for a stack", {
-          ...where,
-          stack: outcome.stack,
-          error: outcome.error,
-        });
-      }
-    }
-    runtime.log.log("info", "sweep finished", {
-      ...where,
-      ...summary.counts,
-      skipped: managed.skipped.length,
-      deferredStacks: summary.outcomes.filter((o) => o.kind === "deferred").map((o) => o.stack),
-      seconds: Math.round((summary.finishedAt - summary.startedAt) / 1000),
-    });
-    results.push({ ...where, summary, skipped: managed.skipped });
-  }
+  const results: TargetSweep[] = new Array(runtime.targets.length);
+  const limit = pLimit(Math.max(1, runtime.accountConcurrency ?? 4));
+  await Promise.all(
+    byAccount(runtime.targets).map((group) =>
+      limit(async () => {
+        const reached: Reachability =
+          group.account !== undefined && runtime.reachable
+            ? await runtime.reachable(group.account).catch((error: unknown) => ({
+                ok: false as const,
+                code: error instanceof Error ? error.name : "Error",
+                message: error instanceof Error ? error.message : String(error),
+              }))
+            : { ok: true };
+        if (!reached.ok) {
+          const account = group.account as string;
+          runtime.log.log("error", "account unreachable", {
+            account,
+            code: reached.code,
+            error: reached.message,
+            regions: group.targets.map((t) => t.target.region),
+          });
+          try {
+            await runtime.metrics?.emit([unreachablePoint(runtime.clock.now(), account, reached.code)]);
+          } catch {
+            // Metrics are best effort (the runtime's sink logs its own failures).
+          }
+          for (const { target, index } of group.targets) {
+            results[index] = {
+              account,
+              region: target.region,
+              skipped: [],
+              error: `${reached.code}: ${reached.message}`,
+              unreachable: true,
+            };
+          }
+          return;
+        }
+        for (const { target, index } of group.targets) {
+          results[index] = await sweepTarget(runtime, target, deadline);
+        }
+      }),
+    ),
+  );
   return results;
 }
 
@@ -173,8 +266,10 @@ export async function processSweep(runtime: SweepRuntime, deadline?: number): Pr
 export const SWEEP_DEADLINE_MARGIN_MS = 6 * 60_000;
 
 /**
- * Builds the production sweep runtime: one target per region of the home account, the reaction ports
- * of the shared composition root, and open-window coverage through the `WindowStore` port.
+ * Builds the production sweep runtime: one target per served account and region (every account ×
+ * `config.regions`; the home region of the function's own account when the runtime serves no named
+ * account), each with the place's clients (a member's through its read role), the reaction ports of
+ * that place, and open-window coverage through the `WindowStore` port.
  */
 export function createSweepRuntime(
   config: SweepConfig,
@@ -183,25 +278,55 @@ export function createSweepRuntime(
   wait?: (ms: number) => Promise<void>,
 ): SweepRuntime {
   const timing = { ...(wait ? { sleep: wait } : {}), now: () => base.clock.now() };
-  const targets: SweepTarget[] = config.regions.map((region) => {
-    const client = new CloudFormationClient({ region, maxAttempts: 1 });
-    return {
-      region,
-      listStacks: () => listManagedStacks(client, config.filter, wait ? { sleep: wait } : {}),
-      drift: createStackDriftDetector({ client, timeoutMs: 5 * 60_000, ...timing }),
-    };
-  });
+  const reach = base.places?.reach;
+  const accounts: (string | undefined)[] = reach
+    ? [...new Set([...(reach.homeAccount ? [reach.homeAccount] : []), ...reach.accounts])]
+    : [];
+  if (accounts.length === 0) accounts.push(undefined);
+  const targets: SweepTarget[] = accounts.flatMap((account) =>
+    config.regions.map((region) => {
+      // The place's unretried client (the stack drift adapter retries and counts itself); the
+      // function's own for an account the runtime cannot name.
+      const client =
+        account !== undefined && base.places
+          ? base.places.at({ account, region }).clients.unretried
+          : new CloudFormationClient({ region, maxAttempts: 1 });
+      return {
+        ...(account !== undefined ? { account } : {}),
+        region,
+        listStacks: () => listManagedStacks(client, config.filter, wait ? { sleep: wait } : {}),
+        drift: createStackDriftDetector({ client, timeoutMs: 5 * 60_000, ...timing }),
+      };
+    }),
+  );
   return {
     targets,
     openWindows: async (stack) => (await base.windows.unfinished(stack))?.touched ?? [],
     react: async (window, trigger, drift) => {
-      const reaction = await react(window, trigger, base.reaction, drift);
+      // The window's place reads its own account and region; an unnamed home account, the home ports.
+      const ports =
+        window.account !== "unknown"
+          ? portsAt(base, { account: window.account, region: window.region }).reaction
+          : base.reaction;
+      const reaction = await react(window, trigger, ports, drift);
       base.log.log("info", "window analysed", reactionFields(reaction));
       return reaction;
     },
+    ...(base.places
+      ? {
+          reachable: async (account: string): Promise<Reachability> => {
+            const reached = await (base.places as NonNullable<Runtime["places"]>).reachable(account);
+            return reached.ok
+              ? reached
+              : { ok: false, code: reached.error.code, message: reached.error.message };
+          },
+        }
+      : {}),
+    metrics: base.metrics,
     clock: base.clock,
     log: base.log,
     concurrency: config.concurrency,
+    accountConcurrency: config.accountConcurrency,
   };
 }
 
@@ -221,5 +346,6 @@ export const handler = async (_event: unknown, context?: Pick<Context, "getRemai
     targets: results.length,
     reacted: results.reduce((n, r) => n + (r.summary?.counts.reacted ?? 0), 0),
     failed: results.reduce((n, r) => n + (r.summary?.counts.failed ?? 0) + (r.error ? 1 : 0), 0),
+    unreachable: [...new Set(results.filter((r) => r.unreachable).map((r) => r.account))],
   };
 };

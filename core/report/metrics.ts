@@ -174,6 +174,13 @@ export const METRICS = {
       "AWS calls answered with throttling (each attempt, retried or not), by service and operation: the SDK backs off with full jitter.",
     tags: [...BASE, "service", "operation"],
   },
+  accountUnreachable: {
+    metric: "phantom.account.unreachable",
+    type: "count",
+    description:
+      "A member account whose read role could not be assumed (missing, trust policy, STS refused), by account and the code STS gave: its stacks were skipped.",
+    tags: [...BASE, "reason"],
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 /**
@@ -285,6 +292,21 @@ export function throttlePoints(
       timestamp: Math.floor(at / 1000),
       tags: tagList({ region: extras.region, service: c.service, operation: c.operation }),
     }));
+}
+
+/**
+ * A `phantom.account.unreachable` point: `account`'s read role could not be assumed (`reason`, STS's
+ * code such as `AccessDenied`), at `at` (epoch ms).
+ */
+export function unreachablePoint(at: number, account: string, reason: string): MetricPoint {
+  const def = METRICS.accountUnreachable;
+  return {
+    metric: def.metric,
+    type: def.type,
+    value: 1,
+    timestamp: Math.floor(at / 1000),
+    tags: tagList({ account, reason }),
+  };
 }
 
 /* ---------- small readers ---------- */

@@ -3,6 +3,7 @@ import type { ResourceDrift } from "../../core/drift/types.ts";
 import type { Reaction } from "../../core/reactor/react.ts";
 import type { StackDriftCheck } from "../../core/reactor/sweep.ts";
 import { sweepWindow } from "../../core/reactor/sweep.ts";
+import { createPlaces } from "../../functions/accounts.ts";
 import { jsonLogger } from "../../functions/log.ts";
 import {
   createSweepRuntime,
@@ -146,6 +147,7 @@ describe("readSweepConfig", () => {
       regions: ["eu-west-1"],
       filter: {},
       concurrency: 2,
+      accountConcurrency: 4,
     });
   });
 
@@ -156,11 +158,13 @@ describe("readSweepConfig", () => {
         PHANTOM_STACK_PREFIX: "payments-",
         PHANTOM_STACK_TAG: "owner=team=payments",
         PHANTOM_SWEEP_CONCURRENCY: "3",
+        PHANTOM_SWEEP_ACCOUNTS: "8",
       }),
     ).toEqual({
       regions: ["eu-west-1"],
       filter: { prefix: "payments-", tag: { key: "owner", value: "team=payments" } },
       concurrency: 3,
+      accountConcurrency: 8,
     });
     expect(readSweepConfig({ AWS_REGION: "eu-west-1", PHANTOM_STACK_TAG: "managed" }).filter).toEqual({
       tag: { key: "managed" },
@@ -238,5 +242,177 @@ describe("createSweepRuntime", () => {
     expect(await runtime.openWindows({ ...place, account: "210987654321", stack: "payments-prod" })).toEqual(
       [],
     );
+  });
+});
+
+describe("processSweep across accounts and regions", () => {
+  const HOME = "111111111111";
+  const MEMBER = "222222222222";
+  const LOCKED = "333333333333";
+
+  /** A target whose detections take a few ticks and record how many ran at once, per account. */
+  function counted(
+    account: string,
+    region: string,
+    stacks: string[],
+    running: Map<string, number>,
+    peaks: Map<string, number>,
+  ) {
+    return {
+      account,
+      region,
+      listStacks: async () => ({ stacks, skipped: [] }),
+      drift: {
+        detect: async (stack: string): Promise<StackDriftCheck> => {
+          const now = (running.get(account) ?? 0) + 1;
+          running.set(account, now);
+          peaks.set(account, Math.max(peaks.get(account) ?? 0, now));
+          peaks.set(
+            "*",
+            Math.max(
+              peaks.get("*") ?? 0,
+              [...running.values()].reduce((a, b) => a + b, 0),
+            ),
+          );
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running.set(account, (running.get(account) ?? 1) - 1);
+          return { stack, detection: "complete", drift: { resources: [], calls: 1 } };
+        },
+      },
+    } satisfies SweepTarget;
+  }
+
+  it("skips an account whose role cannot be assumed, naming it, with a metric, and sweeps the others", async () => {
+    const { lines, log } = logs();
+    const asked: string[] = [];
+    const points: unknown[] = [];
+    const running = new Map<string, number>();
+    const peaks = new Map<string, number>();
+    const stacks = ["a", "b", "c", "d", "e"];
+    const runtime: SweepRuntime = {
+      targets: [HOME, MEMBER, LOCKED].flatMap((account) =>
+        ["eu-west-1", "us-east-1"].map((region) => counted(account, region, stacks, running, peaks)),
+      ),
+      openWindows: async () => [],
+      react: async () => "never",
+      reachable: async (account) => {
+        asked.push(account);
+        return account === LOCKED
+          ? {
+              ok: false,
+              code: "AccessDenied",
+              message: `cannot assume arn:aws:iam::${LOCKED}:role/PhantomReadOnly`,
+            }
+          : { ok: true };
+      },
+      metrics: { emit: async (p) => void points.push(...p) },
+      clock: { now: () => AT },
+      log,
+      concurrency: 2,
+      accountConcurrency: 3,
+    };
+
+    const results = await processSweep(runtime);
+
+    // Each account asked once, whatever its number of regions.
+    expect(asked.sort()).toEqual([HOME, MEMBER, LOCKED]);
+    expect(
+      results.map((r) => [r.account, r.region, r.summary?.counts.clean ?? null, r.unreachable ?? false]),
+    ).toEqual([
+      [HOME, "eu-west-1", 5, false],
+      [HOME, "us-east-1", 5, false],
+      [MEMBER, "eu-west-1", 5, false],
+      [MEMBER, "us-east-1", 5, false],
+      [LOCKED, "eu-west-1", null, true],
+      [LOCKED, "us-east-1", null, true],
+    ]);
+    expect(results[4]?.error).toMatch(
+      /^AccessDenied: cannot assume arn:aws:iam::333333333333:role\/PhantomReadOnly/,
+    );
+    const unreachable = lines.filter((l) => l.message === "account unreachable");
+    expect(unreachable).toEqual([
+      expect.objectContaining({
+        level: "error",
+        account: LOCKED,
+        code: "AccessDenied",
+        regions: ["eu-west-1", "us-east-1"],
+      }),
+    ]);
+    expect(points).toEqual([
+      {
+        metric: "phantom.account.unreachable",
+        type: "count",
+        value: 1,
+        timestamp: AT / 1000,
+        tags: [`account:${LOCKED}`, "reason:accessdenied"],
+      },
+    ]);
+    // Per account never more than `concurrency` detections at once; accounts side by side.
+    expect(peaks.get(HOME)).toBe(2);
+    expect(peaks.get(MEMBER)).toBe(2);
+    expect(peaks.get("*")).toBe(4);
+  });
+
+  it("does not stop when the reachability check itself fails", async () => {
+    const { log } = logs();
+    const results = await processSweep({
+      targets: [target("eu-west-1", {}, MEMBER)],
+      openWindows: async () => [],
+      react: async () => "never",
+      reachable: async () => {
+        throw new Error("STS unreachable");
+      },
+      clock: { now: () => AT },
+      log,
+      concurrency: 1,
+    });
+    expect(results).toEqual([
+      {
+        account: MEMBER,
+        region: "eu-west-1",
+        skipped: [],
+        error: "Error: STS unreachable",
+        unreachable: true,
+      },
+    ]);
+  });
+
+  it("walks every served account in every served region with the place's clients", async () => {
+    const h = await buildRuntime({ start: AT });
+    const places = createPlaces({
+      reach: {
+        homeAccount: HOME,
+        homeRegion: "eu-west-1",
+        accounts: [HOME, MEMBER],
+        regions: ["eu-west-1", "us-east-1"],
+        readRoleName: "PhantomReadOnly",
+      },
+      clock: h.runtime.clock,
+    });
+    const base = {
+      ...h.runtime,
+      places,
+      at: (place: { account: string; region: string }) => ({
+        directory: h.runtime.directory,
+        reaction: h.runtime.reaction,
+        ports: places.at(place),
+      }),
+    };
+    const runtime = createSweepRuntime(
+      readSweepConfig({ AWS_REGION: "eu-west-1", PHANTOM_REGIONS: "eu-west-1,us-east-1" }),
+      base,
+    );
+    expect(runtime.targets.map((t) => [t.account, t.region])).toEqual([
+      [HOME, "eu-west-1"],
+      [HOME, "us-east-1"],
+      [MEMBER, "eu-west-1"],
+      [MEMBER, "us-east-1"],
+    ]);
+    expect(runtime.reachable).toBeDefined();
+    expect(await runtime.reachable?.(HOME)).toEqual({ ok: true });
+    // Without named accounts (a runtime built by hand), the home region with the function's own role.
+    const single = createSweepRuntime(readSweepConfig({ AWS_REGION: "eu-west-1" }), h.runtime);
+    expect(single.targets.map((t) => [t.account ?? null, t.region])).toEqual([[null, "eu-west-1"]]);
+    expect(single.reachable).toBeUndefined();
   });
 });
