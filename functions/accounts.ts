@@ -196,6 +196,8 @@ export interface PlacePorts {
     readonly unretried: CloudFormationClient;
     readonly cloudControl: CloudControlClient;
   };
+  /** The place's credentials (a member's cached session); absent: the SDK's chain. */
+  readonly credentials?: CredentialProvider;
 }
 
 /**
@@ -335,7 +337,8 @@ export function createPlaces(options: PlacesOptions): Places {
 
   const build = (place: Place): PlacePorts => {
     const aws = options.aws ?? {};
-    const ports = awsPorts({ region: place.region, credentials: credentialsOf(place.account), clock, aws });
+    const credentials = credentialsOf(place.account);
+    const ports = awsPorts({ region: place.region, credentials, clock, aws });
     // Directory answers are shared through the table, keyed by place (core/drift/directory-cache.ts).
     const directory = aws.directoryCache
       ? createCachedDirectory({
@@ -347,7 +350,13 @@ export function createPlaces(options: PlacesOptions): Places {
           negativeTtlMs: DIRECTORY_NEGATIVE_TTL_MS,
         })
       : ports.directory;
-    return { place, home: isHome(reach, place.account), ...ports, directory };
+    return {
+      place,
+      home: isHome(reach, place.account),
+      ...ports,
+      directory,
+      ...(credentials ? { credentials } : {}),
+    };
   };
 
   return {

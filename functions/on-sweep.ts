@@ -1,4 +1,5 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { EventBridgeClient, ListRuleNamesByTargetCommand } from "@aws-sdk/client-eventbridge";
 import type { Context } from "aws-lambda";
 import pLimit from "p-limit";
 import { z } from "zod";
@@ -49,6 +50,10 @@ const sweepEnvSchema = z.object({
   PHANTOM_SWEEP_CONCURRENCY: z.coerce.number().int().min(1).max(10).default(2),
   /** Accounts swept side by side (each with its own `PHANTOM_SWEEP_CONCURRENCY`). */
   PHANTOM_SWEEP_ACCOUNTS: z.coerce.number().int().min(1).max(20).default(4),
+  /** Where forwarding rules deliver (the home bus): the sweep checks each other place has one. */
+  PHANTOM_FORWARD_TO: z.string().startsWith("arn:", "must be the home bus ARN").optional(),
+  /** Where the home place's rules deliver (the Changes queue). */
+  PHANTOM_CHANGES_QUEUE_ARN: z.string().startsWith("arn:", "must be the Changes queue ARN").optional(),
 });
 
 /** The sweep's environment is invalid; lists every problem. */
@@ -64,6 +69,11 @@ export interface SweepConfig {
   readonly concurrency: number;
   /** Accounts swept side by side. */
   readonly accountConcurrency: number;
+  /**
+   * What a place's rules must target for Phantom to see its events: the home bus from other places,
+   * the Changes queue in the home place. Absent: forwarding is not checked (one-place deployments).
+   */
+  readonly forwardTo?: { readonly bus: string; readonly changesQueue?: string };
 }
 
 /** Reads the sweep's settings (set by the SST app, see README "Deploy"), reporting every problem at once. */
@@ -84,6 +94,14 @@ export function readSweepConfig(env: Record<string, string | undefined> = proces
     },
     concurrency: e.PHANTOM_SWEEP_CONCURRENCY,
     accountConcurrency: e.PHANTOM_SWEEP_ACCOUNTS,
+    ...(e.PHANTOM_FORWARD_TO
+      ? {
+          forwardTo: {
+            bus: e.PHANTOM_FORWARD_TO,
+            ...(e.PHANTOM_CHANGES_QUEUE_ARN ? { changesQueue: e.PHANTOM_CHANGES_QUEUE_ARN } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -94,6 +112,11 @@ export interface SweepTarget {
   readonly region: string;
   listStacks(): Promise<ManagedStacks>;
   readonly drift: StackDriftDetector;
+  /**
+   * How many EventBridge rules of this place deliver to Phantom (at least; one page); absent: not
+   * checked. Zero means its events never reach the reactor: the sweep reports the place.
+   */
+  forwarding?(): Promise<number>;
 }
 
 /** Whether an account can be read; `code` is what STS said (`AccessDenied`, …). */
@@ -131,6 +154,8 @@ export interface TargetSweep {
   readonly skipped: ManagedStacks["skipped"];
   readonly error?: string;
   readonly unreachable?: true;
+  /** The forwarding check: rules found, or why it could not be made; absent when not checked. */
+  readonly forwarding?: { readonly rules: number } | { readonly error: string };
 }
 
 /** The targets grouped by account, in first-seen order (the reactor's own account first when listed first). */
@@ -150,6 +175,27 @@ function byAccount(
   return [...groups.values()];
 }
 
+/**
+ * Whether the place has a rule delivering to Phantom. No rule is reported (`region has no forwarding
+ * rule`): its stacks are still swept, but none of its changes reach the reactor in between.
+ */
+async function checkForwarding(
+  runtime: SweepRuntime,
+  target: SweepTarget,
+  where: { account?: string; region: string },
+): Promise<TargetSweep["forwarding"]> {
+  if (!target.forwarding) return undefined;
+  try {
+    const rules = await target.forwarding();
+    if (rules === 0) runtime.log.log("warn", "region has no forwarding rule", where);
+    return { rules };
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    runtime.log.log("warn", "forwarding not checked", { ...where, error: message });
+    return { error: message };
+  }
+}
+
 /** Sweeps one target whose account is reachable; never throws. */
 async function sweepTarget(
   runtime: SweepRuntime,
@@ -157,13 +203,15 @@ async function sweepTarget(
   deadline?: number,
 ): Promise<TargetSweep> {
   const where = { ...(target.account ? { account: target.account } : {}), region: target.region };
+  const forwarding = await checkForwarding(runtime, target, where);
+  const checked = forwarding ? { forwarding } : {};
   let managed: ManagedStacks;
   try {
     managed = await target.listStacks();
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     runtime.log.log("error", "sweep could not list stacks", { ...where, error: message });
-    return { ...where, skipped: [], error: message };
+    return { ...where, skipped: [], error: message, ...checked };
   }
   // A target without an account is the home one, whose id the runtime may not know (no PHANTOM_HOME_ACCOUNT).
   const place = { account: target.account ?? "unknown", region: target.region };
@@ -202,7 +250,17 @@ async function sweepTarget(
     deferredStacks: summary.outcomes.filter((o) => o.kind === "deferred").map((o) => o.stack),
     seconds: Math.round((summary.finishedAt - summary.startedAt) / 1000),
   });
-  return { ...where, summary, skipped: managed.skipped };
+  return { ...where, summary, skipped: managed.skipped, ...checked };
+}
+
+/**
+ * Counts the rules of a place that target `targetArn` (`ListRuleNamesByTarget`, its first page: one
+ * is enough to know events are forwarded).
+ * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListRuleNamesByTarget.html
+ */
+export async function forwardingRules(client: EventBridgeClient, targetArn: string): Promise<number> {
+  const page = await client.send(new ListRuleNamesByTargetCommand({ TargetArn: targetArn, Limit: 100 }));
+  return page.RuleNames?.length ?? 0;
 }
 
 /**
@@ -291,11 +349,25 @@ export function createSweepRuntime(
         account !== undefined && base.places
           ? base.places.at({ account, region }).clients.unretried
           : new CloudFormationClient({ region, maxAttempts: 1 });
+      const forwardTo = config.forwardTo;
+      const home = account === reach?.homeAccount && region === reach?.homeRegion;
+      const targetArn = home ? forwardTo?.changesQueue : forwardTo?.bus;
+      const credentials =
+        account !== undefined && base.places ? base.places.at({ account, region }).credentials : undefined;
       return {
         ...(account !== undefined ? { account } : {}),
         region,
         listStacks: () => listManagedStacks(client, config.filter, wait ? { sleep: wait } : {}),
         drift: createStackDriftDetector({ client, timeoutMs: 5 * 60_000, ...timing }),
+        ...(targetArn
+          ? {
+              forwarding: () =>
+                forwardingRules(
+                  new EventBridgeClient({ region, maxAttempts: 3, ...(credentials ? { credentials } : {}) }),
+                  targetArn,
+                ),
+            }
+          : {}),
       };
     }),
   );
@@ -347,5 +419,8 @@ export const handler = async (_event: unknown, context?: Pick<Context, "getRemai
     reacted: results.reduce((n, r) => n + (r.summary?.counts.reacted ?? 0), 0),
     failed: results.reduce((n, r) => n + (r.summary?.counts.failed ?? 0) + (r.error ? 1 : 0), 0),
     unreachable: [...new Set(results.filter((r) => r.unreachable).map((r) => r.account))],
+    withoutForwarding: results
+      .filter((r) => r.forwarding && "rules" in r.forwarding && r.forwarding.rules === 0)
+      .map((r) => ({ account: r.account, region: r.region })),
   };
 };

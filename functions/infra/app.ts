@@ -12,6 +12,7 @@ import {
   DETECTION_STATUS_ACTIONS,
   DIRECTORY_CACHE_ACTIONS,
   DOMAIN_EVENT_ACTIONS,
+  FORWARDING_CHECK_ACTIONS,
   type Input,
   LIVE_READ_ACTIONS,
   REACTOR_ROLE_PATH,
@@ -420,6 +421,8 @@ export function defineApp<O, P>(
     }),
     { batch: { ...SUBSCRIPTIONS.settle } },
   );
+  // Accounts × regions served: more than one, and the sweep checks each forwards to the home bus.
+  const places = (1 + options.memberAccounts.length) * (1 + options.regions.length);
   const sweepTarget: ScheduleTransform = (args) => {
     // CronV2 sets maximumRetryAttempts from `retries`; the event age has no argument of its own.
     const target = args.target as { retryPolicy?: object };
@@ -447,12 +450,22 @@ export function defineApp<O, P>(
         ...environment,
         ...(options.stackPrefix ? { PHANTOM_STACK_PREFIX: options.stackPrefix } : {}),
         ...(options.stackTag ? { PHANTOM_STACK_TAG: options.stackTag } : {}),
+        // Several places: the sweep checks each has a rule delivering here (functions/on-sweep.ts).
+        ...(places > 1 ? { PHANTOM_FORWARD_TO: homeBus, PHANTOM_CHANGES_QUEUE_ARN: changes.arn } : {}),
       },
       link: linked(SECRET_LINKS.reaction),
       permissions: [
         onStacks(STACK_LIST_ACTIONS, STACK_DRIFT_ACTIONS, STACK_TAGS_ACTIONS, DEPLOYED_TEMPLATE_ACTIONS),
         onAnything(DETECTION_STATUS_ACTIONS, TYPE_CONFIGURATION_ACTIONS),
         onTable(WINDOW_READ_ACTIONS),
+        ...(places > 1
+          ? [
+              {
+                actions: [...FORWARDING_CHECK_ACTIONS],
+                resources: [$interpolate`arn:aws:events:*:${account}:rule/*`],
+              },
+            ]
+          : []),
         ...analyse,
         publish,
       ],
@@ -638,6 +651,11 @@ export function defineApp<O, P>(
               Effect: "Allow",
               Action: actions(DETECTION_STATUS_ACTIONS, TYPE_CONFIGURATION_ACTIONS),
               Resource: ["*"],
+            },
+            {
+              Effect: "Allow",
+              Action: [...FORWARDING_CHECK_ACTIONS],
+              Resource: [`arn:aws:events:*:${member}:rule/*`],
             },
           ],
         },

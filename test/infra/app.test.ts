@@ -118,6 +118,7 @@ function deployedEnv(f: FunctionArgs<Token>, region = "eu-west-1"): Record<strin
   const sample: Record<string, string> = {
     "Windows.name": "phantom-windows",
     "Settle.url": `https://sqs.${region}.amazonaws.com/123456789012/phantom-settle`,
+    "Changes.arn": `arn:aws:sqs:${region}:123456789012:phantom-changes`,
   };
   // The deploy-time account and region, as Pulumi renders them.
   const rendered = (v: unknown) =>
@@ -692,11 +693,17 @@ describe("defineApp (extra regions)", () => {
     for (const [handler, f] of functions(recording)) {
       expect(String(f.environment.PHANTOM_REGIONS), handler).toBe("eu-west-1,us-east-1,eu-central-1");
     }
-    expect(readSweepConfig(deployedEnv(fn(recording, ON_SWEEP))).regions).toEqual([
-      "eu-west-1",
-      "us-east-1",
-      "eu-central-1",
+    const sweep = readSweepConfig(deployedEnv(fn(recording, ON_SWEEP)));
+    expect(sweep.regions).toEqual(["eu-west-1", "us-east-1", "eu-central-1"]);
+    // Several places: the sweep checks each has a rule delivering to Phantom, and may ask.
+    expect(sweep.forwardTo).toEqual({
+      bus: "arn:aws:events:eu-west-1:123456789012:event-bus/default",
+      changesQueue: "arn:aws:sqs:eu-west-1:123456789012:phantom-changes",
+    });
+    expect(grants(recording, ON_SWEEP)["events:ListRuleNamesByTarget"]).toEqual([
+      "arn:aws:events:*:<account>:rule/*",
     ]);
+    expect(grants(recording, ON_SETTLE)["events:ListRuleNamesByTarget"]).toBeUndefined();
   });
 });
 
@@ -782,6 +789,10 @@ describe("defineApp (member accounts deployed from the app)", () => {
       expect(grants(recording, handler), handler).toEqual({
         ...expected,
         "sts:AssumeRole": [`arn:aws:iam::${member}:role/PhantomReadOnly`],
+        // The sweep checks each place forwards to the home bus (functions/on-sweep.ts).
+        ...(handler === ON_SWEEP
+          ? { "events:ListRuleNamesByTarget": ["arn:aws:events:*:<account>:rule/*"] }
+          : {}),
       });
       const config = readRuntimeConfig(deployedEnv(f));
       expect(config.reach.accounts, handler).toEqual(["123456789012", member]);

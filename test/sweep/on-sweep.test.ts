@@ -13,6 +13,7 @@ import {
   type SweepRuntime,
   type SweepTarget,
 } from "../../functions/on-sweep.ts";
+import { startStandIn } from "../../functions/rehearse/stand-ins/stand-in.ts";
 import { buildRuntime } from "../functions/support.ts";
 
 const AT = Date.parse("2026-11-23T06:00:00.000Z");
@@ -414,5 +415,106 @@ describe("processSweep across accounts and regions", () => {
     const single = createSweepRuntime(readSweepConfig({ AWS_REGION: "eu-west-1" }), h.runtime);
     expect(single.targets.map((t) => [t.account ?? null, t.region])).toEqual([[null, "eu-west-1"]]);
     expect(single.reachable).toBeUndefined();
+  });
+});
+
+describe("the sweep's forwarding check", () => {
+  const HOME = "111111111111";
+  const BUS = `arn:aws:events:eu-west-1:${HOME}:event-bus/default`;
+  const QUEUE = `arn:aws:sqs:eu-west-1:${HOME}:phantom-changes`;
+
+  it("reports a region whose rules deliver nowhere, and a check that failed, and sweeps both anyway", async () => {
+    const { lines, log } = logs();
+    const results = await processSweep({
+      targets: [
+        { ...target("eu-west-1", {}, HOME), forwarding: async () => 3 },
+        { ...target("ap-south-1", {}, HOME), forwarding: async () => 0 },
+        {
+          ...target("sa-east-1", {}, HOME),
+          forwarding: async () => Promise.reject(new Error("AccessDeniedException")),
+        },
+      ],
+      openWindows: async () => [],
+      react: async () => "never",
+      clock: { now: () => AT },
+      log,
+      concurrency: 1,
+    });
+    expect(results.map((r) => [r.region, r.forwarding, r.summary?.counts.stacks])).toEqual([
+      ["eu-west-1", { rules: 3 }, 0],
+      ["ap-south-1", { rules: 0 }, 0],
+      ["sa-east-1", { error: "Error: AccessDeniedException" }, 0],
+    ]);
+    expect(lines.filter((l) => l.message === "region has no forwarding rule")).toEqual([
+      expect.objectContaining({ level: "warn", account: HOME, region: "ap-south-1" }),
+    ]);
+    expect(lines.filter((l) => l.message === "forwarding not checked")).toHaveLength(1);
+  });
+
+  it("asks EventBridge for the rules targeting the Changes queue at home and the home bus elsewhere", async () => {
+    const asked: { region: string; target: string }[] = [];
+    const eventBridge = await startStandIn("events", (request) => {
+      const body = JSON.parse(request.body) as { TargetArn: string; Limit?: number };
+      const region =
+        /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(request.headers.authorization))?.[1] ?? "";
+      asked.push({ region, target: body.TargetArn });
+      return {
+        operation: String(request.headers["x-amz-target"]).replace("AWSEvents.", ""),
+        reply: {
+          status: 200,
+          headers: { "content-type": "application/x-amz-json-1.1" },
+          body: JSON.stringify({
+            RuleNames: region === "eu-west-1" ? ["CloudTrailWrites1", "CloudTrailWrites2"] : [],
+          }),
+        },
+      };
+    });
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
+      AWS_ACCESS_KEY_ID: "home",
+      AWS_SECRET_ACCESS_KEY: "home",
+    });
+    try {
+      const h = await buildRuntime({ start: AT });
+      const places = createPlaces({
+        reach: {
+          homeAccount: HOME,
+          homeRegion: "eu-west-1",
+          accounts: [HOME],
+          regions: ["eu-west-1", "us-east-1"],
+          readRoleName: "PhantomReadOnly",
+        },
+        clock: h.runtime.clock,
+      });
+      const runtime = createSweepRuntime(
+        readSweepConfig({
+          AWS_REGION: "eu-west-1",
+          PHANTOM_REGIONS: "eu-west-1,us-east-1",
+          PHANTOM_FORWARD_TO: BUS,
+          PHANTOM_CHANGES_QUEUE_ARN: QUEUE,
+        }),
+        { ...h.runtime, places },
+      );
+      const counts = await Promise.all(runtime.targets.map((t) => t.forwarding?.()));
+      expect(counts).toEqual([2, 0]);
+      expect(asked).toEqual([
+        { region: "eu-west-1", target: QUEUE },
+        { region: "us-east-1", target: BUS },
+      ]);
+      expect(eventBridge.calls.get("events.ListRuleNamesByTarget")).toBe(2);
+      // Without PHANTOM_FORWARD_TO (one place) nothing is checked.
+      const single = createSweepRuntime(readSweepConfig({ AWS_REGION: "eu-west-1" }), {
+        ...h.runtime,
+        places,
+      });
+      expect(single.targets.every((t) => t.forwarding === undefined)).toBe(true);
+    } finally {
+      for (const k of ["AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+      await eventBridge.close();
+    }
   });
 });
