@@ -110,8 +110,9 @@ export interface ReactPorts {
    * The home place: its stacks keep the branch `phantom/<stack>`; a stack in any other place gets
    * `phantom/<account>/<region>/<stack>`, so `api-prod` of two accounts sharing one repository never
    * shares a pull request. Absent: every stack keeps the short branch (a single-place deployment).
+   * `"none"`: no place is home (a replayed scenario of several places): every branch names its place.
    */
-  readonly home?: Place;
+  readonly home?: Place | "none";
   readonly afterStep?: (step: ReactStep, reaction: Partial<Reaction>) => void | Promise<void>;
 }
 
@@ -297,13 +298,19 @@ export async function react(
     location,
     signals,
     // Away from home, the branch and the marker name the place (two places may share a repository).
-    ...(ports.home !== undefined && !samePlace(ports.home, window) ? { place: { account, region } } : {}),
+    ...(awayFromHome(ports.home, window) ? { place: { account, region } } : {}),
     ...(ports.config.identities ? { identities: ports.config.identities } : {}),
   });
   const outcome = await ports.changeRequests.ensure(request);
   const publication: Publication = { kind: "pull-request", request, outcome };
   await step("pull-request", { ...base, publication });
   return finish({ ...base, publication });
+}
+
+/** Whether a stack's branch and marker name its place (see `ReactPorts.home`). */
+function awayFromHome(home: ReactPorts["home"], stack: Place): boolean {
+  if (home === undefined) return false;
+  return home === "none" || !samePlace(home, stack);
 }
 
 /**

@@ -118,6 +118,8 @@ export async function runReplayCommand(
           if (report.window.settledBy === "review") return;
           io.out(
             `${JSON.stringify({
+              account: report.window.account,
+              region: report.window.region,
               stack: report.stack,
               windowId: report.window.id,
               out: dir,
@@ -130,6 +132,12 @@ export async function runReplayCommand(
     : {
         touched: (change, outcome, at) => {
           const who = `${change.actor.name}${change.actor.console ? ", console" : ""}`;
+          if (outcome.ignored !== undefined) {
+            io.out(
+              `${time(at)}  ${change.record.eventName} (${who}): ignored, ${outcome.ignored.reason} (${outcome.ignored.detail})\n`,
+            );
+            return;
+          }
           if (outcome.stacks.length === 0) {
             const ids = change.resources.map((r) => r.id).join(", ");
             io.out(`${time(at)}  ${change.record.eventName} (${who}) on ${ids}: not owned by any stack\n`);
@@ -140,13 +148,14 @@ export async function runReplayCommand(
               : s.opened
                 ? `opened window ${s.windowId}`
                 : `joined window ${s.windowId}`;
-            io.out(`${time(at)}  ${change.record.eventName} (${who}) on stack ${s.stack}: ${verb}\n`);
+            const where = scenario.places !== undefined ? ` (${s.account}, ${s.region})` : "";
+            io.out(`${time(at)}  ${change.record.eventName} (${who}) on stack ${s.stack}${where}: ${verb}\n`);
           }
         },
         settled: (report, dir) => io.out(settledStory(report, dir)),
-        published: (report, outcome) =>
+        published: (_report, outcome, branch) =>
           io.out(
-            `          pull request: ${outcome.kind} #${outcome.number} on branch phantom/${report.stack}` +
+            `          pull request: ${outcome.kind} #${outcome.number} on branch ${branch}` +
               `${outcome.kind === "stale" ? " (it already describes a newer window; nothing written)" : ""}\n`,
           ),
       };

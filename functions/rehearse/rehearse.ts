@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -17,13 +17,14 @@ import { configDocument } from "../../core/config/schema.ts";
 import { CLOUDTRAIL_DETAIL_TYPE, eventPatterns } from "../../core/pattern/generate.ts";
 import { patternMatcher } from "../../core/pattern/match.ts";
 import { templateLocation } from "../../core/publish/location.ts";
+import { type Place, samePlace } from "../../core/window/stack.ts";
 import { DLQ_RETRY, SUBSCRIPTIONS, TIMEOUTS } from "../infra/app.ts";
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
 import { jsonLogger } from "../log.ts";
 import { processChanges } from "../on-change.ts";
 import { processSettles } from "../on-settle.ts";
 import { createSweepRuntime, processSweep, readSweepConfig } from "../on-sweep.ts";
-import { loadRecordedAccount } from "../replay/recorded-account.ts";
+import { loadRecordedAccount, type RecordedAccount } from "../replay/recorded-account.ts";
 import { loadRecordedSignals, loadSignalsFile } from "../replay/recorded-signals.ts";
 import { recordedTemplateSource } from "../replay/recorded-templates.ts";
 import type { Scenario } from "../replay/scenario.ts";
@@ -35,6 +36,7 @@ import { startDatadogStandIn } from "./stand-ins/datadog.ts";
 import { startDynamoStandIn } from "./stand-ins/dynamodb.ts";
 import { startEventBridgeStandIn } from "./stand-ins/eventbridge.ts";
 import { startGitHubStandIn } from "./stand-ins/github.ts";
+import { startPlaceRouter } from "./stand-ins/places.ts";
 import { startSqsStandIn } from "./stand-ins/sqs.ts";
 import type { RehearsalClock, StandIn } from "./stand-ins/stand-in.ts";
 import { startStsStandIn } from "./stand-ins/sts.ts";
@@ -227,18 +229,49 @@ async function listFiles(dir: string, prefix = ""): Promise<Record<string, strin
   return files;
 }
 
+/**
+ * The central account of a rehearsal of several places (`accounts/`): the reactor runs there and
+ * reaches every recorded place through its read role (the STS stand-in), as a deployment serving
+ * member accounts does.
+ */
+const CENTRAL_ACCOUNT = "100000000001";
+
+/** A recorded account and the directory it was read from; `place` absent for a one-place scenario. */
+interface RecordedPlace {
+  readonly place?: Place;
+  readonly dir: string;
+  readonly account: RecordedAccount;
+}
+
+async function recordedPlaces(scenario: Scenario): Promise<RecordedPlace[]> {
+  if (scenario.places !== undefined) {
+    return Promise.all(
+      scenario.places.map(async ({ dir, ...place }) => ({
+        place,
+        dir,
+        account: await loadRecordedAccount(dir),
+      })),
+    );
+  }
+  if (scenario.accountDir === undefined) throw new Error(`scenario ${scenario.name} records no account`);
+  return [{ dir: scenario.accountDir, account: await loadRecordedAccount(scenario.accountDir) }];
+}
+
 /** One repository per template location, holding the stacks' templates and the scenario's `repo/` files. */
-async function repositories(scenario: Scenario, account: Awaited<ReturnType<typeof loadRecordedAccount>>) {
+async function repositories(scenario: Scenario, places: readonly RecordedPlace[]) {
   const extra = scenario.root ? await listFiles(path.join(scenario.root, "repo")) : {};
-  const templates = recordedTemplateSource(scenario.accountDir);
   const repos = new Map<string, Record<string, string>>();
-  for (const stack of account.stacks) {
-    const located = templateLocation(stack, scenario.config, account.stackTags(stack));
-    if (located.kind !== "found") continue;
-    const template = await templates.read(stack, located.location);
-    const files = repos.get(located.location.repo) ?? { ...extra };
-    if (template) files[template.path] = template.text;
-    repos.set(located.location.repo, files);
+  // Several places may deploy one template from one repository path: it is one file there.
+  for (const { dir, account } of places) {
+    const templates = recordedTemplateSource(dir);
+    for (const stack of account.stacks) {
+      const located = templateLocation(stack, scenario.config, account.stackTags(stack));
+      if (located.kind !== "found") continue;
+      const template = await templates.read(stack, located.location);
+      const files = repos.get(located.location.repo) ?? { ...extra };
+      if (template) files[template.path] = template.text;
+      repos.set(located.location.repo, files);
+    }
   }
   return [...repos].map(([repo, files]) => ({ repo, files }));
 }
@@ -290,6 +323,8 @@ function setEnvironment(values: Record<string, string>): () => void {
 
 interface AnalysedLine {
   readonly message: string;
+  readonly account?: string;
+  readonly region?: string;
   readonly stack?: string;
   readonly window?: string;
   readonly settledBy?: string;
@@ -309,7 +344,8 @@ export async function runRehearsal(
 ): Promise<RehearsalReport> {
   const started = performance.now();
   const env = options.env ?? process.env;
-  const recorded = await loadRecordedAccount(scenario.accountDir);
+  const recorded = await recordedPlaces(scenario);
+  const spans = scenario.places !== undefined;
   const signals = scenario.signalsFile
     ? await loadSignalsFile(scenario.signalsFile)
     : scenario.root
@@ -351,21 +387,41 @@ export async function runRehearsal(
     );
     const endpoint = (variable: string, standIn: () => Promise<StandIn>) =>
       env[variable] ? Promise.resolve(env[variable] as string) : standIn().then((s) => own(s).url);
+    // Several places: one endpoint per service routes each request to its place's stand-in (the
+    // region the SDK signed for, the account of the key); a place with no recording is an empty account.
+    const emptyAccount = path.join(scratch, "empty-account");
+    await mkdir(emptyAccount, { recursive: true });
+    const dirAt = (place: Place) =>
+      recorded.find((r) => r.place && samePlace(r.place, place))?.dir ?? emptyAccount;
+    const single = recorded[0]?.dir ?? emptyAccount;
     const cloudFormation = await endpoint("AWS_ENDPOINT_URL_CLOUDFORMATION", () =>
-      startCloudFormationStandIn({
-        accountDir: scenario.accountDir,
-        clock,
-        region: REGION,
-        account: captured.account,
-      }),
+      spans
+        ? startPlaceRouter({
+            homeAccount: CENTRAL_ACCOUNT,
+            standInAt: async (place) =>
+              own(await startCloudFormationStandIn({ accountDir: dirAt(place), clock, ...place })),
+          })
+        : startCloudFormationStandIn({
+            accountDir: single,
+            clock,
+            region: REGION,
+            account: captured.account,
+          }),
     );
     const cloudControl = await endpoint("AWS_ENDPOINT_URL_CLOUDCONTROL", () =>
-      startCloudControlStandIn({ accountDir: scenario.accountDir }),
+      spans
+        ? startPlaceRouter({
+            homeAccount: CENTRAL_ACCOUNT,
+            standInAt: async (place) => own(await startCloudControlStandIn({ accountDir: dirAt(place) })),
+          })
+        : startCloudControlStandIn({ accountDir: single }),
     );
-    const resources = recorded.stacks.flatMap((stack) =>
-      recorded
-        .resources(stack)
-        .map((r) => ({ logicalId: r.logicalId, physicalId: r.physicalId, type: r.type })),
+    const resources = recorded.flatMap(({ account }) =>
+      account.stacks.flatMap((stack) =>
+        account
+          .resources(stack)
+          .map((r) => ({ logicalId: r.logicalId, physicalId: r.physicalId, type: r.type })),
+      ),
     );
     const datadog = await endpoint("DATADOG_HOST", () =>
       startDatadogStandIn({
@@ -403,6 +459,19 @@ export async function runRehearsal(
       PHANTOM_WINDOWS_TABLE: table,
       PHANTOM_SETTLE_QUEUE_URL: sqs.queueUrl(QUEUES.settle),
       PHANTOM_CONFIG_FILE: configFile,
+      // Several places: the reactor runs in a central account and serves every recorded place.
+      ...(spans
+        ? {
+            PHANTOM_HOME_ACCOUNT: CENTRAL_ACCOUNT,
+            PHANTOM_ACCOUNTS: [
+              CENTRAL_ACCOUNT,
+              ...new Set(recorded.flatMap((r) => (r.place ? [r.place.account] : []))),
+            ].join(","),
+            PHANTOM_REGIONS: [
+              ...new Set([REGION, ...recorded.flatMap((r) => (r.place ? [r.place.region] : []))]),
+            ].join(","),
+          }
+        : {}),
       ...(options.quietMs !== undefined ? { PHANTOM_QUIET_PERIOD: `${options.quietMs}ms` } : {}),
       ...(options.maxWaitMs !== undefined ? { PHANTOM_MAX_WAIT: `${options.maxWaitMs}ms` } : {}),
     });
@@ -546,8 +615,8 @@ export async function runRehearsal(
       })),
       windows: lines.map((l) => ({
         stack: l.stack ?? "",
-        account: captured.account,
-        region: REGION,
+        account: l.account ?? captured.account,
+        region: l.region ?? REGION,
         id: l.window ?? "",
         settledBy: l.settledBy ?? "",
         events: l.events ?? 0,

@@ -35,7 +35,7 @@ export function windowDir(outDir: string, stack: string, windowId: string): stri
  * with `repoPath`, the local git adapter also commits the files on the stack's branch (`--repo`).
  * Without a repository each stack's first request is its PR number 1, 2, … in the order they came.
  */
-export function replayChangeRequests(outDir: string, repoPath?: string): ChangeRequests {
+export function replayChangeRequests(outDir: string, repoPath?: string, urlRoot = outDir): ChangeRequests {
   const git = repoPath ? createLocalGitChangeRequests({ repoPath }) : undefined;
   const numbers = new Map<string, number>();
   return {
@@ -50,7 +50,7 @@ export function replayChangeRequests(outDir: string, repoPath?: string): ChangeR
         const number = known ?? numbers.size + 1;
         numbers.set(request.branch, number);
         // Relative to the output directory, so replays of one scenario compare byte for byte.
-        const url = path.relative(outDir, file).split(path.sep).join("/");
+        const url = path.relative(urlRoot, file).split(path.sep).join("/");
         outcome = { kind: known === undefined ? "created" : "updated", number, url };
       }
       await mkdir(dir, { recursive: true });
@@ -92,6 +92,8 @@ export interface ReplayPortsInput {
   readonly config: PhantomConfig;
   readonly clock: Clock;
   readonly outDir: string;
+  /** What pull request URLs are relative to (the replay's output root); default `outDir`. */
+  readonly urlRoot?: string;
   /** The analyzer; the rules analyzer by default. */
   readonly analyst?: Analyst;
   /** A local git repository to commit each pull request to (`--repo`). */
@@ -114,7 +116,7 @@ export function replayReactPorts(input: ReplayPortsInput): ReactPorts {
     signals: input.signals,
     analyst: input.analyst ?? fallback,
     fallback,
-    changeRequests: replayChangeRequests(input.outDir, input.repoPath),
+    changeRequests: replayChangeRequests(input.outDir, input.repoPath, input.urlRoot),
     metrics: recordedMetrics(),
     events: replayEvents(input.outDir),
     config: input.config,

@@ -6,18 +6,19 @@ import type { Judgement } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeDocument } from "../../core/change/intake.ts";
 import type { PullRequestOutcome } from "../../core/publish/ports.ts";
-import { type Reaction, react, reviewAt } from "../../core/reactor/react.ts";
+import { type Reaction, type ReactPorts, react, reviewAt } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
-import { type TouchOutcome, touch } from "../../core/reactor/touch.ts";
+import { type TouchOutcome, type TouchPorts, touch } from "../../core/reactor/touch.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
 import { intakePoints } from "../../core/report/metrics.ts";
 import { NO_SIGNALS } from "../../core/signals/types.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
+import { type Place, placeKey, samePlace } from "../../core/window/stack.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/types.ts";
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
-import { loadRecordedAccount } from "./recorded-account.ts";
+import { loadRecordedAccount, type RecordedAccount } from "./recorded-account.ts";
 import { loadRecordedSignals, loadSignalsFile, recordedSignals } from "./recorded-signals.ts";
-import { replayReactPorts, writeReaction } from "./replay-ports.ts";
+import { replayEvents, replayReactPorts, writeReaction } from "./replay-ports.ts";
 import type { Scenario } from "./scenario.ts";
 import { SequentialIds, VirtualClock, VirtualTimer } from "./virtual-time.ts";
 
@@ -28,7 +29,7 @@ export interface ReplayListener {
   touched?(change: Change, outcome: TouchOutcome, at: number): void;
   settled?(report: WindowReport | AnalyzedReport, dir: string): void;
   /** With `repo`: what publishing the window's pull request did. */
-  published?(report: AnalyzedReport, outcome: PullRequestOutcome): void;
+  published?(report: AnalyzedReport, outcome: PullRequestOutcome, branch: string): void;
 }
 
 export interface ReplayOptions {
@@ -40,6 +41,8 @@ export interface ReplayOptions {
 }
 
 export interface ReplayedWindow {
+  readonly account: string;
+  readonly region: string;
   readonly stack: string;
   readonly windowId: string;
   readonly out: string;
@@ -69,6 +72,27 @@ function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/** A recorded account and where it is: no place for a one-place scenario (`account/`). */
+interface LoadedPlace {
+  readonly place?: Place;
+  readonly dir: string;
+  readonly account: RecordedAccount;
+}
+
+async function loadPlaces(scenario: Scenario): Promise<LoadedPlace[]> {
+  if (scenario.places !== undefined) {
+    return Promise.all(
+      scenario.places.map(async ({ dir, ...place }) => ({
+        place,
+        dir,
+        account: await loadRecordedAccount(dir),
+      })),
+    );
+  }
+  if (scenario.accountDir === undefined) throw new Error(`scenario ${scenario.name} records no account`);
+  return [{ dir: scenario.accountDir, account: await loadRecordedAccount(scenario.accountDir) }];
+}
+
 /**
  * Replays a captured incident through the production use cases (`touch`, `settle`, `react`) with the
  * recorded-account adapters, an in-memory window store and a virtual clock: events arrive at their
@@ -80,7 +104,7 @@ export async function runReplay(
   listener: ReplayListener = {},
   options: ReplayOptions = {},
 ): Promise<ReplaySummary> {
-  const account = await loadRecordedAccount(scenario.accountDir);
+  const places = await loadPlaces(scenario);
   const signals = scenario.signalsFile
     ? await loadSignalsFile(scenario.signalsFile)
     : scenario.root
@@ -127,19 +151,67 @@ export async function runReplay(
   const ids = new SequentialIds();
   const written: ReplayedWindow[] = [];
   await rm(path.join(outDir, "events.jsonl"), { force: true });
-  const ports = replayReactPorts({
-    account,
-    accountDir: scenario.accountDir,
-    ...(scenario.root ? { repoDir: path.join(scenario.root, "repo") } : {}),
-    // As of the virtual clock: at settle time, as the deployed adapter reads Datadog.
-    signals: recordedSignals(signals.recorded, { clock }),
-    config: scenario.config,
+  // As of the virtual clock: at settle time, as the deployed adapter reads Datadog.
+  const signalsPort = recordedSignals(signals.recorded, { clock });
+  const events = replayEvents(outDir);
+  const spans = scenario.places !== undefined;
+  /** Each place's react ports: its recorded account and templates; a multi-place output nests by place. */
+  const portsOf = new Map<string, { ports: ReactPorts; out: string }>();
+  const reactPortsAt = (place: Place) => {
+    const key = placeKey(place);
+    const known = portsOf.get(key);
+    if (known !== undefined) return known;
+    const recorded = places.find((p) => p.place === undefined || samePlace(p.place, place));
+    if (recorded === undefined) throw new Error(`no recorded place ${key} in the scenario`);
+    const out = spans ? path.join(outDir, place.account, place.region) : outDir;
+    const ports: ReactPorts = {
+      ...replayReactPorts({
+        account: recorded.account,
+        accountDir: recorded.dir,
+        ...(scenario.root ? { repoDir: path.join(scenario.root, "repo") } : {}),
+        signals: signalsPort,
+        config: scenario.config,
+        clock,
+        outDir: out,
+        urlRoot: outDir,
+        ...(options.analyst ? { analyst: options.analyst } : {}),
+        ...(options.repo ? { repoPath: options.repo } : {}),
+      }),
+      events,
+      // Several places: no place is home, so every pull request branch names its place.
+      ...(spans ? { home: "none" as const } : {}),
+    };
+    const entry = { ports, out };
+    portsOf.set(key, entry);
+    return entry;
+  };
+  const touchPorts: TouchPorts = {
+    directory: {
+      // A one-place scenario answers wherever the event happened; several places, only the event's own.
+      lookup: async (resource, where) => {
+        const recorded = places.find(
+          (p) =>
+            p.place === undefined ||
+            (where?.account !== undefined &&
+              where.region !== undefined &&
+              samePlace(p.place, { account: where.account, region: where.region })),
+        );
+        return recorded?.account.directory.lookup(resource, where);
+      },
+    },
+    windows,
+    timer,
     clock,
-    outDir,
-    ...(options.analyst ? { analyst: options.analyst } : {}),
-    ...(options.repo ? { repoPath: options.repo } : {}),
-  });
-  const touchPorts = { directory: account.directory, windows, timer, clock, ids, policy };
+    ids,
+    policy,
+    ...(spans
+      ? {
+          serves: (account: string) => places.some((p) => p.place?.account === account),
+          regionsOf: (account: string) =>
+            places.flatMap((p) => (p.place?.account === account ? [p.place.region] : [])),
+        }
+      : {}),
+  };
   const settlePorts = {
     windows,
     timer,
@@ -148,12 +220,15 @@ export async function runReplay(
     owner: "replay",
     reviewAt,
     react: async (window: Parameters<typeof react>[0], settled: Parameters<typeof react>[1]) => {
-      const reaction = await react(window, settled, ports);
-      const dir = await writeReaction(outDir, reaction);
+      const at = reactPortsAt(window);
+      const reaction = await react(window, settled, at.ports);
+      const dir = await writeReaction(at.out, reaction);
       const { report, publication } = reaction;
       const analyzed = "analyzer" in report ? report : undefined;
       const pullRequest = publication.kind === "pull-request" ? publication.outcome : undefined;
       written.push({
+        account: window.account,
+        region: window.region,
         stack: report.stack,
         windowId: report.window.id,
         out: dir,
@@ -163,7 +238,9 @@ export async function runReplay(
         reaction,
       });
       listener.settled?.(report, dir);
-      if (analyzed && pullRequest && options.repo) listener.published?.(analyzed, pullRequest);
+      if (analyzed && publication.kind === "pull-request" && options.repo) {
+        listener.published?.(analyzed, publication.outcome, publication.request.branch);
+      }
       return reaction;
     },
   };
@@ -184,6 +261,11 @@ export async function runReplay(
     await fireUntil(at);
     clock.advance(at);
     const outcome = await touch(change, touchPorts);
+    if (outcome.ignored !== undefined) {
+      bump(ignored, outcome.ignored.reason);
+      listener.touched?.(change, outcome, clock.now());
+      continue;
+    }
     if (outcome.stacks.length > 0 && outcome.stacks.every((s) => s.duplicate)) duplicates++;
     // No window de-duplicates a change no stack owns: count each event key once.
     if (outcome.stacks.length === 0 && !seenUnmanaged.has(outcome.key)) {

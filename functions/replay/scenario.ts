@@ -1,8 +1,9 @@
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { PhantomConfig } from "../../core/config/schema.ts";
+import { isAccountId, isRegion, type Place } from "../../core/window/stack.ts";
 import { UsageError } from "../cli/output.ts";
 import { ConfigError, validateConfig } from "../config/load-config.ts";
 
@@ -14,12 +15,23 @@ export interface Scenario {
   readonly name: string;
   readonly description?: string;
   readonly eventsPaths: readonly string[];
-  readonly accountDir: string;
+  /** The recorded account of a one-place scenario (`account/`, or `--account DIR`). */
+  readonly accountDir?: string;
+  /**
+   * The recorded places of a scenario that spans several (`accounts/<AccountId>/<region>/`), sorted
+   * by account then region; each directory holds what `account/` holds.
+   */
+  readonly places?: readonly ScenarioPlace[];
   /** The scenario directory, when replaying one (its `signals.json` lives there). */
   readonly root?: string;
   /** A signals file given explicitly (`--signals`), for a bare events path. */
   readonly signalsFile?: string;
   readonly config: PhantomConfig;
+}
+
+/** One recorded place of a multi-place scenario: `accounts/<account>/<region>/`. */
+export interface ScenarioPlace extends Place {
+  readonly dir: string;
 }
 
 const scenarioFileSchema = z.strictObject({
@@ -80,14 +92,25 @@ export async function loadScenario(
 ): Promise<Scenario> {
   const isScenario = (await isDirectory(target)) && (await isDirectory(path.join(target, "events")));
   const file = isScenario ? await readScenarioFile(path.join(target, "scenario.yaml")) : undefined;
-  const accountDir = options.accountDir ?? (isScenario ? path.join(target, "account") : undefined);
-  if (accountDir === undefined) {
+  const single = options.accountDir ?? (isScenario ? path.join(target, "account") : undefined);
+  const placesDir =
+    isScenario && options.accountDir === undefined ? path.join(target, "accounts") : undefined;
+  const places =
+    placesDir !== undefined && (await isDirectory(placesDir)) ? await readPlaces(placesDir) : undefined;
+  if (places !== undefined && single !== undefined && (await isDirectory(single))) {
     throw new UsageError(
-      `${target} is not a scenario directory (no events/ inside); pass --account DIR for a bare events path`,
+      `${target} holds both account/ and accounts/: a scenario records one place (account/) or several (accounts/<AccountId>/<region>/), not both`,
     );
   }
-  if (!(await isDirectory(accountDir))) {
-    throw new UsageError(`account directory ${accountDir} does not exist`);
+  if (places === undefined) {
+    if (single === undefined) {
+      throw new UsageError(
+        `${target} is not a scenario directory (no events/ inside); pass --account DIR for a bare events path`,
+      );
+    }
+    if (!(await isDirectory(single))) {
+      throw new UsageError(`account directory ${single} does not exist (nor does accounts/)`);
+    }
   }
   // The scenario's own config wins key by key over the base (`--config`) document.
   const merged = { ...asObject(options.base), ...asObject(file?.config) };
@@ -96,9 +119,39 @@ export async function loadScenario(
     name: path.basename(path.resolve(target)),
     ...(file?.description ? { description: file.description } : {}),
     eventsPaths: [isScenario ? path.join(target, "events") : target],
-    accountDir,
+    ...(places !== undefined ? { places } : { accountDir: single as string }),
     ...(isScenario ? { root: target } : {}),
     ...(options.signalsFile ? { signalsFile: options.signalsFile } : {}),
     config,
   };
+}
+
+/**
+ * `accounts/<AccountId>/<region>/`: every place, sorted. A directory name that is not a 12-digit
+ * account id or a region code is refused naming it, as is an `accounts/` with no place.
+ */
+async function readPlaces(dir: string): Promise<ScenarioPlace[]> {
+  const places: ScenarioPlace[] = [];
+  const problems: string[] = [];
+  for (const account of (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory())) {
+    if (!isAccountId(account.name)) {
+      problems.push(`${path.join(dir, account.name)}: not an AWS account id (12 digits)`);
+      continue;
+    }
+    const accountDir = path.join(dir, account.name);
+    for (const region of (await readdir(accountDir, { withFileTypes: true })).filter((e) =>
+      e.isDirectory(),
+    )) {
+      if (!isRegion(region.name)) {
+        problems.push(`${path.join(accountDir, region.name)}: not a region code (such as eu-west-1)`);
+        continue;
+      }
+      places.push({ account: account.name, region: region.name, dir: path.join(accountDir, region.name) });
+    }
+  }
+  if (problems.length > 0)
+    throw new UsageError(`${dir} is not a valid accounts/ directory:\n  - ${problems.join("\n  - ")}`);
+  if (places.length === 0)
+    throw new UsageError(`${dir} records no place: expected accounts/<AccountId>/<region>/`);
+  return places.sort((a, b) => (a.account + a.region < b.account + b.region ? -1 : 1));
 }

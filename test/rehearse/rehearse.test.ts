@@ -22,6 +22,8 @@ const names = (await readdir(SCENARIOS, { withFileTypes: true }))
   .sort();
 
 interface Compared {
+  readonly account: string;
+  readonly region: string;
   readonly stack: string;
   readonly events: number;
   readonly touched: readonly string[];
@@ -45,6 +47,8 @@ async function replayed(name: string): Promise<Compared[]> {
     path.join(out, name),
   );
   return summary.windows.map(({ reaction: { report } }) => ({
+    account: report.window.account,
+    region: report.window.region,
     stack: report.stack,
     events: report.window.events,
     touched: report.window.touched,
@@ -58,6 +62,8 @@ async function replayed(name: string): Promise<Compared[]> {
 
 function rehearsed(report: RehearsalReport): Compared[] {
   return report.windows.map((w) => ({
+    account: w.account,
+    region: w.region,
     stack: w.stack,
     events: w.events,
     touched: w.touched,
@@ -76,8 +82,49 @@ describe.each(names)("rehearsal of %s", (name) => {
     expect(report.unexpected).toEqual([]);
     expect(rehearsed(report)).toEqual(await replayed(name));
     expect(report.dlq).toEqual({ changes: 0, settle: 0 });
-    const stacks = new Set(report.windows.filter((w) => w.pullRequest).map((w) => w.stack));
+    // One pull request per stack, a stack being (account, region, name).
+    const stacks = new Set(
+      report.windows.filter((w) => w.pullRequest).map((w) => `${w.account}/${w.region}/${w.stack}`),
+    );
     expect(report.pullRequests).toHaveLength(stacks.size);
+  });
+});
+
+describe("a scenario that spans places", () => {
+  it("checks each window in its own account and region through the member's read role, one pull request per place", async () => {
+    const scenario = await loadScenario(path.join(SCENARIOS, "same-stack-three-places"), { base: {} });
+
+    const report = await runRehearsal(scenario);
+
+    expect(report.unexpected).toEqual([]);
+    expect(
+      report.windows.filter((w) => w.settledBy === "quiet").map((w) => [w.account, w.region, w.stack]),
+    ).toEqual([
+      ["305482197364", "eu-west-1", "orders-api-prod"],
+      ["762913458021", "us-east-1", "orders-api-prod"],
+      ["305482197364", "us-east-1", "orders-api-prod"],
+    ]);
+    // Every drift check went to the member account's CloudFormation, reached through AssumeRole.
+    expect(report.calls["sts.AssumeRole"]).toBeGreaterThan(0);
+    expect(report.calls["cloudformation.DetectStackResourceDrift"]).toBe(6);
+    expect(report.pullRequests.map((p) => [p.repo, p.branch]).sort()).toEqual([
+      ["acme/orders-platform", "phantom/305482197364/eu-west-1/orders-api-prod"],
+      ["acme/orders-platform", "phantom/305482197364/us-east-1/orders-api-prod"],
+      ["acme/orders-platform", "phantom/762913458021/us-east-1/orders-api-prod"],
+    ]);
+    // The figures name the place: one series per account and region of the one stack name.
+    const places = new Set(
+      report.metrics
+        .filter((m) => m.metric === "phantom.windows.settled")
+        .map((m) => m.tags.filter((t) => t.startsWith("account:") || t.startsWith("region:")).join(",")),
+    );
+    expect(places).toEqual(
+      new Set([
+        "account:305482197364,region:us-east-1",
+        "account:305482197364,region:eu-west-1",
+        "account:762913458021,region:us-east-1",
+      ]),
+    );
   });
 });
 

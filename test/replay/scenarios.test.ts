@@ -181,9 +181,21 @@ describe.each(NAMES)("scenario %s", (name) => {
 
 // ── redelivery: EventBridge and trail files deliver at least once, in any order ─────────────────
 
-/** Copies a scenario's `scenario.yaml`, `signals.json` and `account/` to `target`, leaving its events to the caller. */
+/**
+ * Copies a scenario's `scenario.yaml`, `signals.json` and `account/` (or `accounts/`) to `target`,
+ * leaving its events to the caller.
+ */
 async function copyScenarioWithoutEvents(source: string, target: string): Promise<void> {
-  await cp(path.join(source, "account"), path.join(target, "account"), { recursive: true });
+  for (const dir of ["account", "accounts"]) {
+    const from = path.join(source, dir);
+    if (
+      await stat(from).then(
+        () => true,
+        () => false,
+      )
+    )
+      await cp(from, path.join(target, dir), { recursive: true });
+  }
   for (const name of ["scenario.yaml", "signals.json"]) {
     const file = path.join(source, name);
     const exists = await stat(file).then(
@@ -281,6 +293,51 @@ describe("duplicate delivery changes nothing", () => {
 });
 
 // ── what each scenario is for ────────────────────────────────────────────────────────────────────
+
+describe("same-stack-three-places", () => {
+  it("gives the same stack name in three places three windows, each checked and written in its own place", async () => {
+    const { summary, files } = await baseline("same-stack-three-places");
+
+    expect(
+      summary.windows
+        .filter((w) => w.reaction.report.window.settledBy !== "review")
+        .map((w) => [w.account, w.region, w.stack, w.windowId]),
+    ).toEqual([
+      ["305482197364", "eu-west-1", "orders-api-prod", "orders-api-prod-w2"],
+      ["762913458021", "us-east-1", "orders-api-prod", "orders-api-prod-w3"],
+      ["305482197364", "us-east-1", "orders-api-prod", "orders-api-prod-w1"],
+    ]);
+    // Each window's drift is its own place's: eu-west-1 changed the timeout, the others the memory.
+    const changed = (w: (typeof summary.windows)[number]) =>
+      w.reaction.report.changes.map((c) => `${c.propertyPath}=${JSON.stringify(c.actual)}`);
+    const byPlace = new Map(summary.windows.map((w) => [`${w.account}/${w.region}`, changed(w)]));
+    expect(Object.fromEntries(byPlace)).toEqual({
+      "305482197364/us-east-1": ["/MemorySize=2048"],
+      "305482197364/eu-west-1": ["/Timeout=30"],
+      "762913458021/us-east-1": ["/MemorySize=1536"],
+    });
+    // The output nests by place; analysis.json names it.
+    const analysis = JSON.parse(
+      files.get("762913458021/us-east-1/orders-api-prod/orders-api-prod-w3/analysis.json")?.toString() ??
+        "{}",
+    ) as { window: { account: string; region: string } };
+    expect(analysis.window).toMatchObject({ account: "762913458021", region: "us-east-1" });
+    // No place is home: every branch and marker names its place, so the shared repository path never mixes them.
+    const branches = summary.windows.flatMap((w) =>
+      w.reaction.publication.kind === "pull-request" ? [w.reaction.publication.request.branch] : [],
+    );
+    expect(new Set(branches)).toEqual(
+      new Set([
+        "phantom/305482197364/us-east-1/orders-api-prod",
+        "phantom/305482197364/eu-west-1/orders-api-prod",
+        "phantom/762913458021/us-east-1/orders-api-prod",
+      ]),
+    );
+    // The sandbox account is not one of the scenario's places: ignored, never a window.
+    expect(Object.fromEntries(summary.ignored)).toMatchObject({ "unknown-account": 1 });
+    expect(summary.unmanaged).toBe(0);
+  });
+});
 
 describe("ci-deploy-ignored", () => {
   it("opens no window and ignores every record, each with its reason", async () => {
@@ -497,8 +554,18 @@ describe.concurrent("phantom replay (CLI)", () => {
     expect(result.code, result.stderr).toBe(0);
     const lines = jsonLines(result.stdout);
     expect(lines).toHaveLength(1);
-    expect(Object.keys(lines[0] ?? {}).sort()).toEqual(["changes", "out", "severity", "stack", "windowId"]);
+    expect(Object.keys(lines[0] ?? {}).sort()).toEqual([
+      "account",
+      "changes",
+      "out",
+      "region",
+      "severity",
+      "stack",
+      "windowId",
+    ]);
     expect(lines[0]).toMatchObject({
+      account: "111122223333",
+      region: "us-east-1",
       stack: "payments-prod",
       windowId: "payments-prod-w1",
       out: path.join(out, "payments-prod", "payments-prod-w1"),
@@ -506,6 +573,45 @@ describe.concurrent("phantom replay (CLI)", () => {
     });
     expect([null, "low", "medium", "high", "critical"]).toContain(lines[0]?.severity);
     expect(text(await readTree(out))).toEqual(text((await baseline("payments-3am-incident")).files));
+  });
+
+  it("prints the place of each window of a scenario that spans places, and its output nests by place", async () => {
+    const out = await fresh("cli-json-places");
+
+    const result = await phantom(
+      "replay",
+      path.join(SCENARIOS, "same-stack-three-places"),
+      "--out",
+      out,
+      "--json",
+    );
+
+    expect(result.code, result.stderr).toBe(0);
+    const lines = jsonLines(result.stdout) as {
+      account: string;
+      region: string;
+      stack: string;
+      out: string;
+    }[];
+    expect(lines.map((l) => [l.account, l.region, l.stack])).toEqual([
+      ["305482197364", "eu-west-1", "orders-api-prod"],
+      ["762913458021", "us-east-1", "orders-api-prod"],
+      ["305482197364", "us-east-1", "orders-api-prod"],
+    ]);
+    for (const l of lines) expect(l.out.startsWith(path.join(out, l.account, l.region, l.stack))).toBe(true);
+  });
+
+  it("refuses a scenario directory with a place name that is not an account id or a region", async () => {
+    const target = await fresh("bad-places");
+    await cp(path.join(SCENARIOS, "same-stack-three-places"), target, { recursive: true });
+    await cp(path.join(target, "accounts", "762913458021"), path.join(target, "accounts", "prod"), {
+      recursive: true,
+    });
+
+    const result = await phantom("replay", target, "--out", await fresh("bad-places-out"));
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/accounts[\\/]prod: not an AWS account id \(12 digits\)/);
   });
 
   it("exits 1 with a clear message for a bare events path without --account", async () => {

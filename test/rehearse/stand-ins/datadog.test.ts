@@ -74,7 +74,15 @@ function goldenWindows(): [scenario: string, stack: string, window: string][] {
       })
       .flatMap((name) => {
         const golden = path.join(SCENARIOS, name, "golden");
-        return dirs(golden).flatMap((stack) =>
+        // A scenario that spans places nests its output as <account>/<region>/<stack>/: the stack is that path.
+        const stacks = dirs(golden).flatMap((top) =>
+          /^\d{12}$/.test(top)
+            ? dirs(path.join(golden, top)).flatMap((region) =>
+                dirs(path.join(golden, top, region)).map((stack) => `${top}/${region}/${stack}`),
+              )
+            : [top],
+        );
+        return stacks.flatMap((stack) =>
           dirs(path.join(golden, stack)).map((id): [string, string, string] => [name, stack, id]),
         );
       })
