@@ -111,6 +111,16 @@ export class AccountUnreachableError extends Error {
   }
 }
 
+/** The {@link AccountUnreachableError} behind `error` (itself or down its `cause` chain), if any. */
+export function unreachableBehind(error: unknown): AccountUnreachableError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (current instanceof AccountUnreachableError) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}
+
 function errorCode(error: unknown): string {
   if (typeof error === "object" && error !== null) {
     const e = error as { Code?: unknown; code?: unknown; name?: unknown };

@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG } from "../core/config/schema.ts";
 import type { StackDirectory } from "../core/drift/ports.ts";
 import type { ChangeRequests, DomainEvents, MetricPoint, Metrics } from "../core/publish/ports.ts";
 import type { ReactPorts } from "../core/reactor/react.ts";
-import { analysisEvent, publicationPoint, throttlePoints } from "../core/report/metrics.ts";
+import { analysisEvent, publicationPoint, throttlePoints, unreachablePoint } from "../core/report/metrics.ts";
 import { NO_SIGNALS, type Signals } from "../core/signals/types.ts";
 import type { WindowStore } from "../core/window/store.ts";
 import type { Timer } from "../core/window/timer.ts";
@@ -29,6 +29,7 @@ import {
   type PlacePorts,
   type Places,
   type Reach,
+  unreachableBehind,
 } from "./accounts.ts";
 import {
   awsRetry,
@@ -496,6 +497,29 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     ...(homePlace ? { home: homePlace } : {}),
   };
   const reactions = new Map<PlacePorts, ReactPorts>();
+  const directories = new Map<PlacePorts, StackDirectory>();
+  /**
+   * A call in a member account whose read role cannot be assumed: logged naming the account and
+   * counted (`phantom.account.unreachable`), then thrown as before (on-change retries the event, then
+   * its DLQ keeps it; on-settle's reaction is retried), so nothing is lost while the role is fixed.
+   */
+  const noticed = async <R>(place: Place, call: () => Promise<R>): Promise<R> => {
+    try {
+      return await call();
+    } catch (error) {
+      const unreachable = unreachableBehind(error);
+      if (unreachable) {
+        log.log("warn", "account unreachable", {
+          account: unreachable.account,
+          region: place.region,
+          role: unreachable.roleArn,
+          code: unreachable.code,
+        });
+        await published.metrics.emit([unreachablePoint(clock.now(), unreachable.account, unreachable.code)]);
+      }
+      throw error;
+    }
+  };
   return {
     config,
     policy,
@@ -520,16 +544,21 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
       const ports = places.at(place);
       let at = reactions.get(ports);
       if (at === undefined) {
+        const drift = ports.drift;
         at = {
           ...reaction,
-          drift: ports.drift,
+          drift: { detect: (stack, ids) => noticed(place, () => drift.detect(stack, ids)) },
           live: ports.live,
           tags: ports.stacks,
           templates: { ...reaction.templates, deployed: ports.deployed },
         };
         reactions.set(ports, at);
+        directories.set(ports, {
+          ...ports.directory,
+          lookup: (resource, where) => noticed(place, () => ports.directory.lookup(resource, where)),
+        });
       }
-      return { directory: ports.directory, reaction: at, ports };
+      return { directory: directories.get(ports) ?? ports.directory, reaction: at, ports };
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   type StsStandIn,
   startStsStandIn,
 } from "../functions/rehearse/stand-ins/sts.ts";
+import { createRuntime, portsAt } from "../functions/runtime.ts";
 
 /**
  * The reactor reaches member accounts through their read role, over real HTTP: the SDK's STS client
@@ -228,5 +229,59 @@ describe("the STS stand-in", () => {
     expect(body).toContain("roleSessionName");
     expect(body).toContain("durationSeconds");
     expect(sts.unexpected.at(-1)).toMatch(/^sts.AssumeRole: ValidationError/);
+  });
+});
+
+describe("runtime.at", () => {
+  it("gives each place its ports, and names an account whose role cannot be assumed in a log line, then throws as before", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const runtime = await createRuntime({
+      env: {
+        ...process.env,
+        PHANTOM_WINDOWS_TABLE: "phantom-windows",
+        PHANTOM_SETTLE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111111111111/phantom-settle",
+        PHANTOM_ANALYZER: "rules",
+        AWS_REGION: "eu-west-1",
+        PHANTOM_HOME_ACCOUNT: HOME,
+        PHANTOM_ACCOUNTS: [HOME, MEMBER, LOCKED].join(","),
+        PHANTOM_REGIONS: "eu-west-1,us-east-1",
+      },
+      resource: {},
+      clock,
+      log: { log: (level, message, fields) => lines.push({ level, message, ...fields }) },
+    });
+    expect(runtime.places?.serves(MEMBER)).toBe(true);
+    expect(runtime.places?.serves("444444444444")).toBe(false);
+    const member = portsAt(runtime, { account: MEMBER, region: "us-east-1" });
+    expect(member.ports?.place).toEqual({ account: MEMBER, region: "us-east-1" });
+    // The same reaction ports for the same place; another place, others.
+    expect(portsAt(runtime, { account: MEMBER, region: "us-east-1" }).reaction).toBe(member.reaction);
+    expect(portsAt(runtime, { account: MEMBER, region: "eu-west-1" }).reaction).not.toBe(member.reaction);
+
+    const locked = portsAt(runtime, { account: LOCKED, region: "us-east-1" });
+    await expect(
+      locked.directory.lookup({
+        type: "AWS::SQS::Queue",
+        id: "https://sqs.us-east-1.amazonaws.com/333333333333/q",
+      }),
+    ).rejects.toThrow();
+    // Drift detection reports the resource UNKNOWN with the reason, never clean.
+    const drift = await locked.reaction.drift.detect("api-prod", ["Queue"]);
+    expect(drift.resources).toEqual([
+      expect.objectContaining({
+        logicalId: "Queue",
+        status: "UNKNOWN",
+        note: expect.stringContaining(`cannot assume arn:aws:iam::${LOCKED}:role/PhantomReadOnly`),
+      }),
+    ]);
+    const unreachable = lines.filter((l) => l.message === "account unreachable");
+    expect(unreachable).toHaveLength(1);
+    expect(unreachable[0]).toMatchObject({
+      level: "warn",
+      account: LOCKED,
+      region: "us-east-1",
+      role: `arn:aws:iam::${LOCKED}:role/PhantomReadOnly`,
+      code: "AccessDenied",
+    });
   });
 });
