@@ -358,7 +358,13 @@ export function createSweepRuntime(
         ...(account !== undefined ? { account } : {}),
         region,
         listStacks: () => listManagedStacks(client, config.filter, wait ? { sleep: wait } : {}),
-        drift: createStackDriftDetector({ client, timeoutMs: 5 * 60_000, ...timing }),
+        // Detections in one place start 200–400 ms apart, so hundreds of stacks never burst the account's limit.
+        drift: createStackDriftDetector({
+          client,
+          timeoutMs: 5 * 60_000,
+          spacing: { minIntervalMs: 200, jitterMs: 200 },
+          ...timing,
+        }),
         ...(targetArn
           ? {
               forwarding: () =>

@@ -52,6 +52,13 @@ export interface StackDriftDetectorOptions {
   readonly now?: () => number;
   /** Jitter source in [0, 1). */
   readonly random?: () => number;
+  /**
+   * Spreads the starts of detections on this detector (one per account and region): each
+   * `DetectStackDrift` starts at least `minIntervalMs` after the previous one, plus a random
+   * `[0, jitterMs)`, so a sweep of hundreds of stacks does not hit the account's rate limit in one
+   * burst. Default: no spacing.
+   */
+  readonly spacing?: { readonly minIntervalMs: number; readonly jitterMs?: number };
 }
 
 /** Stack-wide drift detection, one operation per stack at a time. */
@@ -107,6 +114,16 @@ export function createStackDriftDetector(options: StackDriftDetectorOptions): St
     random: options.random ?? Math.random,
   };
   const perStack = createKeyedQueue();
+  const spacing = options.spacing;
+  let nextStart = Number.NEGATIVE_INFINITY;
+  /** Waits for this detection's start slot (see `spacing`); slots are taken in call order. */
+  async function startSlot(): Promise<void> {
+    if (spacing === undefined || spacing.minIntervalMs <= 0) return;
+    const at = Math.max(now(), nextStart) + Math.floor(backoff.random() * (spacing.jitterMs ?? 0));
+    nextStart = at + spacing.minIntervalMs;
+    const wait = at - now();
+    if (wait > 0) await sleep(wait);
+  }
 
   async function detect(stack: string): Promise<StackDriftCheck> {
     let calls = 0;
@@ -134,6 +151,7 @@ export function createStackDriftDetector(options: StackDriftDetectorOptions): St
       }
     }
 
+    await startSlot();
     const started = now();
     const { StackDriftDetectionId: id } = await call("DetectStackDrift", () =>
       client.send(new DetectStackDriftCommand({ StackName: stack })),
