@@ -2,6 +2,7 @@ import { CATALOG } from "../../core/catalog/entries.ts";
 import type { CatalogEntry } from "../../core/catalog/types.ts";
 import { type EventPattern, eventPatterns } from "../../core/pattern/generate.ts";
 import { validatePattern } from "../../core/pattern/match.ts";
+import { stackStatusPattern } from "../../core/pattern/stack-status.ts";
 import { WINDOW_TABLE } from "../adapters/dynamo-window-store.ts";
 import { SECRET_NAMES, SECRET_PLACEHOLDER, type SecretName } from "../secrets.ts";
 import {
@@ -229,14 +230,25 @@ export const SECRET_LINKS = {
 /** Where the configuration file lands in each function's bundle (`PHANTOM_CONFIG_FILE`). */
 export const BUNDLED_CONFIG = "phantom.yaml";
 
-/** Which patterns a region's rules carry: only us-east-1 watches global services. */
+/**
+ * The home rules' patterns: the catalog's CloudTrail writes, and the stacks' own CloudFormation Stack
+ * Status Change, which drops a changed stack's cached directory answers (core/pattern/stack-status.ts).
+ */
+export function homePatterns(entries: readonly CatalogEntry[] = CATALOG): EventPattern[] {
+  return [...eventPatterns(entries), stackStatusPattern()];
+}
+
+/**
+ * Which patterns a region's rules carry: only us-east-1 watches global services; every region
+ * forwards its stacks' status changes.
+ */
 export function patternsForRegion(
   region: string,
   entries: readonly CatalogEntry[] = CATALOG,
 ): EventPattern[] {
   return region === GLOBAL_EVENTS_REGION
-    ? eventPatterns(entries)
-    : eventPatterns(entries.filter((e) => !GLOBAL_SERVICES.includes(e.service)));
+    ? homePatterns(entries)
+    : [...eventPatterns(entries.filter((e) => !GLOBAL_SERVICES.includes(e.service))), stackStatusPattern()];
 }
 
 /** Patterns of the global services alone (the us-east-1 rules when us-east-1 is not otherwise watched). */
@@ -477,7 +489,7 @@ export function defineApp<O, P>(
   // Plain rules and targets rather than `Bus.subscribeQueue`, whose queue policy (one per
   // subscription) lets EventBridge, SNS and S3 send from any source: here one policy admits
   // EventBridge for these rules only.
-  const patterns = eventPatterns();
+  const patterns = homePatterns();
   // A pattern EventBridge would refuse (over 2,048 characters, say) fails the deploy here, with the
   // issues, instead of at the API after half the stack was created.
   for (const [i, pattern] of patterns.entries()) {

@@ -1,6 +1,7 @@
 import { CATALOG } from "../../core/catalog/entries.ts";
 import type { CatalogEntry } from "../../core/catalog/types.ts";
 import { type EventPattern, eventPatterns } from "../../core/pattern/generate.ts";
+import { stackStatusPattern } from "../../core/pattern/stack-status.ts";
 import { isReadLevel, READ_HANDLER_PERMISSIONS, SENSITIVE_READS } from "./cloudcontrol-read.ts";
 import {
   DEPLOYED_TEMPLATE_ACTIONS,
@@ -117,7 +118,11 @@ const sub = (text: string) => ({ "Fn::Sub": text });
  * `CentralBusArn`, `OrganizationId`, `ReactorRolePath`, `ReadRoleName`, `ForwarderRoleName`, `IamRegion`.
  */
 export function memberTemplate(entries: readonly CatalogEntry[] = CATALOG): CfnTemplate {
-  const regional = eventPatterns(entries.filter((e) => !GLOBAL_SERVICES.includes(e.service)));
+  // Every region also forwards its stacks' status changes (they drop a stack's cached directory answers).
+  const regional = [
+    ...eventPatterns(entries.filter((e) => !GLOBAL_SERVICES.includes(e.service))),
+    stackStatusPattern(),
+  ];
   const global = eventPatterns(entries.filter((e) => GLOBAL_SERVICES.includes(e.service)));
   const resources: CfnTemplate["Resources"] = {};
   const forwarderArn = sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ForwarderRoleName}");

@@ -45,7 +45,7 @@ function positiveInt(name: string, fallback: number): number {
 }
 
 const args = process.argv.slice(2);
-const PARTS = ["intake", "windows", "rectify", "rehearsal"] as const;
+const PARTS = ["intake", "windows", "rectify", "rehearsal", "throttling"] as const;
 for (const arg of args) {
   if (arg !== "--quick" && !/^--only=/.test(arg))
     throw new Error(`unknown argument ${arg} (--quick, --only=part,...)`);
@@ -391,3 +391,4 @@ if (runs_("intake")) await main();
 if (runs_("windows")) await runPart("windows.ts");
 if (runs_("rectify")) await runPart("rectify.ts");
 if (runs_("rehearsal")) await runPart("rehearsal.ts");
+if (runs_("throttling")) await runPart("throttling.ts");

@@ -11,6 +11,7 @@ import {
   defineApp,
   type FunctionArgs,
   GLOBAL_SERVICES,
+  homePatterns,
   LAMBDA_RUNTIME,
   patternsForRegion,
   SWEEP_DELIVERY,
@@ -229,7 +230,7 @@ describe("defineApp (single region, single account)", () => {
   const { recording, outputs } = build();
 
   it("puts one rule per generated pattern on the home default bus, each with the pattern verbatim, targeting Changes", () => {
-    const patterns = eventPatterns();
+    const patterns = homePatterns();
     const rules = homeRules(recording);
     expect(rules.map((r) => JSON.parse(String(r.args.eventPattern)))).toEqual(patterns);
     for (const rule of rules) {
@@ -261,7 +262,7 @@ describe("defineApp (single region, single account)", () => {
         },
       ],
     });
-    expect(homeRules(recording)).toHaveLength(eventPatterns().length);
+    expect(homeRules(recording)).toHaveLength(homePatterns().length);
   });
 
   it("declares the queues with their DLQs and redrive (maxReceiveCount)", () => {
@@ -621,7 +622,7 @@ describe("defineApp (options)", () => {
     const eastSources = new Set(east.flatMap((x) => sources(JSON.parse(String(x.args.eventPattern)))));
     expect([...eastSources].every((s) => GLOBAL_SERVICES.includes(s.slice(4)))).toBe(true);
     expect(eastSources).toContain("aws.iam");
-    expect(homeRules(recording).map((r) => JSON.parse(String(r.args.eventPattern)))).toEqual(eventPatterns());
+    expect(homeRules(recording).map((r) => JSON.parse(String(r.args.eventPattern)))).toEqual(homePatterns());
   });
 
   it("needs no us-east-1 forwarding when the reactor lives there", () => {
@@ -635,7 +636,7 @@ describe("defineApp (extra regions)", () => {
   const inRegion = (region: string) => forwardingRules(recording).filter((r) => r.args.region === region);
 
   it("keeps the home rules equal to the catalog's patterns (they also match forwarded events)", () => {
-    expect(homeRules(recording).map((r) => JSON.parse(String(r.args.eventPattern)))).toEqual(eventPatterns());
+    expect(homeRules(recording).map((r) => JSON.parse(String(r.args.eventPattern)))).toEqual(homePatterns());
     expect(grants(recording, ON_SETTLE)["events:PutEvents"]).toEqual([
       "arn:aws:events:eu-west-1:<account>:event-bus/default",
     ]);
@@ -1024,7 +1025,7 @@ describe("sst.config.ts", () => {
       expect(config.app({ stage: "dev" }).removal).toBe("remove");
       const outputs = await config.run();
       expect(Object.keys(outputs).sort()).toEqual(["changesQueue", "settleQueue", "windowsTable"]);
-      expect(homeRules(recording)).toHaveLength(eventPatterns().length);
+      expect(homeRules(recording)).toHaveLength(homePatterns().length);
       expect(recording.subscriptions.map((s) => s.queue).sort()).toEqual(["Changes", "Settle"]);
       expect(recording.crons.map((c) => c.name)).toEqual(["Sweep"]);
     });

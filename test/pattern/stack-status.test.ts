@@ -84,3 +84,20 @@ describe("readStackStatusChange", () => {
     });
   });
 });
+
+describe("the stack status rule is deployed", () => {
+  it("on the home bus, in every forwarding region, and in every member account and region", async () => {
+    const { homePatterns, patternsForRegion, globalPatterns } = await import("../../functions/infra/app.ts");
+    const { memberTemplate } = await import("../../functions/infra/member-template.ts");
+    const rule = stackStatusPattern();
+    expect(homePatterns()).toContainEqual(rule);
+    expect(patternsForRegion("eu-west-1")).toContainEqual(rule);
+    expect(patternsForRegion("us-east-1")).toContainEqual(rule);
+    // The us-east-1 forwarding of global services alone serves no stacks there.
+    expect(globalPatterns()).not.toContainEqual(rule);
+    const rules = Object.values(memberTemplate().Resources).filter((r) => r.Type === "AWS::Events::Rule");
+    expect(
+      rules.filter((r) => r.Condition === undefined).map((r) => r.Properties.EventPattern),
+    ).toContainEqual(rule);
+  });
+});
