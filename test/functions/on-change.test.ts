@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { processChanges } from "../../functions/on-change.ts";
+import type { Runtime } from "../../functions/runtime.ts";
 import {
   bodies,
   buildRuntime,
@@ -377,5 +378,40 @@ describe("processChanges", () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(h.logs().map((l) => l.message)).toEqual(["event added to window"]);
+  });
+
+  it("ignores a change from an account the deployment does not serve as unknown-account, and keeps the batch going", async () => {
+    const h = await buildRuntime({ start: T1 });
+    const reach = {
+      homeAccount: "999999999999",
+      accounts: ["999999999999"],
+      regions: [],
+      readRoleName: "PhantomReadOnly",
+    };
+    const places = {
+      reach,
+      serves: (account: string | undefined) => account === undefined || reach.accounts.includes(account),
+      at: () => {
+        throw new Error("no place of an unserved account is reached");
+      },
+      reachable: async () => ({ ok: true as const }),
+    };
+    const runtime = { ...h.runtime, places } as unknown as Runtime;
+
+    const response = await processChanges(batch1, runtime);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(h.armed).toEqual([]);
+    const ignored = h.logs("event ignored").filter((l) => String(l.reason).startsWith("unknown-account"));
+    expect(ignored.length).toBeGreaterThan(0);
+    expect(ignored[0]).toMatchObject({
+      account: "111122223333",
+      reason: "unknown-account: account 111122223333 is not configured (PHANTOM_ACCOUNTS)",
+    });
+    expect(
+      h.points.find(
+        (p) => p.metric === "phantom.events.ignored" && p.tags.includes("reason:unknown-account"),
+      ),
+    ).toMatchObject({ value: ignored.length });
   });
 });
