@@ -31,6 +31,7 @@ import {
   WINDOW_SETTLE_ACTIONS,
   WINDOW_TOUCH_ACTIONS,
 } from "./iam.ts";
+import { readHandlerPolicyActions } from "./member-template.ts";
 import { type AppOptions, DEFAULT_APP_OPTIONS, GLOBAL_EVENTS_REGION } from "./options.ts";
 
 /**
@@ -174,9 +175,15 @@ export interface Platform<O, P = unknown> {
       ) => unknown;
       readonly RolePolicyAttachment: new (
         name: string,
-        args: { role: O; policyArn: string },
+        args: { role: O; policyArn: Input<string, O> },
         opts?: ResourceOptions<P>,
       ) => unknown;
+      /** A customer managed policy (a member's read-handler reads do not fit inline). */
+      readonly Policy: new (
+        name: string,
+        args: { description?: string; policy: PolicyDocument<O> },
+        opts?: ResourceOptions<P>,
+      ) => { readonly arn: O };
     };
   };
   $interpolate(strings: TemplateStringsArray, ...values: unknown[]): O;
@@ -635,11 +642,24 @@ export function defineApp<O, P>(
       },
       opts,
     );
-    new aws.iam.RolePolicyAttachment(
-      `${prefix}ReadOnly`,
-      { role: read.name, policyArn: READ_ONLY_ACCESS },
-      opts,
-    );
+    // What drift detection and Cloud Control's read handlers read, as the member template grants it:
+    // read-level actions only, never a secret's value, in managed policies (they exceed inline limits).
+    const chunks = readHandlerPolicyActions();
+    for (const [i, chunk] of chunks.entries()) {
+      const policy = new aws.iam.Policy(
+        `${prefix}ReadHandlers${i + 1}`,
+        {
+          description: `Phantom: what drift detection and Cloud Control read handlers read (${i + 1}/${chunks.length})`,
+          policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: chunk, Resource: ["*"] }] },
+        },
+        opts,
+      );
+      new aws.iam.RolePolicyAttachment(
+        `${prefix}ReadHandlers${i + 1}Attachment`,
+        { role: read.name, policyArn: policy.arn },
+        opts,
+      );
+    }
     new aws.iam.RolePolicy(
       `${prefix}ReadDrift`,
       {

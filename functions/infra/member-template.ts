@@ -81,6 +81,14 @@ export function catalogTypes(entries: readonly CatalogEntry[] = CATALOG): string
   return [...types].filter((t) => t.startsWith("AWS::")).sort();
 }
 
+/**
+ * The read-level actions drift detection and Cloud Control's read handlers need for the catalogued
+ * types, split into documents that each fit one customer managed policy.
+ */
+export function readHandlerPolicyActions(entries: readonly CatalogEntry[] = CATALOG): string[][] {
+  return chunkActions(readHandlerActions(catalogTypes(entries)), MANAGED_POLICY_LIMIT);
+}
+
 /** Splits `actions` into policy documents of at most `limit` characters each. */
 function chunkActions(actions: readonly string[], limit: number): string[][] {
   const overhead = JSON.stringify(policy([], "*")).length;
@@ -180,8 +188,7 @@ export function memberTemplate(entries: readonly CatalogEntry[] = CATALOG): CfnT
     RESOURCE_DRIFT_ACTIONS,
     STACK_DRIFT_ACTIONS,
   );
-  const readActions = readHandlerActions(catalogTypes(entries));
-  const readChunks = chunkActions(readActions, MANAGED_POLICY_LIMIT);
+  const readChunks = readHandlerPolicyActions(entries);
   readChunks.forEach((actions, i) => {
     resources[`ReadHandlersPolicy${i + 1}`] = {
       Type: "AWS::IAM::ManagedPolicy",

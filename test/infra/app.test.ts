@@ -30,6 +30,7 @@ import {
   READ_ONLY_ACCESS,
   WILDCARD_RESOURCE_ACTIONS,
 } from "../../functions/infra/iam.ts";
+import { readHandlerPolicyActions } from "../../functions/infra/member-template.ts";
 import {
   type AppOptions,
   AppOptionsError,
@@ -768,15 +769,23 @@ describe("defineApp (member accounts deployed from the app)", () => {
         },
       ],
     });
+    // Least privilege, as the member template: the read handlers' read-level actions in managed
+    // policies attached to the read role, no ReadOnlyAccess.
+    const policies = resourcesOf(recording, "aws.iam.Policy");
+    const chunks = readHandlerPolicyActions();
+    expect(policies.map((p) => statementsOf(p.args.policy))).toEqual(
+      chunks.map((actions) => [{ actions, resources: ["*"] }]),
+    );
+    for (const p of policies) expect(p.opts?.provider).toBe(provider);
     expect(
       resourcesOf(recording, "aws.iam.RolePolicyAttachment").map((r) => [
-        r.name,
         String(r.args.role),
-        r.args.policyArn,
+        String(r.args.policyArn),
       ]),
-    ).toEqual([
-      [`Member${member}ReadOnly`, `Member${member}Read.name`, "arn:aws:iam::aws:policy/ReadOnlyAccess"],
-    ]);
+    ).toEqual(policies.map((p) => [`Member${member}Read.name`, `${p.name}.arn`]));
+    const granted = chunks.flat();
+    expect(granted.every((a) => isReadLevel(a) && !Object.hasOwn(SENSITIVE_READS, a))).toBe(true);
+    expect(granted).toContain("ec2:DescribeSecurityGroups");
   });
 
   it("lets every function assume the members' read role, and nothing else, and tells them the accounts", () => {

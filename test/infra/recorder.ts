@@ -200,6 +200,7 @@ export function recordingPlatform(): { platform: Platform<Token, ProviderStub>; 
         Role: record("aws.iam.Role"),
         RolePolicy: record("aws.iam.RolePolicy"),
         RolePolicyAttachment: record("aws.iam.RolePolicyAttachment"),
+        Policy: record("aws.iam.Policy"),
       },
     },
     $interpolate: (strings, ...values) => new Token(render(strings, values)),
