@@ -2,7 +2,7 @@ import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation"
 // The middleware types every v3 client is built on (a dependency of each @aws-sdk/client-*).
 import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { parseDuration } from "../../core/config/duration.ts";
-import { backoffDelay, errorName, isThrottling } from "./cloudformation.ts";
+import { errorName, fullJitterBackoff, isThrottling } from "./cloudformation.ts";
 
 /**
  * One retry and backoff policy for every AWS client Phantom builds, and a way to see each throttled
@@ -59,7 +59,7 @@ export function fullJitterDelay(
   retry: number,
   options: { readonly baseMs: number; readonly maxDelayMs: number; readonly random: () => number },
 ): number {
-  return backoffDelay(retry, {
+  return fullJitterBackoff(retry, {
     baseDelayMs: options.baseMs,
     maxDelayMs: options.maxDelayMs,
     random: options.random,

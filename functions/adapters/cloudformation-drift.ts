@@ -5,9 +5,9 @@ import type { DriftDetector } from "../../core/drift/ports.ts";
 import type { ResourceDrift } from "../../core/drift/types.ts";
 import {
   attemptsOf,
-  backoffDelay,
   describeError,
   errorMessage,
+  fullJitterBackoff,
   isRetryable,
   isUnsupportedDrift,
   stackNameOf,
@@ -106,7 +106,7 @@ export function createCloudFormationDriftDetector(
         if (isUnsupportedDrift(error))
           return { drift: unsupportedDrift(logicalId, errorMessage(error)), calls };
         if (isRetryable(error) && attempt < retries) {
-          await sleep(backoffDelay(attempt, backoff));
+          await sleep(fullJitterBackoff(attempt, backoff));
           continue;
         }
         const tries = calls > 1 ? ` after ${calls} calls` : "";

@@ -10,7 +10,7 @@ import {
 import { parseDriftDocument, unknownDrift } from "../../core/drift/normalize.ts";
 import type { ResourceDrift } from "../../core/drift/types.ts";
 import type { StackDriftCheck } from "../../core/reactor/sweep.ts";
-import { attemptsOf, backoffDelay, describeError, isRetryable, stackNameOf } from "./cloudformation.ts";
+import { attemptsOf, describeError, fullJitterBackoff, isRetryable, stackNameOf } from "./cloudformation.ts";
 
 /**
  * Stack-wide drift detection for the weekly sweep: `DetectStackDrift` ► poll
@@ -137,7 +137,7 @@ export function createStackDriftDetector(options: StackDriftDetectorOptions): St
         } catch (error) {
           calls += attemptsOf(error);
           if (isRetryable(error) && attempt < retries) {
-            await sleep(backoffDelay(attempt, backoff));
+            await sleep(fullJitterBackoff(attempt, backoff));
             continue;
           }
           const refused = !isRetryable(error) && what === "DetectStackDrift";
@@ -266,7 +266,7 @@ export async function listManagedStacks(
         return await client.send(new DescribeStacksCommand(token ? { NextToken: token } : {}));
       } catch (error) {
         if (!isRetryable(error) || attempt >= retries) throw error;
-        await sleep(backoffDelay(attempt, backoff));
+        await sleep(fullJitterBackoff(attempt, backoff));
       }
     }
   };

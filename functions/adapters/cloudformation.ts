@@ -84,16 +84,26 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * Exponential backoff with full jitter: a random wait in `[0, min(cap, base × 2^attempt))`, the policy
- * of every AWS client (functions/adapters/aws-retry.ts). Full jitter spreads many throttled callers
- * (a sweep's hundreds of stacks) over the whole step instead of bunching them in its upper half.
+ * of the AWS clients (functions/adapters/aws-retry.ts) and of the CloudFormation adapters that retry
+ * themselves. Full jitter spreads many throttled callers (a sweep's hundreds of stacks) over the whole
+ * step instead of bunching them in its upper half.
  * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  */
-export function backoffDelay(
+export function fullJitterBackoff(
   attempt: number,
   options: { readonly baseDelayMs: number; readonly maxDelayMs: number; readonly random: () => number },
 ): number {
   const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, attempt));
   return Math.floor(options.random() * step);
+}
+
+/** Exponential backoff with equal jitter: half the step fixed, half random, capped (the Bedrock analyst's). */
+export function backoffDelay(
+  attempt: number,
+  options: { readonly baseDelayMs: number; readonly maxDelayMs: number; readonly random: () => number },
+): number {
+  const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
+  return Math.round(step / 2 + options.random() * (step / 2));
 }
 
 /**

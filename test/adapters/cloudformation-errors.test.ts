@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   backoffDelay,
+  fullJitterBackoff,
   isNotStackOwned,
   isRetryable,
   isThrottling,
@@ -57,11 +58,19 @@ describe("CloudFormation error reading", () => {
 
   it("doubles the backoff step up to the cap, with full jitter over the whole step", () => {
     const at = (attempt: number, random: number) =>
-      backoffDelay(attempt, { baseDelayMs: 1000, maxDelayMs: 20_000, random: () => random });
+      fullJitterBackoff(attempt, { baseDelayMs: 1000, maxDelayMs: 20_000, random: () => random });
 
     expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0))).toEqual([0, 0, 0, 0, 0, 0]);
     expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0.5))).toEqual([500, 1000, 2000, 4000, 8000, 10_000]);
     expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0.999999))).toEqual([999, 1999, 3999, 7999, 15_999, 19_999]);
+  });
+
+  it("keeps the equal-jitter backoff (the Bedrock analyst's) in the upper half of each step", () => {
+    const at = (attempt: number, random: number) =>
+      backoffDelay(attempt, { baseDelayMs: 1000, maxDelayMs: 20_000, random: () => random });
+
+    expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0))).toEqual([500, 1000, 2000, 4000, 8000, 10_000]);
+    expect([0, 1, 2, 3, 4, 5].map((a) => at(a, 0.999999))).toEqual([1000, 2000, 4000, 8000, 16_000, 20_000]);
   });
 
   it("reads the stack name from an ARN", () => {
