@@ -5,6 +5,7 @@ import { isCachedDirectory } from "../core/drift/directory-cache.ts";
 import { readStackStatusChange } from "../core/pattern/stack-status.ts";
 import { type TouchPorts, touch } from "../core/reactor/touch.ts";
 import { intakePoints } from "../core/report/metrics.ts";
+import { stackKey } from "../core/window/stack.ts";
 import { containerRuntime, createRuntime, portsAt, type Runtime, servesAccount } from "./runtime.ts";
 
 /** What one invocation's intake saw: flushed as `phantom.events.*` / `phantom.windows.opened` points. */
@@ -112,7 +113,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
       continue;
     }
     for (const s of outcome.stacks) {
-      if (s.opened) bump(tally.opened, s.stack);
+      if (s.opened) bump(tally.opened, stackKey(s));
       runtime.log.log("info", s.duplicate ? "event already in a window" : "event added to window", {
         eventID: record.eventID,
         eventName: record.eventName,

@@ -2,6 +2,7 @@ import { normalizeEnvironment } from "../analysis/environment.ts";
 import { severityScore } from "../analysis/rules.ts";
 import { SEVERITIES, type Severity } from "../analysis/types.ts";
 import type { MetricPoint } from "../publish/ports.ts";
+import { parseStackKey } from "../window/stack.ts";
 
 /**
  * The figures Phantom publishes, as data: the metric catalogue, the points a settled window yields
@@ -551,7 +552,17 @@ export function intakePoints(
     point(METRICS.eventsReceived, Math.max(0, finite(counts.received) ?? 0), base),
     ...entries(counts.ignored).map(([reason, n]) => point(METRICS.eventsIgnored, n, { ...base, reason })),
     ...entries(counts.rejected).map(([reason, n]) => point(METRICS.eventsRejected, n, { ...base, reason })),
-    ...entries(counts.windowsOpened).map(([stack, n]) => point(METRICS.windowsOpened, n, { stack, ...base })),
+    // Keyed by `stackKey` (account/region/stack): each stack's place tags its own point.
+    ...entries(counts.windowsOpened).map(([key, n]) => {
+      const ref = parseStackKey(key);
+      return point(
+        METRICS.windowsOpened,
+        n,
+        ref
+          ? { stack: ref.stack, ...base, account: ref.account, region: ref.region }
+          : { stack: key, ...base },
+      );
+    }),
   ];
 }
 

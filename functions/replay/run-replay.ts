@@ -13,7 +13,7 @@ import type { WindowReport } from "../../core/report/analysis.ts";
 import { intakePoints } from "../../core/report/metrics.ts";
 import { NO_SIGNALS } from "../../core/signals/types.ts";
 import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
-import { type Place, placeKey, samePlace } from "../../core/window/stack.ts";
+import { type Place, placeKey, samePlace, stackKey } from "../../core/window/stack.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/types.ts";
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
 import { loadRecordedAccount, type RecordedAccount } from "./recorded-account.ts";
@@ -280,7 +280,10 @@ export async function runReplay(
   // stack) for the whole replay, next to the per-window metrics: `<out>/metrics.jsonl`.
   if (records > 0) {
     const opened = new Map<string, number>();
-    for (const w of written) opened.set(w.stack, (opened.get(w.stack) ?? 0) + 1);
+    // A window opens once; its review (an hour later) is the same window, reacted to again.
+    for (const w of written.filter((x) => x.reaction.report.window.settledBy !== "review")) {
+      opened.set(stackKey(w), (opened.get(stackKey(w)) ?? 0) + 1);
+    }
     const points = intakePoints({
       at: clock.now(),
       received: records,

@@ -251,7 +251,7 @@ describe("processChanges", () => {
       ["phantom.events.received", 5, []],
       ["phantom.events.rejected", 2, ["reason:malformed"]],
       ["phantom.events.rejected", 1, ["reason:missing-field"]],
-      ["phantom.windows.opened", 1, ["stack:payments-prod"]],
+      ["phantom.windows.opened", 1, ["stack:payments-prod", "account:111122223333", "region:us-east-1"]],
     ]);
   });
 
