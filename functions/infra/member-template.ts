@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation `!Sub` strings carry literal ${Name} placeholders.
 import { CATALOG } from "../../core/catalog/entries.ts";
 import type { CatalogEntry } from "../../core/catalog/types.ts";
 import { type EventPattern, eventPatterns } from "../../core/pattern/generate.ts";

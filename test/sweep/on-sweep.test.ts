@@ -9,7 +9,6 @@ import {
   createSweepRuntime,
   processSweep,
   readSweepConfig,
-  SweepConfigError,
   type SweepRuntime,
   type SweepTarget,
 } from "../../functions/on-sweep.ts";
