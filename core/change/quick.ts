@@ -1,4 +1,5 @@
 import { type Actor, actorOf } from "./actor.ts";
+import { ascii, isWellFormed, utf8 } from "./bytes.ts";
 import type { IntakeContext, Judgement } from "./classify.ts";
 import { canonicalKey, canonicalKeys, IDENTITY_SHAPE, RECORD_SHAPE } from "./normalize.ts";
 import { BAIL, Kind, Members, type Memo, NONE, type ScanHooks, scanRecord, UNKNOWN } from "./scan.ts";
@@ -92,17 +93,87 @@ const OTHER_JSON_IDS = OTHER_JSON.map(id);
 const FIELD_COUNT = FIELDS.length;
 
 /**
- * Spellings by length and first character: each record field's exact and lowercase spellings, the
- * exact keys that matter, and the other keys CloudTrail and EventBridge write (UNKNOWN), so that a
- * key is classified by a native comparison or two, without cutting it out of the text.
+ * Key spellings ► field id, looked up by the key's bytes without decoding them: an open-addressing hash
+ * table over the key's length and three of its bytes, each hit checked byte by byte. It starts with
+ * each record field's exact and lowercase spellings, the exact keys that matter, and the other keys
+ * CloudTrail and EventBridge write (UNKNOWN); any other printable ASCII key is added once its field is
+ * known, so it is decoded once (bounded: a capture of random keys must not grow it forever).
  */
-const SPELLINGS = new Map<number, { readonly text: string; readonly field: number }[]>();
-const shapeOf = (length: number, first: number): number => length * 65536 + first;
+class KeyTable {
+  static readonly #BITS = 13;
+  static readonly #MAX = 2048;
+  readonly #slots = new Int32Array(1 << KeyTable.#BITS);
+  #bytes = new Uint8Array(1 << 15);
+  #used = 0;
+  readonly #from = new Int32Array(KeyTable.#MAX);
+  readonly #length = new Int32Array(KeyTable.#MAX);
+  readonly #field = new Int32Array(KeyTable.#MAX);
+  #count = 0;
+
+  static #hash(length: number, first: number, middle: number, last: number): number {
+    const h = Math.imul(length ^ (first << 8) ^ (middle << 16) ^ (last << 24), 0x9e3779b1);
+    return h >>> (32 - KeyTable.#BITS);
+  }
+
+  /** The field of the key between `start` and `end` of `b` (not empty), or NONE when it is not listed. */
+  find(b: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    const mask = (1 << KeyTable.#BITS) - 1;
+    let slot = KeyTable.#hash(
+      length,
+      b[start] as number,
+      b[start + (length >> 1)] as number,
+      b[end - 1] as number,
+    );
+    for (;;) {
+      const entry = this.#slots[slot] as number;
+      if (entry === 0) return NONE;
+      const e = entry - 1;
+      if (this.#length[e] === length) {
+        const from = this.#from[e] as number;
+        let k = 0;
+        while (k < length && b[start + k] === this.#bytes[from + k]) k++;
+        if (k === length) return this.#field[e] as number;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Lists a printable ASCII spelling (not empty) unless it is there; false when the table is full. */
+  add(text: string, field: number): boolean {
+    const length = text.length;
+    const bytes = Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+    if (this.find(bytes, 0, length) !== NONE) return true;
+    if (this.#count === KeyTable.#MAX) return false;
+    if (this.#used + length > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#used + length));
+      grown.set(this.#bytes);
+      this.#bytes = grown;
+    }
+    const e = this.#count++;
+    this.#from[e] = this.#used;
+    this.#length[e] = length;
+    this.#field[e] = field;
+    this.#bytes.set(bytes, this.#used);
+    this.#used += length;
+    const mask = (1 << KeyTable.#BITS) - 1;
+    let slot = KeyTable.#hash(
+      length,
+      bytes[0] as number,
+      bytes[length >> 1] as number,
+      bytes[length - 1] as number,
+    );
+    while (this.#slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.#slots[slot] = e + 1;
+    return true;
+  }
+}
+
+const KEYS = new KeyTable();
+/** Only printable ASCII spellings go in the table (each byte is its character). */
+const listable = (text: string): boolean => /^[\x20-\x7e]+$/.test(text);
 function listSpelling(text: string, field: number): void {
-  const key = shapeOf(text.length, text.charCodeAt(0));
-  const bucket = SPELLINGS.get(key) ?? [];
-  if (!bucket.some((e) => e.text === text)) bucket.push({ text, field });
-  SPELLINGS.set(key, bucket);
+  if (listable(text)) KEYS.add(text, field);
 }
 for (const [i, name] of FIELDS.entries()) {
   listSpelling(name, i);
@@ -115,7 +186,7 @@ for (const name of [...RECORD_SHAPE.keys, "version", "id", "source", "resources"
   listSpelling(name.toLowerCase(), ID.get(canonicalKey(name.toLowerCase())) ?? UNKNOWN);
 }
 
-/** Other spellings ► field id. Bounded: a capture of random keys must not grow it forever. */
+/** Other spellings ► field id: keys beyond printable ASCII, or any once the table is full. Bounded too. */
 const otherKeys = new Map<string, number>();
 const MAX_OTHER_KEYS = 4096;
 
@@ -124,17 +195,16 @@ function slowField(key: string): number {
   const known = otherKeys.get(key);
   if (known !== undefined) return known;
   const found = ID.get(canonicalKey(key)) ?? UNKNOWN;
-  if (otherKeys.size < MAX_OTHER_KEYS) otherKeys.set(key, found);
+  // Listed in the table, the key is found there next time without decoding it.
+  const listed = listable(key) && KEYS.add(key, found);
+  if (!listed && otherKeys.size < MAX_OTHER_KEYS) otherKeys.set(key, found);
   return found;
 }
 
-/** Whether the key between `start` and `end` has a character toLowerCase could change. */
-function mayFold(s: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if ((c >= 65 && c <= 90) || c >= 128) return true;
-  }
-  return false;
+/** Whether `b` holds `text` (ASCII, as its char codes) at `at`. */
+function spells(b: Buffer, at: number, text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (b[at + k] !== text.charCodeAt(k)) return false;
+  return true;
 }
 
 /**
@@ -165,16 +235,11 @@ const memos: (FieldMemos | undefined)[] = Array.from({ length: FIELD_COUNT }, (_
 const MEMO_WINDOW = 1024;
 const MEMO_REST = 16384;
 
-function signature(s: string, at: number): number {
-  const end = Math.min(s.length, at + 64);
+function signature(b: Buffer, at: number, limit: number): number {
+  const end = Math.min(limit, at + 64);
   let h = end - at;
-  for (let i = at + 3; i < end; i += 5) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  for (let i = at + 3; i < end; i += 5) h = (Math.imul(h, 31) + (b[i] as number)) | 0;
   return h;
-}
-
-/** A flat copy of a piece of a larger text, so a remembered value does not keep the whole text alive. */
-function detached(text: string): string {
-  return ` ${text}`.slice(1);
 }
 
 /** The field's memos when it is being remembered now; counts the try. */
@@ -202,24 +267,23 @@ let currentSignature = 0;
 
 const HOOKS: ScanHooks = {
   fields: FIELD_COUNT,
-  field(s, start, end, escaped) {
+  field(b, start, end, escaped, plain) {
     // An escaped key could spell anything: JSON.parse decides.
     if (escaped) return BAIL;
-    const bucket = SPELLINGS.get(shapeOf(end - start, s.charCodeAt(start)));
-    if (bucket !== undefined) {
-      for (const e of bucket) if (s.startsWith(e.text, start)) return e.field;
-    }
-    return mayFold(s, start, end) ? slowField(s.slice(start, end)) : UNKNOWN;
+    if (!plain || start === end) return slowField(utf8(b, start, end));
+    const field = KEYS.find(b, start, end);
+    return field !== NONE ? field : slowField(ascii(b, start, end));
   },
-  recall(field, s, at) {
+  recall(field, b, at, limit) {
     current = memosFor(field);
     if (current === undefined) return undefined;
-    currentSignature = signature(s, at);
+    currentSignature = signature(b, at, limit);
     const list = current.bySignature.get(currentSignature);
     if (list !== undefined) {
       for (const memo of list) {
-        // String equality compares natively in bulk; startsWith goes character by character.
-        if (s.slice(at, at + memo.text.length) === memo.text) {
+        // One native comparison of the bytes.
+        const length = memo.bytes.length;
+        if (at + length <= limit && b.compare(memo.bytes, 0, length, at, at + length) === 0) {
           current.hits++;
           return memo;
         }
@@ -227,12 +291,13 @@ const HOOKS: ScanHooks = {
     }
     return undefined;
   },
-  remember(field, s, start, end) {
+  remember(field, b, start, end) {
     // `recall` was just called for this value and missed.
     const m = current;
     if (m === undefined || memos[field] !== m || end - start > MAX_MEMO_TEXT) return undefined;
     if (m.bySignature.size >= MAX_MEMOS_PER_FIELD) m.bySignature.clear();
-    const memo: Memo = { text: detached(s.slice(start, end)) };
+    // A copy, so a remembered value does not keep the whole piece of the file alive.
+    const memo: Memo = { bytes: Buffer.copyBytesFrom(b, start, end - start) };
     const list = m.bySignature.get(currentSignature);
     if (list === undefined) m.bySignature.set(currentSignature, [memo]);
     else if (list.length < 4) list.push(memo);
@@ -244,13 +309,12 @@ const HOOKS: ScanHooks = {
 const top = new Members(FIELD_COUNT);
 const detail = new Members(FIELD_COUNT);
 
-/** A string member's value (JSON.parse decodes escapes exactly as the full path would). */
-function stringAt(s: string, members: Members, m: number): string {
+/** A string member's value: its bytes decoded, or JSON.parse'd when escaped (exactly as the full path). */
+function stringAt(b: Buffer, members: Members, m: number): string {
   const start = members.valueStart[m] as number;
   const end = members.valueEnd[m] as number;
-  return members.kind[m] === Kind.String
-    ? s.slice(start + 1, end - 1)
-    : (JSON.parse(s.slice(start, end)) as string);
+  if (members.kind[m] === Kind.EscapedString) return JSON.parse(utf8(b, start, end)) as string;
+  return members.ascii[m] === 1 ? ascii(b, start + 1, end - 1) : utf8(b, start + 1, end - 1);
 }
 
 function isString(kind: number): boolean {
@@ -264,7 +328,7 @@ const UNSURE = Symbol("unsure");
  * The value the schema's `optionalString` yields for a string or null member, or UNSURE for other
  * types (the schema turns numbers into strings; the full path does that).
  */
-function optionalString(s: string, members: Members, m: number): string | undefined | typeof UNSURE {
+function optionalString(s: Buffer, members: Members, m: number): string | undefined | typeof UNSURE {
   if (m === NONE) return undefined;
   const kind = members.kind[m] as number;
   if (kind === Kind.Null) return undefined;
@@ -274,7 +338,7 @@ function optionalString(s: string, members: Members, m: number): string | undefi
 }
 
 /** The schema's `looseBoolean` for a member. */
-function looseBoolean(s: string, members: Members, m: number): boolean | undefined | typeof UNSURE {
+function looseBoolean(s: Buffer, members: Members, m: number): boolean | undefined | typeof UNSURE {
   if (m === NONE) return undefined;
   const kind = members.kind[m] as number;
   if (kind === Kind.True) return true;
@@ -348,7 +412,23 @@ export function identityOf(raw: unknown): UserIdentity | undefined {
  * `undefined` (take the full path). Never throws.
  */
 export function quickJudge(text: string, context: IntakeContext): Judgement | undefined {
-  if (!scanRecord(text, HOOKS, top, detail, F.detail)) return undefined;
+  // A lone surrogate has no UTF-8 bytes of its own: the full path keeps it.
+  if (!isWellFormed(text)) return undefined;
+  const b = Buffer.from(text, "utf8");
+  return quickJudgeBytes(b, 0, b.length, context);
+}
+
+/**
+ * The verdict on one record's UTF-8 JSON text, `b` between `start` and `end` (a line without its line
+ * break), when it is certain without building the record, else `undefined`. Never throws.
+ */
+export function quickJudgeBytes(
+  b: Buffer,
+  start: number,
+  end: number,
+  context: IntakeContext,
+): Judgement | undefined {
+  if (!scanRecord(b, start, end, HOOKS, top, detail, F.detail)) return undefined;
   // A trail log file, or an object holding one: the full path flattens it.
   if (top.slot[F.Records] !== NONE || top.slot[F.records] !== NONE) return undefined;
   let members = top;
@@ -357,14 +437,14 @@ export function quickJudge(text: string, context: IntakeContext): Judgement | un
   if (detailType !== NONE && isString(top.kind[detailType] as number)) {
     // An EventBridge envelope of a CloudTrail record, or a document the full path rejects.
     const detailAt = top.slot[F.detail] as number;
-    if (detailAt === NONE || !stringAt(text, top, detailType).endsWith("via CloudTrail")) return undefined;
+    if (detailAt === NONE || !stringAt(b, top, detailType).endsWith("via CloudTrail")) return undefined;
     if (top.kind[detailAt] !== Kind.Object) return undefined;
     members = detail;
     envelope = top;
     const inner = detail.slot[F.detailType] as number;
     if (inner !== NONE && isString(detail.kind[inner] as number)) return undefined;
   }
-  const record = lightRecord(text, members, envelope);
+  const record = lightRecord(b, members, envelope);
   if (record === undefined) return undefined;
   const screening = screen(record, context);
   if (!screening.out || !QUICK.has(screening.reason)) return undefined;
@@ -389,7 +469,7 @@ function kindAt(members: Members, field: number): number {
  * has it as a string (`fromEnvelope` in decode.ts); then it wins over any other spelling.
  */
 function filled(
-  text: string,
+  text: Buffer,
   record: Members,
   envelope: Members,
   field: number,
@@ -398,8 +478,7 @@ function filled(
   const m = record.slot[field] as number;
   const name = FIELDS[field] as string;
   const start = record.keyStart[m] as number;
-  if (m !== NONE && record.keyEnd[m] === start + name.length && text.startsWith(name, start))
-    return undefined;
+  if (m !== NONE && record.keyEnd[m] === start + name.length && spells(text, start, name)) return undefined;
   const e = envelope.slot[from] as number;
   if (e === NONE || !isString(envelope.kind[e] as number)) return undefined;
   return stringAt(text, envelope, e);
@@ -410,7 +489,7 @@ function filled(
  * reject the record or transform a field the quick path does not (then the full path decides).
  */
 function lightRecord(
-  text: string,
+  text: Buffer,
   members: Members,
   envelope: Members | undefined,
 ): CloudTrailRecord | undefined {
@@ -467,18 +546,20 @@ function lightRecord(
  * the identity is kept with the remembered text (scan.ts) and read once per caller; frozen then,
  * since records share it.
  */
-function identityAt(text: string, members: Members, m: number): UserIdentity | undefined {
+function identityAt(text: Buffer, members: Members, m: number): UserIdentity | undefined {
   const memo = members.memo[m];
   if (memo === undefined) {
     return identityOf(
       canonicalKeys(
-        JSON.parse(text.slice(members.valueStart[m] as number, members.valueEnd[m] as number)),
+        JSON.parse(utf8(text, members.valueStart[m] as number, members.valueEnd[m] as number)),
         IDENTITY_SHAPE,
       ),
     );
   }
   if (memo.derived === undefined) {
-    const identity = identityOf(canonicalKeys(JSON.parse(memo.text), IDENTITY_SHAPE));
+    const identity = identityOf(
+      canonicalKeys(JSON.parse(utf8(memo.bytes, 0, memo.bytes.length)), IDENTITY_SHAPE),
+    );
     memo.derived = identity === undefined ? NO_IDENTITY : deepFreeze(identity);
   }
   return memo.derived === NO_IDENTITY ? undefined : (memo.derived as UserIdentity);

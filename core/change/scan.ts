@@ -1,20 +1,26 @@
 /**
- * A strict JSON scanner for one record's text (a JSON line, or one record of a streamed trail file). It
- * accepts exactly what JSON.parse accepts, builds nothing, and notes where the members of the top-level
- * object sit (and those of its `detail` object, for EventBridge envelopes), by field, so the intake can
- * read the few fields a verdict needs without building the whole record (see quick.ts).
+ * A strict JSON scanner for one record's bytes (a line of a JSON lines file, or one record of a streamed
+ * document, as UTF-8). It accepts exactly what JSON.parse accepts of the decoded text, builds nothing,
+ * and notes where the members of the top-level object sit (and those of its `detail` object, for
+ * EventBridge envelopes), by field, so the intake can read the few fields a verdict needs without
+ * decoding or building the whole record (see quick.ts).
  *
- * Two things keep it near native speed. A text with no backslash and no control character (most
- * records) needs no string checked character by character: each string ends at the next quote, found
- * natively. And a nested value the caller has seen before (the same caller's identity, the same TLS
- * details) is recognised by comparing its text, not scanned again.
+ * Why bytes: reading a capture as text costs a UTF-8 decode of every byte and a string per line before
+ * anything is judged, and a check for control characters over the whole text (which JSON.parse does
+ * inside its own pass). Scanning the bytes does all of it in the one pass that validates: a string ends
+ * at its quote, and anything below U+0020 or a bad escape on the way makes the record invalid. Bytes
+ * of U+0080 and above may only sit inside strings; there they need no check, since the decoder turns
+ * any invalid sequence into U+FFFD, which JSON accepts. Only the strings a verdict reads are decoded.
+ *
+ * A nested value the caller has seen before (the same caller's identity) is recognised by comparing its
+ * bytes natively, not scanned again.
  *
  * Anything it is not sure of is `false`, and the caller takes the full path: JSON.parse and the schema.
  *
  * @see https://tc39.es/ecma262/#sec-json.parse (the grammar JSON.parse accepts: RFC 8259 text)
  */
 
-/** What a member's value is, from its first character. */
+/** What a member's value is, from its first byte. */
 export const Kind = {
   String: 0,
   /** A string holding a backslash escape: decode it with JSON.parse. */
@@ -39,17 +45,20 @@ export const BAIL = -3;
 export interface ScanHooks {
   /** Number of field ids. */
   readonly fields: number;
-  /** The field id of the key between `start` and `end` (inside its quotes), UNKNOWN, or BAIL. */
-  field(s: string, start: number, end: number, escaped: boolean): number;
-  /** When `s` holds at `at` a nested value of `field` seen before: that value's memo, else undefined. */
-  recall(field: number, s: string, at: number): Memo | undefined;
+  /**
+   * The field id of the key between `start` and `end` (inside its quotes), UNKNOWN, or BAIL. `escaped`:
+   * it holds a backslash escape; `ascii`: every byte is below 0x80.
+   */
+  field(b: Buffer, start: number, end: number, escaped: boolean, ascii: boolean): number;
+  /** When `b` holds at `at` (before `limit`) a nested value of `field` seen before: its memo, else undefined. */
+  recall(field: number, b: Buffer, at: number, limit: number): Memo | undefined;
   /** A nested value of `field` was validated between `start` and `end`: the caller may remember it. */
-  remember(field: number, s: string, start: number, end: number): Memo | undefined;
+  remember(field: number, b: Buffer, start: number, end: number): Memo | undefined;
 }
 
-/** A nested value's text, known valid, and what the caller derived from it. */
+/** A nested value's bytes, known valid, and what the caller derived from them. */
 export interface Memo {
-  readonly text: string;
+  readonly bytes: Buffer;
   derived?: unknown;
 }
 
@@ -64,6 +73,8 @@ export class Members {
   valueStart = new Int32Array(32);
   valueEnd = new Int32Array(32);
   kind = new Uint8Array(32);
+  /** 1 when a string value's bytes are all below 0x80 (one byte per character). */
+  ascii = new Uint8Array(32);
   memo: (Memo | undefined)[] = [];
 
   constructor(fields: number) {
@@ -90,21 +101,16 @@ export class Members {
 
   #grow(): void {
     const size = this.valueStart.length * 2;
-    const keyStarts = new Int32Array(size);
-    keyStarts.set(this.keyStart);
-    const keyEnds = new Int32Array(size);
-    keyEnds.set(this.keyEnd);
-    this.keyStart = keyStarts;
-    this.keyEnd = keyEnds;
-    const starts = new Int32Array(size);
-    starts.set(this.valueStart);
-    const ends = new Int32Array(size);
-    ends.set(this.valueEnd);
-    const kinds = new Uint8Array(size);
-    kinds.set(this.kind);
-    this.valueStart = starts;
-    this.valueEnd = ends;
-    this.kind = kinds;
+    const grown = <T extends Int32Array | Uint8Array>(from: T, to: T): T => {
+      to.set(from);
+      return to;
+    };
+    this.keyStart = grown(this.keyStart, new Int32Array(size));
+    this.keyEnd = grown(this.keyEnd, new Int32Array(size));
+    this.valueStart = grown(this.valueStart, new Int32Array(size));
+    this.valueEnd = grown(this.valueEnd, new Int32Array(size));
+    this.kind = grown(this.kind, new Uint8Array(size));
+    this.ascii = grown(this.ascii, new Uint8Array(size));
   }
 }
 
@@ -114,104 +120,114 @@ export const MAX_NESTING = 64;
 const OPEN_OBJECT = 1;
 const OPEN_ARRAY = 2;
 
-/** Characters JSON never allows raw inside a string (and, but for tab, LF and CR, nowhere else). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const CONTROL = /[\x00-\x1f]/;
+/**
+ * The state of one scan. `escaped`: the string just scanned held an escape; `ascii`: it held no byte
+ * of 0x80 or above. Bytes past the record's end (the next line, or nothing) may be read, but a record
+ * is only valid when its object ends exactly at its end, so they never make one valid.
+ */
+let escaped = false;
+let ascii = true;
 
-/** Index after the whitespace JSON allows (space, tab, line feed, carriage return) from `i`. */
-function skipSpace(s: string, i: number): number {
+/** Index after the white space JSON allows (space, tab, line feed, carriage return) from `i`. */
+function skipSpace(b: Buffer, i: number): number {
   for (;;) {
-    const c = s.charCodeAt(i);
+    const c = b[i];
     if (c === 32 || c === 10 || c === 13 || c === 9) i++;
     else return i;
   }
 }
 
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+function isHex(c: number | undefined): boolean {
+  return c !== undefined && ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70));
 }
 
-/**
- * The state of one scan. `clean`: the text has no backslash and no control character, so every `"`
- * delimits a string and a string ends at the next one. `escaped`: the string just scanned held an escape.
- */
-let clean = false;
-let escaped = false;
-
 /** `i` at an opening quote; the index after the closing quote, or -1 when the string is not valid JSON. */
-function scanString(s: string, i: number): number {
+function scanString(b: Buffer, i: number): number {
   escaped = false;
-  if (clean) return s.indexOf('"', i + 1) + 1 || -1;
+  let high = 0;
   i++;
   for (;;) {
-    const c = s.charCodeAt(i);
-    if (c === 34) return i + 1;
-    if (c === 92) {
-      escaped = true;
-      const e = s.charCodeAt(i + 1);
-      if (e === 117) {
-        if (!isHex(s.charCodeAt(i + 2)) || !isHex(s.charCodeAt(i + 3))) return -1;
-        if (!isHex(s.charCodeAt(i + 4)) || !isHex(s.charCodeAt(i + 5))) return -1;
-        i += 6;
-      } else if (
-        e === 34 ||
-        e === 92 ||
-        e === 47 ||
-        e === 98 ||
-        e === 102 ||
-        e === 110 ||
-        e === 114 ||
-        e === 116
-      ) {
-        i += 2;
-      } else return -1;
+    const c = b[i] as number;
+    // Most bytes: neither a quote, a backslash nor a control character (undefined past the buffer).
+    if (c > 34 && c !== 92) {
+      high |= c;
+      i++;
       continue;
     }
-    // Control characters must be escaped; NaN is the end of the text.
-    if (!(c >= 32)) return -1;
-    i++;
+    if (c === 34) {
+      ascii = high < 128;
+      return i + 1;
+    }
+    if (c === 32 || c === 33) {
+      i++;
+      continue;
+    }
+    if (c !== 92) return -1;
+    escaped = true;
+    const e = b[i + 1];
+    if (e === 117) {
+      if (!isHex(b[i + 2]) || !isHex(b[i + 3]) || !isHex(b[i + 4]) || !isHex(b[i + 5])) return -1;
+      i += 6;
+    } else if (
+      e === 34 ||
+      e === 92 ||
+      e === 47 ||
+      e === 98 ||
+      e === 102 ||
+      e === 110 ||
+      e === 114 ||
+      e === 116
+    ) {
+      i += 2;
+    } else return -1;
   }
 }
 
-function digitsFrom(s: string, i: number): number {
+function digitsFrom(b: Buffer, i: number): number {
   for (;;) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (c >= 48 && c <= 57) i++;
     else return i;
   }
 }
 
 /** `i` at a `-` or digit; the index after the number, or -1 when it is not a JSON number. */
-function scanNumber(s: string, i: number): number {
-  if (s.charCodeAt(i) === 45) i++;
-  const first = s.charCodeAt(i);
+function scanNumber(b: Buffer, i: number): number {
+  if (b[i] === 45) i++;
+  const first = b[i] as number;
   if (first === 48) i++;
-  else if (first >= 49 && first <= 57) i = digitsFrom(s, i + 1);
+  else if (first >= 49 && first <= 57) i = digitsFrom(b, i + 1);
   else return -1;
-  if (s.charCodeAt(i) === 46) {
-    const after = digitsFrom(s, i + 1);
+  if (b[i] === 46) {
+    const after = digitsFrom(b, i + 1);
     if (after === i + 1) return -1;
     i = after;
   }
-  const e = s.charCodeAt(i);
+  const e = b[i];
   if (e === 101 || e === 69) {
     i++;
-    const sign = s.charCodeAt(i);
+    const sign = b[i];
     if (sign === 43 || sign === 45) i++;
-    const after = digitsFrom(s, i);
+    const after = digitsFrom(b, i);
     if (after === i) return -1;
     i = after;
   }
   return i;
 }
 
+/** Whether `b` holds the bytes of `word` (ASCII) at `i`. */
+function holds(b: Buffer, i: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
 /** A scalar at `i`: the index after it, or -1 when it is not valid JSON. */
-function scanScalar(s: string, i: number, c: number): number {
-  if (c === 34) return scanString(s, i);
-  if (c === 116) return s.startsWith("true", i) ? i + 4 : -1;
-  if (c === 102) return s.startsWith("false", i) ? i + 5 : -1;
-  if (c === 110) return s.startsWith("null", i) ? i + 4 : -1;
-  return scanNumber(s, i);
+function scanScalar(b: Buffer, i: number, c: number | undefined): number {
+  if (c === 34) return scanString(b, i);
+  if (c === 116) return holds(b, i, "true") ? i + 4 : -1;
+  if (c === 102) return holds(b, i, "false") ? i + 5 : -1;
+  if (c === 110) return holds(b, i, "null") ? i + 4 : -1;
+  return scanNumber(b, i);
 }
 
 function kindOf(c: number): Kind {
@@ -236,47 +252,57 @@ function kindOf(c: number): Kind {
 const stack = new Uint8Array(MAX_NESTING + 2);
 
 /** `i` at `{` or `[`: the index after the matching bracket when the value is valid JSON, else -1. */
-function scanNested(s: string, i: number): number {
+function scanNested(b: Buffer, i: number): number {
   let depth = 0;
   for (;;) {
     // At a value.
-    let c = s.charCodeAt(i);
+    let c = b[i];
     if (c === 123 || c === 91) {
       if (depth === MAX_NESTING) return -1;
       stack[++depth] = c === 123 ? OPEN_OBJECT : OPEN_ARRAY;
-      i = skipSpace(s, i + 1);
-      c = s.charCodeAt(i);
+      i = skipSpace(b, i + 1);
+      c = b[i];
       if (c === (stack[depth] === OPEN_OBJECT ? 125 : 93)) {
         depth--;
         i++;
       } else if (stack[depth] === OPEN_OBJECT) {
         if (c !== 34) return -1;
-        i = scanString(s, i);
+        i = scanString(b, i);
         if (i < 0) return -1;
-        i = skipSpace(s, i);
-        if (s.charCodeAt(i) !== 58) return -1;
-        i = skipSpace(s, i + 1);
+        if (b[i] !== 58) {
+          i = skipSpace(b, i);
+          if (b[i] !== 58) return -1;
+        }
+        i = skipSpace(b, i + 1);
         continue;
       } else continue;
     } else {
-      i = scanScalar(s, i, c);
+      i = scanScalar(b, i, c);
       if (i < 0) return -1;
     }
     // After a value.
     for (;;) {
       if (depth === 0) return i;
-      i = skipSpace(s, i);
-      c = s.charCodeAt(i);
+      c = b[i];
+      if (c !== 44 && c !== 125 && c !== 93) {
+        i = skipSpace(b, i);
+        c = b[i];
+      }
       if (c === 44) {
-        i = skipSpace(s, i + 1);
+        i++;
         if (stack[depth] === OPEN_OBJECT) {
-          if (s.charCodeAt(i) !== 34) return -1;
-          i = scanString(s, i);
+          if (b[i] !== 34) i = skipSpace(b, i);
+          if (b[i] !== 34) return -1;
+          i = scanString(b, i);
           if (i < 0) return -1;
-          i = skipSpace(s, i);
-          if (s.charCodeAt(i) !== 58) return -1;
-          i = skipSpace(s, i + 1);
+          if (b[i] !== 58) {
+            i = skipSpace(b, i);
+            if (b[i] !== 58) return -1;
+          }
+          i++;
         }
+        c = b[i];
+        if (c === 32 || c === 10 || c === 13 || c === 9) i = skipSpace(b, i);
         break;
       }
       if (c === (stack[depth] === OPEN_OBJECT ? 125 : 93)) {
@@ -295,48 +321,49 @@ function scanNested(s: string, i: number): number {
  * object member (field id `detailField`) when given. Returns the index after the object, or -1.
  */
 function scanObject(
-  s: string,
+  b: Buffer,
   i: number,
+  limit: number,
   into: Members,
   hooks: ScanHooks,
   detail: Members | undefined,
   detailField: number,
 ): number {
-  i = skipSpace(s, i + 1);
-  if (s.charCodeAt(i) === 125) return i + 1;
+  i = skipSpace(b, i + 1);
+  if (b[i] === 125) return i + 1;
   for (;;) {
-    if (s.charCodeAt(i) !== 34) return -1;
+    if (b[i] !== 34) return -1;
     const keyStart = i + 1;
-    i = scanString(s, i);
+    i = scanString(b, i);
     if (i < 0) return -1;
     const keyEnd = i - 1;
-    const field = hooks.field(s, keyStart, keyEnd, escaped);
+    const field = hooks.field(b, keyStart, keyEnd, escaped, ascii);
     if (field === BAIL) return -1;
     // Compact text has no white space around `:` and `,`: test for that first.
-    if (s.charCodeAt(i) !== 58) {
-      i = skipSpace(s, i);
-      if (s.charCodeAt(i) !== 58) return -1;
+    if (b[i] !== 58) {
+      i = skipSpace(b, i);
+      if (b[i] !== 58) return -1;
     }
     i++;
-    let c = s.charCodeAt(i);
+    let c = b[i] as number;
     if (c === 32 || c === 10 || c === 13 || c === 9) {
-      i = skipSpace(s, i);
-      c = s.charCodeAt(i);
+      i = skipSpace(b, i);
+      c = b[i] as number;
     }
     const at = i;
     let memo: Memo | undefined;
     if (c === 123 || c === 91) {
       if (field === detailField && detail !== undefined && c === 123) {
-        i = scanObject(s, i, detail, hooks, undefined, NONE);
+        i = scanObject(b, i, limit, detail, hooks, undefined, NONE);
       } else {
-        memo = field >= 0 ? hooks.recall(field, s, i) : undefined;
-        if (memo !== undefined) i += memo.text.length;
+        memo = field >= 0 ? hooks.recall(field, b, i, limit) : undefined;
+        if (memo !== undefined) i += memo.bytes.length;
         else {
-          i = scanNested(s, i);
-          if (i >= 0 && field >= 0) memo = hooks.remember(field, s, at, i);
+          i = scanNested(b, i);
+          if (i >= 0 && field >= 0) memo = hooks.remember(field, b, at, i);
         }
       }
-    } else i = scanScalar(s, i, c);
+    } else i = scanScalar(b, i, c);
     if (i < 0) return -1;
     if (field >= 0) {
       // A field given twice (in any spelling) is left to JSON.parse's "the last one wins".
@@ -344,27 +371,30 @@ function scanObject(
       const m = into.count - 1;
       into.valueEnd[m] = i;
       into.kind[m] = kindOf(c);
+      into.ascii[m] = c === 34 && ascii ? 1 : 0;
       into.memo[m] = memo;
     }
-    let next = s.charCodeAt(i);
+    let next = b[i];
     if (next !== 44 && next !== 125) {
-      i = skipSpace(s, i);
-      next = s.charCodeAt(i);
+      i = skipSpace(b, i);
+      next = b[i];
     }
     if (next === 125) return i + 1;
     if (next !== 44) return -1;
     i++;
-    if (s.charCodeAt(i) !== 34) i = skipSpace(s, i);
+    if (b[i] !== 34) i = skipSpace(b, i);
   }
 }
 
 /**
- * Validates `s` as JSON exactly as JSON.parse would and, when it is one object, notes its members in
- * `top` (and its `detail` object's members in `detail`). False means: not one object, not valid
- * JSON, too deep, or a key to leave to JSON.parse.
+ * Validates `b` between `start` and `end` as JSON exactly as JSON.parse would validate its UTF-8 text
+ * and, when it is one object, notes its members in `top` (and its `detail` object's members in
+ * `detail`). False means: not one object, not valid JSON, too deep, or a key to leave to JSON.parse.
  */
 export function scanRecord(
-  s: string,
+  b: Buffer,
+  start: number,
+  end: number,
   hooks: ScanHooks,
   top: Members,
   detail: Members,
@@ -372,10 +402,18 @@ export function scanRecord(
 ): boolean {
   top.reset();
   detail.reset();
-  // One native pass each; most records have neither, and their strings then need no checking.
-  clean = s.indexOf("\\") < 0 && !CONTROL.test(s);
-  const i = skipSpace(s, 0);
-  if (s.charCodeAt(i) !== 123) return false;
-  const end = scanObject(s, i, top, hooks, detail, detailField);
-  return end >= 0 && skipSpace(s, end) === s.length;
+  let i = start;
+  for (;;) {
+    const c = b[i];
+    if (i < end && (c === 32 || c === 10 || c === 13 || c === 9)) i++;
+    else break;
+  }
+  if (i >= end || b[i] !== 123) return false;
+  i = scanObject(b, i, end, top, hooks, detail, detailField);
+  if (i < 0 || i > end) return false;
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return false;
+  }
+  return true;
 }

@@ -2,10 +2,16 @@ import path from "node:path";
 import type { IntakeContext } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
-import { quickJudge } from "../../core/change/quick.ts";
+import { quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
 import { type InspectLine, inspectLine } from "../../core/change/report.ts";
 import type { PhantomConfig } from "../../core/config/schema.ts";
-import { type CaptureEntry, listCaptureFiles, readCaptureBatches, whereIs } from "../io/read-captures.ts";
+import {
+  type CaptureEntry,
+  lineEntry,
+  listCaptureFiles,
+  readCaptureBatches,
+  whereIs,
+} from "../io/read-captures.ts";
 import type { Output } from "./output.ts";
 
 export interface InspectOptions {
@@ -40,6 +46,14 @@ export async function* inspectBatches(
     // The file's first line waits until a second one comes: a lone record is sourced by the name alone.
     let first: { line: InspectLine; lone: boolean } | undefined;
     let out: InspectLine[] = [];
+    const add = (line: InspectLine, lone: boolean): void => {
+      if (index === 0) first = { line, lone };
+      else {
+        if (index === 1 && first !== undefined) out.push(first.line);
+        out.push(line);
+      }
+      index++;
+    };
     for await (const entries of readCaptureBatches(file)) {
       for (const entry of entries) {
         if (entry.kind === "end") {
@@ -48,15 +62,17 @@ export async function* inspectBatches(
           }
           continue;
         }
-        const lines = linesOf(entry, context, display, index);
-        for (const line of lines) {
-          if (index === 0) first = { line, lone: entry.kind !== "error" };
-          else {
-            if (index === 1 && first !== undefined) out.push(first.line);
-            out.push(line);
+        if (entry.kind === "lines") {
+          for (let i = 0; i < entry.count; i++) {
+            // The quick path judges a line on its bytes; the rest are decoded and take the full path.
+            const start = entry.starts[i] as number;
+            const quick = quickJudgeBytes(entry.bytes, start, entry.ends[i] as number, context);
+            if (quick !== undefined) add(inspectLine(`${display}#${index}`, quick), true);
+            else for (const line of linesOf(lineEntry(entry, i), context, display, index)) add(line, true);
           }
-          index++;
+          continue;
         }
+        for (const line of linesOf(entry, context, display, index)) add(line, entry.kind !== "error");
       }
       if (out.length > 0) {
         yield out;

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
@@ -50,6 +50,20 @@ export type CaptureEntry =
       readonly jsonLine: boolean;
     }
   | {
+      /**
+       * Lines of a JSON lines file, as bytes: line `i` is `bytes` from `starts[i]` to `ends[i]` (no line
+       * break), on line `lines[i]` of the file. Blank lines are left out. The intake judges the bytes
+       * (quickJudgeBytes) and decodes a line only when it needs the text. The reader reuses one buffer:
+       * `bytes` hold these lines only until the next batch is asked for (copy what must outlive that).
+       */
+      readonly kind: "lines";
+      readonly bytes: Buffer;
+      readonly count: number;
+      readonly starts: Int32Array;
+      readonly ends: Int32Array;
+      readonly lines: Int32Array;
+    }
+  | {
       /** A document's value, already parsed (the reader parsed it to tell the file's shape). */
       readonly kind: "value";
       readonly value: unknown;
@@ -67,6 +81,21 @@ export type CaptureEntry =
       /** The JSON values the file held (lines, or 1 for a document); Infinity when read line by line after a break. */
       readonly units: number;
     };
+
+/** A batch of JSON lines read as bytes. */
+export type LinesEntry = Extract<CaptureEntry, { kind: "lines" }>;
+
+/** The text of line `i` of a lines entry, as a text entry (decoded as the text reader would). */
+export function lineEntry(entry: LinesEntry, i: number): Extract<CaptureEntry, { kind: "text" }> {
+  return {
+    kind: "text",
+    text: entry.bytes.toString("utf8", entry.starts[i], entry.ends[i]),
+    line: entry.lines[i] as number,
+    path: "",
+    depth: 0,
+    jsonLine: true,
+  };
+}
 
 /** A path that could not be read at all: a usage error, not a rejected record. */
 export class UnreadablePathError extends Error {
@@ -135,6 +164,141 @@ async function* textPieces(file: string): AsyncGenerator<string> {
   }
   const tail = decoder.end();
   if (tail !== "") yield tail;
+}
+
+/** Bytes read at a time. */
+const CHUNK = 1 << 20;
+
+/** Fills `into` from `at` with the file's next bytes (gunzipped for `.gz`); 0 at the end. */
+type Fill = (into: Buffer, at: number) => Promise<number>;
+
+/**
+ * Opens a file for reading bytes into a caller's buffer. Plain files are read straight into it, with
+ * no stream machinery per piece; a `.gz` file is gunzipped and its output copied in.
+ */
+async function byteSource(file: string): Promise<{ fill: Fill; close: () => Promise<void> }> {
+  if (!file.toLowerCase().endsWith(".gz")) {
+    const handle = await open(file, "r");
+    return {
+      fill: async (into, at) => (await handle.read(into, at, into.length - at, null)).bytesRead,
+      close: () => handle.close(),
+    };
+  }
+  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
+  const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  raw.on("error", (error) => gunzip.destroy(error));
+  const chunks = raw.pipe(gunzip)[Symbol.asyncIterator]();
+  let chunk: Buffer | undefined;
+  let from = 0;
+  return {
+    fill: async (into, at) => {
+      while (chunk === undefined || from === chunk.length) {
+        const next = await chunks.next();
+        if (next.done === true) return 0;
+        chunk = next.value as Buffer;
+        from = 0;
+      }
+      const copied = chunk.copy(into, at, from);
+      from += copied;
+      return copied;
+    },
+    close: async () => {
+      await chunks.return?.();
+      raw.destroy();
+    },
+  };
+}
+
+const LF = 10;
+const CR = 13;
+
+/** Whether the line's bytes hold nothing but white space (as String.prototype.trim sees it). */
+function isBlankBytes(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i] as number;
+    if (c === 32 || c === 9 || c === 11 || c === 12) continue;
+    // Beyond ASCII, trim also takes U+00A0, U+FEFF, U+2028 and friends: ask the text.
+    return c >= 0x80 && isBlank(bytes.toString("utf8", start, end));
+  }
+  return true;
+}
+
+/**
+ * Splits bytes into lines exactly as LineSplitter splits their text: LF, CRLF and a lone CR each end a
+ * line, also across pieces. Line breaks are ASCII and never part of a UTF-8 sequence, so a line's bytes
+ * decode to the text LineSplitter would give.
+ */
+class ByteLines {
+  #crPending = false;
+  /** Line breaks still to pass before lines are kept (the lines already read as text). */
+  #skip: number;
+  /** The number of the line being read (1-based). */
+  line = 1;
+
+  constructor(skip: number) {
+    this.#skip = skip;
+  }
+
+  /** Where the unfinished line of the last `split` starts (its length, when every line was finished). */
+  rest = 0;
+
+  /**
+   * The lines of `data` ended by a line break (and at `final`, the last line too); `rest` tells where
+   * the unfinished line starts, to be given again in front of the next bytes.
+   */
+  split(data: Buffer, final: boolean): LinesEntry | undefined {
+    const n = data.length;
+    let a = 0;
+    if (this.#crPending && data[0] === LF) a = 1;
+    this.#crPending = false;
+    let capacity = 64;
+    let starts = new Int32Array(capacity);
+    let ends = new Int32Array(capacity);
+    let lines = new Int32Array(capacity);
+    let count = 0;
+    let lf = data.indexOf(LF, a);
+    let cr = data.indexOf(CR, a);
+    for (;;) {
+      if (lf !== -1 && lf < a) lf = data.indexOf(LF, a);
+      if (cr !== -1 && cr < a) cr = data.indexOf(CR, a);
+      let end = lf;
+      let next = lf + 1;
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
+        end = cr;
+        if (cr === n - 1 && !final) this.#crPending = true;
+        next = data[cr + 1] === LF ? cr + 2 : cr + 1;
+      }
+      if (end === -1) {
+        if (final && a < n) end = n;
+        else break;
+        next = n;
+      }
+      if (this.#skip > 0) this.#skip--;
+      else if (!isBlankBytes(data, a, end)) {
+        if (count === capacity) {
+          capacity *= 2;
+          const grow = (from: Int32Array) => {
+            const to = new Int32Array(capacity);
+            to.set(from);
+            return to;
+          };
+          starts = grow(starts);
+          ends = grow(ends);
+          lines = grow(lines);
+        }
+        starts[count] = a;
+        ends[count] = end;
+        lines[count] = this.line;
+        count++;
+      }
+      this.line++;
+      a = next;
+      if (a >= n) break;
+    }
+    this.rest = final ? n : Math.min(a, n);
+    if (count === 0) return undefined;
+    return { kind: "lines", bytes: data, count, starts, ends, lines };
+  }
 }
 
 /**
@@ -274,7 +438,8 @@ export async function* readCaptureBatches(file: string): Batches {
   try {
     const tail = await after.restOfLine();
     if (splitter.valueLine === splitter.endLine && tail.blank) {
-      yield* readLines(after, held, splitter.valueLine);
+      await pieces.return?.(undefined);
+      yield* readLines(file, after.line - 1, held, splitter.valueLine);
       return;
     }
     const trailing = tail.blank ? await after.trailing() : tail.error;
@@ -394,49 +559,53 @@ class After {
   }
 }
 
-/** JSON lines: the first value was on `firstLine` (held, or streamed already); every other line is one value. */
-async function* readLines(after: After, held: SplitRecord | undefined, firstLine: number): Batches {
-  const batch: CaptureEntry[] = [];
+/**
+ * JSON lines: the first value was on `firstLine` (held, or streamed already), and the lines up to
+ * `skip` were read as text; every other line is one value. The rest of the file is read again as bytes,
+ * from its start, and split into lines without decoding them (ByteLines).
+ */
+async function* readLines(
+  file: string,
+  skip: number,
+  held: SplitRecord | undefined,
+  firstLine: number,
+): Batches {
   let units = 1;
   if (held !== undefined) {
-    batch.push({
-      kind: "text",
-      text: held.text,
-      line: firstLine,
-      path: "",
-      depth: 0,
-      jsonLine: true,
-    });
+    yield [{ kind: "text", text: held.text, line: firstLine, path: "", depth: 0, jsonLine: true }];
   }
-  let lineNo = after.line - 1;
-  const onLine = (text: string): void => {
-    lineNo++;
-    if (isBlank(text)) return;
-    units++;
-    batch.push({
-      kind: "text",
-      text,
-      line: lineNo,
-      path: "",
-      depth: 0,
-      jsonLine: true,
-    });
-  };
-  const lines = new LineSplitter();
+  const lines = new ByteLines(skip);
+  let source: Awaited<ReturnType<typeof byteSource>> | undefined;
   try {
-    for await (const piece of after.remaining()) {
-      lines.push(piece, onLine);
-      if (batch.length > 0) yield batch.splice(0);
+    source = await byteSource(file);
+    // One buffer, reused: a batch's bytes are read before the next batch is asked for.
+    let buffer = Buffer.allocUnsafe(CHUNK);
+    let kept = 0;
+    for (;;) {
+      if (kept * 2 > buffer.length) {
+        // A line longer than half the buffer: room for it to finish.
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, kept);
+        buffer = bigger;
+      }
+      const read = await source.fill(buffer, kept);
+      const data = buffer.subarray(0, kept + read);
+      const entry = lines.split(data, read === 0);
+      if (entry !== undefined) {
+        units += entry.count;
+        yield [entry];
+      }
+      if (read === 0) break;
+      // The unfinished line moves to the front, and the next bytes follow it.
+      kept = data.copy(buffer, 0, lines.rest);
     }
   } catch (cause) {
-    if (batch.length > 0) yield batch.splice(0);
-    yield [{ kind: "error", error: `read failed after line ${lineNo}: ${message(cause)}` }];
+    yield [{ kind: "error", error: `read failed after line ${lines.line - 1}: ${message(cause)}` }];
     return;
+  } finally {
+    await source?.close();
   }
-  const last = lines.flush();
-  if (last !== undefined) onLine(last);
-  batch.push({ kind: "end", units });
-  yield batch;
+  yield [{ kind: "end", units }];
 }
 
 /**
@@ -551,7 +720,10 @@ export async function* readCaptureFile(file: string): AsyncGenerator<CaptureItem
   let held: CaptureItem | undefined;
   let first = true;
   for await (const batch of readCaptureBatches(file)) {
-    for (const entry of batch) {
+    const entries = batch.flatMap((entry) =>
+      entry.kind === "lines" ? Array.from({ length: entry.count }, (_, i) => lineEntry(entry, i)) : [entry],
+    );
+    for (const entry of entries) {
       if (entry.kind === "end") continue;
       let item: CaptureItem;
       if (entry.kind === "error") {
