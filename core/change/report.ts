@@ -59,3 +59,21 @@ function actorFields(actor: Actor | undefined): InspectLine["actor"] {
     console: actor.console,
   };
 }
+
+const json = JSON.stringify;
+
+/**
+ * `JSON.stringify(inspectLine(source, judgement))`, written straight from the judgement for an ignored
+ * record (most of a capture): no line object is built and walked. The same text, key for key; other
+ * verdicts take the object. test/change/quick.test.ts holds the two to the same text.
+ */
+export function inspectJson(source: string, judgement: Judgement): string {
+  if (judgement.verdict !== "ignored" || judgement.resources.length > 0) {
+    return json(inspectLine(source, judgement));
+  }
+  const { record, actor } = judgement;
+  const id = record.eventID === undefined ? "null" : json(record.eventID);
+  const arn = actor.arn ? `,"arn":${json(actor.arn)}` : "";
+  const type = actor.type ? `,"type":${json(actor.type)}` : "";
+  return `{"source":${json(source)},"eventID":${id},"eventName":${json(record.eventName)},"eventSource":${json(record.eventSource)},"eventTime":${json(record.eventTime)},"verdict":"ignored","reason":${json(`${judgement.reason}: ${judgement.detail}`)},"reasonCode":${json(judgement.reason)},"actor":{"name":${json(actor.name)}${arn}${type},"console":${actor.console}},"resources":[]}`;
+}

@@ -3,7 +3,7 @@ import type { IntakeContext } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
 import { quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
-import { type InspectLine, inspectLine } from "../../core/change/report.ts";
+import { type InspectLine, inspectJson, inspectLine } from "../../core/change/report.ts";
 import type { PhantomConfig } from "../../core/config/schema.ts";
 import {
   type CaptureEntry,
@@ -39,13 +39,25 @@ export async function* inspectBatches(
   paths: readonly string[],
   config: PhantomConfig,
 ): AsyncGenerator<InspectLine[]> {
+  yield* lineBatches(paths, config, false) as AsyncGenerator<InspectLine[]>;
+}
+
+/**
+ * The inspect lines in batches; with `json`, a line judged on the quick path (past a file's first)
+ * comes as its JSON text already, written from the judgement (inspectJson) without a line object.
+ */
+async function* lineBatches(
+  paths: readonly string[],
+  config: PhantomConfig,
+  json: boolean,
+): AsyncGenerator<(InspectLine | string)[]> {
   const context = catalogContext(config);
   for (const file of await listCaptureFiles(paths)) {
     const display = path.relative(process.cwd(), file) || file;
     let index = 0;
     // The file's first line waits until a second one comes: a lone record is sourced by the name alone.
     let first: { line: InspectLine; lone: boolean } | undefined;
-    let out: InspectLine[] = [];
+    let out: (InspectLine | string)[] = [];
     const add = (line: InspectLine, lone: boolean): void => {
       if (index === 0) first = { line, lone };
       else {
@@ -67,8 +79,12 @@ export async function* inspectBatches(
             // The quick path judges a line on its bytes; the rest are decoded and take the full path.
             const start = entry.starts[i] as number;
             const quick = quickJudgeBytes(entry.bytes, start, entry.ends[i] as number, context);
-            if (quick !== undefined) add(inspectLine(`${display}#${index}`, quick), true);
-            else for (const line of linesOf(lineEntry(entry, i), context, display, index)) add(line, true);
+            if (quick === undefined) {
+              for (const line of linesOf(lineEntry(entry, i), context, display, index)) add(line, true);
+            } else if (json && index > 1) {
+              out.push(inspectJson(`${display}#${index}`, quick));
+              index++;
+            } else add(inspectLine(`${display}#${index}`, quick), true);
           }
           continue;
         }
@@ -179,9 +195,10 @@ export async function runInspect(
   const tally = new Tally();
   let pending = "";
   try {
-    for await (const batch of inspectBatches(paths, options.config)) {
+    for await (const batch of lineBatches(paths, options.config, options.json)) {
       for (const line of batch) {
-        if (options.json) pending += `${JSON.stringify(line)}\n`;
+        if (typeof line === "string") pending += `${line}\n`;
+        else if (options.json) pending += `${JSON.stringify(line)}\n`;
         else {
           pending += humanLine(line);
           tally.add(line.verdict, line.reasonCode);

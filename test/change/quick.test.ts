@@ -4,7 +4,7 @@ import { catalogContext } from "../../core/change/context.ts";
 import { CLOUDTRAIL_DETAIL_TYPE } from "../../core/change/decode.ts";
 import { judgeDocument } from "../../core/change/intake.ts";
 import { identityOf, quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
-import { inspectLine } from "../../core/change/report.ts";
+import { inspectJson, inspectLine } from "../../core/change/report.ts";
 import { userIdentitySchema } from "../../core/change/schema.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
 import { listCaptureFiles, readCaptureFile } from "../../functions/io/read-captures.ts";
@@ -45,7 +45,10 @@ function agrees(text: string): boolean {
     return false;
   }
   if (quick === undefined) return false;
-  expect(JSON.stringify(inspectLine(SOURCE, quick)), text.slice(0, 300)).toBe(fullLine(text));
+  const line = JSON.stringify(inspectLine(SOURCE, quick));
+  expect(line, text.slice(0, 300)).toBe(fullLine(text));
+  // The CLI writes a quick line straight from the judgement: the same text.
+  expect(inspectJson(SOURCE, quick)).toBe(line);
   return true;
 }
 
@@ -438,7 +441,9 @@ describe("the quick path on adversarial text", () => {
         }
         if (quick === undefined) return;
         answered++;
-        expect(JSON.stringify(inspectLine(SOURCE, quick)), decoded.slice(0, 300)).toBe(fullLine(decoded));
+        const line = JSON.stringify(inspectLine(SOURCE, quick));
+        expect(line, decoded.slice(0, 300)).toBe(fullLine(decoded));
+        expect(inspectJson(SOURCE, quick)).toBe(line);
       }),
       { numRuns: 3000 },
     );
