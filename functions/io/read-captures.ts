@@ -295,7 +295,9 @@ class ByteLines {
       a = next;
       if (a >= n) break;
     }
-    this.rest = final ? n : Math.min(a, n);
+    // An unfinished line still to be passed is not kept: a long first line (a one-line trail log file
+    // before more lines) never has to fit in memory.
+    this.rest = final || this.#skip > 0 ? n : Math.min(a, n);
     if (count === 0) return undefined;
     return { kind: "lines", bytes: data, count, starts, ends, lines };
   }
@@ -438,8 +440,10 @@ export async function* readCaptureBatches(file: string): Batches {
   try {
     const tail = await after.restOfLine();
     if (splitter.valueLine === splitter.endLine && tail.blank) {
+      // More lines are read again as bytes, unless the value's line was the last (a one-line trail file).
+      const more = !(await after.atEnd());
       await pieces.return?.(undefined);
-      yield* readLines(file, after.line - 1, held, splitter.valueLine);
+      yield* readLines(file, more ? after.line - 1 : -1, held, splitter.valueLine);
       return;
     }
     const trailing = tail.blank ? await after.trailing() : tail.error;
@@ -507,6 +511,14 @@ class After {
     return `unexpected ${JSON.stringify(String.fromCharCode(c))} after the JSON value, at line ${this.line}, column ${this.column}`;
   }
 
+  /** Whether nothing at all follows (reads the next piece when the current one is used up). */
+  async atEnd(): Promise<boolean> {
+    const c = await this.#next();
+    if (c === -1) return true;
+    this.#at--;
+    return false;
+  }
+
   /** Reads to the end of the value's line: blank (spaces and tabs only), or the error naming what is there. */
   async restOfLine(): Promise<{ blank: true } | { blank: false; error: string }> {
     for (;;) {
@@ -562,7 +574,7 @@ class After {
 /**
  * JSON lines: the first value was on `firstLine` (held, or streamed already), and the lines up to
  * `skip` were read as text; every other line is one value. The rest of the file is read again as bytes,
- * from its start, and split into lines without decoding them (ByteLines).
+ * from its start, and split into lines without decoding them (ByteLines). `skip` -1: nothing follows.
  */
 async function* readLines(
   file: string,
@@ -573,6 +585,10 @@ async function* readLines(
   let units = 1;
   if (held !== undefined) {
     yield [{ kind: "text", text: held.text, line: firstLine, path: "", depth: 0, jsonLine: true }];
+  }
+  if (skip < 0) {
+    yield [{ kind: "end", units }];
+    return;
   }
   const lines = new ByteLines(skip);
   let source: Awaited<ReturnType<typeof byteSource>> | undefined;

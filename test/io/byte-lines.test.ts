@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lineEntry, readCaptureBatches } from "../../functions/io/read-captures.ts";
-import { type TempDir, tempDir } from "./temp-files.ts";
+import { collect, type TempDir, tempDir } from "./temp-files.ts";
 
 /**
  * JSON lines are read as bytes (ByteLines in functions/io/read-captures.ts) and a line is decoded only
@@ -106,5 +106,31 @@ describe("JSON lines read as bytes", () => {
     expect(summary(gzipped)).toEqual(summary(expected(content)));
     expect(plain).toEqual(expected(content));
     expect(gzipped).toEqual(expected(content));
+  });
+
+  it("passes a long first line without keeping it: a 3 MiB one-line trail file, then JSON lines", async () => {
+    // prepare
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      eventName: "GetObject",
+      eventSource: "s3.amazonaws.com",
+      pad: "x".repeat(1000),
+      i,
+    }));
+    const trail = JSON.stringify({ Records: records });
+    const content = Buffer.from(`${trail}\r\n${FIRST.toString()}\n\n${FIRST.toString()}`);
+
+    // act
+    const lines = await read(await temp.write("trail-then-lines.jsonl", content));
+    const streamed = (await collect(readCaptureBatches(await temp.write("t.jsonl", content))))
+      .flat()
+      .filter((e) => e.kind === "text").length;
+
+    // assess
+    expect(trail.length).toBeGreaterThan(3 * 2 ** 20);
+    expect(lines).toEqual([
+      { text: FIRST.toString(), line: 2 },
+      { text: FIRST.toString(), line: 4 },
+    ]);
+    expect(streamed).toBe(3000);
   });
 });
