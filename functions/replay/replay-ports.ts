@@ -130,6 +130,24 @@ function safeRelative(repoPath: string): string {
   return parts.length > 0 ? path.join(...parts) : "template";
 }
 
+/** How many of the capture's records Phantom could not read, and the first of them (file:line path: reason). */
+export interface IntakeNote {
+  readonly unread: number;
+  readonly notes: readonly string[];
+}
+
+const INTAKE_NOTES = 20;
+
+/**
+ * The capture's unreadable records as a window reports them: a record Phantom could not read (an
+ * export's field that is not JSON, a file cut mid-array) may have been a change to any stack, so every
+ * window of the replay says how many there were. `undefined` when every record was read.
+ */
+export function intakeNote(unread: readonly string[]): IntakeNote | undefined {
+  if (unread.length === 0) return undefined;
+  return { unread: unread.length, notes: unread.slice(0, INTAKE_NOTES).map((n) => n.slice(0, 400)) };
+}
+
 /**
  * Writes what a reaction produced to `<out>/<stack>/<window-id>/` (DESIGN §4): `analysis.json`,
  * `metrics.jsonl` (the points the Metrics port received), the rectified template at its repository
@@ -137,11 +155,16 @@ function safeRelative(repoPath: string): string {
  * `revert-plan.json` when a change is reverted. `pull-request.md` is the ChangeRequests port's.
  * Returns the directory.
  */
-export async function writeReaction(outDir: string, reaction: Reaction): Promise<string> {
+export async function writeReaction(
+  outDir: string,
+  reaction: Reaction,
+  intake?: IntakeNote,
+): Promise<string> {
   const { report, artifacts } = reaction;
   const dir = windowDir(outDir, report.stack, report.window.id);
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "analysis.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const analysis = intake ? { ...report, intake } : report;
+  await writeFile(path.join(dir, "analysis.json"), `${JSON.stringify(analysis, null, 2)}\n`);
   await writeFile(
     path.join(dir, "metrics.jsonl"),
     `${reaction.points.map((p) => JSON.stringify(p)).join("\n")}\n`,

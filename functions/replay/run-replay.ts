@@ -4,7 +4,7 @@ import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
 import type { Analyst } from "../../core/analysis/types.ts";
 import type { Judgement } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
-import { judgeDocument } from "../../core/change/intake.ts";
+import { judgeCandidates } from "../../core/change/intake.ts";
 import type { PullRequestOutcome } from "../../core/publish/ports.ts";
 import { type Reaction, type ReactPorts, react, reviewAt } from "../../core/reactor/react.ts";
 import { settle } from "../../core/reactor/settle.ts";
@@ -18,7 +18,7 @@ import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/type
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
 import { loadRecordedAccount, type RecordedAccount } from "./recorded-account.ts";
 import { loadRecordedSignals, loadSignalsFile, recordedSignals } from "./recorded-signals.ts";
-import { replayEvents, replayReactPorts, writeReaction } from "./replay-ports.ts";
+import { intakeNote, replayEvents, replayReactPorts, writeReaction } from "./replay-ports.ts";
 import type { Scenario } from "./scenario.ts";
 import { SequentialIds, VirtualClock, VirtualTimer } from "./virtual-time.ts";
 
@@ -116,15 +116,28 @@ export async function runReplay(
   const changes: { change: Change; at: number; order: number }[] = [];
   let records = 0;
 
+  // Records Phantom could not read: any of them may have been a change, so every window's
+  // analysis.json says so (`intake`), never silence.
+  const unread: string[] = [];
   for (const file of await listCaptureFiles(scenario.eventsPaths)) {
     for await (const item of readCaptureFile(file)) {
+      const where = `${file}${item.line !== undefined ? `:${item.line}` : ""}`;
       if (item.kind === "error") {
         records++;
         bump(rejected, "malformed");
+        unread.push(`${where}: malformed: ${item.error}`);
         continue;
       }
-      for (const { judgement } of judgeDocument(item.value, context)) {
+      for (const { judgement, path: at } of judgeCandidates(
+        item.value,
+        context,
+        item.path ?? "",
+        item.depth ?? 0,
+      )) {
         records++;
+        if (judgement.verdict === "rejected") {
+          unread.push(`${where}${at}: ${judgement.reason}: ${judgement.detail}`);
+        }
         if (judgement.verdict === "change") {
           changes.push({
             change: judgement,
@@ -222,7 +235,7 @@ export async function runReplay(
     react: async (window: Parameters<typeof react>[0], settled: Parameters<typeof react>[1]) => {
       const at = reactPortsAt(window);
       const reaction = await react(window, settled, at.ports);
-      const dir = await writeReaction(at.out, reaction);
+      const dir = await writeReaction(at.out, reaction, intakeNote(unread));
       const { report, publication } = reaction;
       const analyzed = "analyzer" in report ? report : undefined;
       const pullRequest = publication.kind === "pull-request" ? publication.outcome : undefined;
