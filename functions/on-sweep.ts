@@ -271,6 +271,7 @@ export async function forwardingRules(client: EventBridgeClient, targetArn: stri
  * are per account), and each stack has one. An account whose read role cannot be assumed is checked
  * once, logged (`account unreachable`), counted (`phantom.account.unreachable`) and reported for each
  * of its regions; the others go on. `deadline` (epoch ms) stops new stacks before the Lambda timeout.
+ * Ends with one (empty) metrics flush, which sends the `phantom.aws.throttled` counts still held.
  * Never throws for a target. Results come back in the order of the targets.
  */
 export async function processSweep(runtime: SweepRuntime, deadline?: number): Promise<TargetSweep[]> {
@@ -317,6 +318,13 @@ export async function processSweep(runtime: SweepRuntime, deadline?: number): Pr
       }),
     ),
   );
+  // The runtime's metrics carry the AWS throttles counted since their last flush; a sweep whose last
+  // stacks were clean emits nothing else, so flush now rather than with next week's invocation.
+  try {
+    await runtime.metrics?.emit([]);
+  } catch {
+    // Metrics are best effort (the runtime's sink logs its own failures).
+  }
   return results;
 }
 

@@ -234,7 +234,7 @@ async function listFiles(dir: string, prefix = ""): Promise<Record<string, strin
  * reaches every recorded place through its read role (the STS stand-in), as a deployment serving
  * member accounts does.
  */
-const CENTRAL_ACCOUNT = "100000000001";
+export const CENTRAL_ACCOUNT = "100000000001";
 
 /** A recorded account and the directory it was read from; `place` absent for a one-place scenario. */
 interface RecordedPlace {
