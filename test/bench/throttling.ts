@@ -1,17 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
-import { awsRetry } from "../../functions/adapters/aws-retry.ts";
-import {
-  createStackDriftDetector,
-  listManagedStacks,
-} from "../../functions/adapters/cloudformation-stack-drift.ts";
 import { type RehearsalReport, runRehearsal } from "../../functions/rehearse/rehearse.ts";
 import { startCloudFormationStandIn } from "../../functions/rehearse/stand-ins/cloudformation.ts";
 import { loadScenario } from "../../functions/replay/scenario.ts";
 import { ACCOUNT, writeThrottlingScenario } from "./throttling-scenario.ts";
-import { groupId } from "./windows.ts";
 
 /**
  * `npm run bench -- --only=throttling` (BENCHMARKS.md "No throttling"). Standalone:
@@ -22,9 +15,9 @@ import { groupId } from "./windows.ts";
  *    CloudFormation calls per event, by handler; then the same burst with every CloudFormation call
  *    throttled twice before it is served (`PHANTOM_AWS_BACKOFF=2ms` so the backoff keeps its shape
  *    but not its wall time).
- * 2. A sweep of 500 stacks in 50 accounts (10 stacks each, 20 resources, 2 drifted), through the
- *    sweep's own adapters (`listManagedStacks`, `createStackDriftDetector`) against one CloudFormation
- *    stand-in per account, calm and throttled.
+ *
+ * The sweep of 500 stacks in 50 accounts is counted through on-sweep and the rehearsal by sweep.ts
+ * (`npm run bench -- --only=sweep`).
  */
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -79,105 +72,6 @@ async function burst(root: string, throttleTimes: number) {
   }
 }
 
-/** One member account's recorded directory: `stacks` stacks of `resources` groups, two drifted each. */
-async function writeAccount(dir: string, stacks: number, resources: number): Promise<void> {
-  for (let s = 0; s < stacks; s++) {
-    const name = `svc-${s}-prod`;
-    await mkdir(path.join(dir, "stacks"), { recursive: true });
-    await mkdir(path.join(dir, "drift", name), { recursive: true });
-    await writeFile(
-      path.join(dir, "stacks", `${name}.json`),
-      JSON.stringify({
-        StackResources: Array.from({ length: resources }, (_, i) => ({
-          StackName: name,
-          LogicalResourceId: `Group${i}`,
-          PhysicalResourceId: groupId(s * 1000 + i),
-          ResourceType: "AWS::EC2::SecurityGroup",
-          ResourceStatus: "CREATE_COMPLETE",
-        })),
-        Tags: [{ Key: "phantom:managed", Value: "true" }],
-      }),
-    );
-    for (let i = 0; i < resources; i++) {
-      const drifted = i < 2;
-      await writeFile(
-        path.join(dir, "drift", name, `Group${i}.json`),
-        JSON.stringify({
-          StackResourceDrift: {
-            LogicalResourceId: `Group${i}`,
-            PhysicalResourceId: groupId(s * 1000 + i),
-            ResourceType: "AWS::EC2::SecurityGroup",
-            ExpectedProperties: "{}",
-            ActualProperties: drifted ? '{"Tags":[{"Key":"x","Value":"y"}]}' : "{}",
-            PropertyDifferences: drifted
-              ? [
-                  {
-                    PropertyPath: "/Tags",
-                    ExpectedValue: "null",
-                    ActualValue: '[{"Key":"x","Value":"y"}]',
-                    DifferenceType: "ADD",
-                  },
-                ]
-              : [],
-            StackResourceDriftStatus: drifted ? "MODIFIED" : "IN_SYNC",
-          },
-        }),
-      );
-    }
-  }
-}
-
-async function sweep(root: string, accounts: number, stacksPerAccount: number, throttleTimes: number) {
-  const dir = path.join(root, "member-account");
-  await writeAccount(dir, stacksPerAccount, 20);
-  let total = 0;
-  let throttled = 0;
-  const byOperation: Record<string, number> = {};
-  let drifted = 0;
-  let failed = 0;
-  for (let a = 0; a < accounts; a++) {
-    const account = String(200000000000 + a);
-    const standIn = await startCloudFormationStandIn({
-      accountDir: dir,
-      clock: { now: () => Date.parse("2026-03-15T04:00:00Z") },
-      account,
-      ...(throttleTimes > 0 ? { throttle: { times: throttleTimes } } : {}),
-    });
-    const client = new CloudFormationClient({
-      endpoint: standIn.url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-      ...awsRetry({ throttlingBaseMs: 2, baseMs: 1, maxDelayMs: 50 }),
-    });
-    const unretried = new CloudFormationClient({
-      endpoint: standIn.url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-      maxAttempts: 1,
-    });
-    const fast = { sleep: async () => {}, baseDelayMs: 2 };
-    const managed = await listManagedStacks(client, { tag: { key: "phantom:managed" } }, fast);
-    const detector = createStackDriftDetector({ client: unretried, pollIntervalMs: 1, ...fast });
-    for (const stack of managed.stacks) {
-      try {
-        const check = await detector.detect(stack);
-        drifted += check.drift.resources.filter((r) => r.status === "MODIFIED").length;
-      } catch {
-        failed += 1;
-      }
-    }
-    for (const [key, n] of standIn.calls) {
-      total += n;
-      byOperation[key] = (byOperation[key] ?? 0) + n;
-    }
-    throttled += [...standIn.throttled.values()].reduce((n, v) => n + v, 0);
-    client.destroy();
-    unretried.destroy();
-    await standIn.close();
-  }
-  return { stacks: accounts * stacksPerAccount, accounts, total, throttled, byOperation, drifted, failed };
-}
-
 async function main() {
   const root = await mkdtemp(path.join(os.tmpdir(), "phantom-bench-throttling-"));
   try {
@@ -185,10 +79,7 @@ async function main() {
     const calm = await burst(path.join(root, "calm"), 0);
     log("throttling: 1,000-event burst, every CloudFormation call throttled twice");
     const storm = await burst(path.join(root, "storm"), 2);
-    log("throttling: sweep of 500 stacks in 50 accounts, calm and throttled");
-    const sweepCalm = await sweep(path.join(root, "sweep-calm"), 50, 10, 0);
-    const sweepStorm = await sweep(path.join(root, "sweep-storm"), 50, 10, 2);
-    const results = { calm, storm, sweepCalm, sweepStorm };
+    const results = { calm, storm };
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     const file = path.join(os.tmpdir(), `phantom-bench-throttling-${Date.now()}.json`);
     await writeFile(file, JSON.stringify(results, null, 2));
