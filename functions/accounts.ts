@@ -216,6 +216,8 @@ export interface PlacePorts {
  */
 export function awsPorts(options: {
   readonly region?: string;
+  /** The account the ports read (a member's place): its throttles are counted under it. */
+  readonly account?: string;
   readonly credentials?: CredentialProvider | undefined;
   readonly clock: Clock;
   /** The retry policy (functions/adapters/aws-retry.ts) and where throttled attempts are counted. */
@@ -241,7 +243,17 @@ export function awsPorts(options: {
     ...awsRetry({ ...retry, maxAttempts: 3 }),
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
-  const onThrottle = options.aws?.onThrottle;
+  const counted = options.aws?.onThrottle;
+  // A member place's throttles carry its account and region, so one throttled account stands out.
+  const onThrottle =
+    counted && options.account
+      ? (throttle: Throttle) =>
+          counted({
+            ...throttle,
+            account: options.account,
+            ...(options.region ? { region: options.region } : {}),
+          })
+      : counted;
   if (onThrottle) {
     for (const client of [cloudFormation, unretried]) observeThrottling(client, "cloudformation", onThrottle);
     observeThrottling(cloudControl, "cloudcontrol", onThrottle);
@@ -348,7 +360,7 @@ export function createPlaces(options: PlacesOptions): Places {
   const build = (place: Place): PlacePorts => {
     const aws = options.aws ?? {};
     const credentials = credentialsOf(place.account);
-    const ports = awsPorts({ region: place.region, credentials, clock, aws });
+    const ports = awsPorts({ region: place.region, account: place.account, credentials, clock, aws });
     // Directory answers are shared through the table, keyed by place (core/drift/directory-cache.ts).
     const directory = aws.directoryCache
       ? createCachedDirectory({

@@ -280,10 +280,17 @@ function tagList(values: TagValues): string[] {
  */
 export function throttlePoints(
   at: number,
-  counts: readonly { readonly service: string; readonly operation: string; readonly count: number }[],
+  counts: readonly {
+    readonly service: string;
+    readonly operation: string;
+    readonly account?: string;
+    readonly region?: string;
+    readonly count: number;
+  }[],
   extras: { readonly region?: string } = {},
 ): MetricPoint[] {
   const def = METRICS.awsThrottled;
+  // A count from a place's client carries its account and region; the home clients', the runtime's region.
   return counts
     .filter((c) => c.count > 0)
     .map((c) => ({
@@ -291,7 +298,12 @@ export function throttlePoints(
       type: def.type,
       value: c.count,
       timestamp: Math.floor(at / 1000),
-      tags: tagList({ region: extras.region, service: c.service, operation: c.operation }),
+      tags: tagList({
+        account: c.account,
+        region: c.region ?? extras.region,
+        service: c.service,
+        operation: c.operation,
+      }),
     }));
 }
 

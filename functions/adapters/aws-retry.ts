@@ -125,6 +125,18 @@ export interface Throttle {
   readonly operation: string;
   /** The error code AWS answered, e.g. `Throttling`. */
   readonly code: string;
+  /** The place whose client was throttled, when the client serves one (a member account's ports). */
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/** A throttle count: per service and operation, and per place when the throttled client named one. */
+export interface ThrottleCount {
+  readonly service: string;
+  readonly operation: string;
+  readonly account?: string;
+  readonly region?: string;
+  readonly count: number;
 }
 
 /**
@@ -169,15 +181,21 @@ export function observeThrottling<I extends object, O extends MetadataBearer>(
 export interface ThrottleTally {
   readonly record: (throttle: Throttle) => void;
   /** The counts so far, and zero them. */
-  drain(): { readonly service: string; readonly operation: string; readonly count: number }[];
+  drain(): ThrottleCount[];
 }
 
 export function throttleTally(): ThrottleTally {
-  const counts = new Map<string, { service: string; operation: string; count: number }>();
+  const counts = new Map<string, { -readonly [K in keyof ThrottleCount]: ThrottleCount[K] }>();
   return {
-    record({ service, operation }) {
-      const key = `${service}\u0000${operation}`;
-      const entry = counts.get(key) ?? { service, operation, count: 0 };
+    record({ service, operation, account, region }) {
+      const key = [service, operation, account ?? "", region ?? ""].join("\u0000");
+      const entry = counts.get(key) ?? {
+        service,
+        operation,
+        ...(account !== undefined ? { account } : {}),
+        ...(region !== undefined ? { region } : {}),
+        count: 0,
+      };
       entry.count += 1;
       counts.set(key, entry);
     },

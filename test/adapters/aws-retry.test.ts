@@ -179,4 +179,21 @@ describe("throttlePoints", () => {
       },
     ]);
   });
+
+  it("tells a throttled member account apart: its counts carry the place's account and region", () => {
+    const tally = throttleTally();
+    const member = { service: "cloudformation", operation: "DetectStackDrift", code: "Throttling" };
+    tally.record({ ...member, account: "305482197364", region: "eu-west-1" });
+    tally.record({ ...member, account: "305482197364", region: "eu-west-1" });
+    tally.record({ ...member, account: "762913458021", region: "us-east-1" });
+    tally.record(member);
+
+    const points = throttlePoints(0, tally.drain(), { region: "us-east-1" });
+
+    expect(points.map((p) => [p.value, p.tags.slice(0, 2)])).toEqual([
+      [2, ["account:305482197364", "region:eu-west-1"]],
+      [1, ["account:762913458021", "region:us-east-1"]],
+      [1, ["region:us-east-1", "service:cloudformation"]],
+    ]);
+  });
 });
