@@ -71,9 +71,30 @@ export function inspectJson(source: string, judgement: Judgement): string {
   if (judgement.verdict !== "ignored" || judgement.resources.length > 0) {
     return json(inspectLine(source, judgement));
   }
+  return ignoredJson(json(source), judgement);
+}
+
+/**
+ * The start of `JSON.stringify(`${name}#${n}`)` for any n: the name's JSON text without its closing
+ * quote, then `#`. A file's lines share it, so the name is escaped once per file, not once per line.
+ */
+export function sourcePrefix(name: string): string {
+  return `${json(name).slice(0, -1)}#`;
+}
+
+/** `inspectJson(`${name}#${index}`, judgement)`, with `prefix` = `sourcePrefix(name)`. */
+export function inspectJsonAt(prefix: string, name: string, index: number, judgement: Judgement): string {
+  if (judgement.verdict !== "ignored" || judgement.resources.length > 0) {
+    return json(inspectLine(`${name}#${index}`, judgement));
+  }
+  // `#` and digits are never escaped, so the prefix, the index and a quote are the source's JSON text.
+  return ignoredJson(`${prefix}${index}"`, judgement);
+}
+
+function ignoredJson(source: string, judgement: Extract<Judgement, { verdict: "ignored" }>): string {
   const { record, actor } = judgement;
   const id = record.eventID === undefined ? "null" : json(record.eventID);
   const arn = actor.arn ? `,"arn":${json(actor.arn)}` : "";
   const type = actor.type ? `,"type":${json(actor.type)}` : "";
-  return `{"source":${json(source)},"eventID":${id},"eventName":${json(record.eventName)},"eventSource":${json(record.eventSource)},"eventTime":${json(record.eventTime)},"verdict":"ignored","reason":${json(`${judgement.reason}: ${judgement.detail}`)},"reasonCode":${json(judgement.reason)},"actor":{"name":${json(actor.name)}${arn}${type},"console":${actor.console}},"resources":[]}`;
+  return `{"source":${source},"eventID":${id},"eventName":${json(record.eventName)},"eventSource":${json(record.eventSource)},"eventTime":${json(record.eventTime)},"verdict":"ignored","reason":${json(`${judgement.reason}: ${judgement.detail}`)},"reasonCode":${json(judgement.reason)},"actor":{"name":${json(actor.name)}${arn}${type},"console":${actor.console}},"resources":[]}`;
 }

@@ -3,7 +3,7 @@ import type { IntakeContext } from "../../core/change/classify.ts";
 import { catalogContext } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
 import { quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
-import { type InspectLine, inspectJson, inspectLine } from "../../core/change/report.ts";
+import { type InspectLine, inspectJsonAt, inspectLine, sourcePrefix } from "../../core/change/report.ts";
 import type { PhantomConfig } from "../../core/config/schema.ts";
 import {
   type CaptureEntry,
@@ -54,6 +54,7 @@ async function* lineBatches(
   const context = catalogContext(config);
   for (const file of await listCaptureFiles(paths)) {
     const display = path.relative(process.cwd(), file) || file;
+    const prefix = sourcePrefix(display);
     let index = 0;
     // The file's first line waits until a second one comes: a lone record is sourced by the name alone.
     let first: { line: InspectLine; lone: boolean } | undefined;
@@ -82,7 +83,7 @@ async function* lineBatches(
             if (quick === undefined) {
               for (const line of linesOf(lineEntry(entry, i), context, display, index)) add(line, true);
             } else if (json && index > 1) {
-              out.push(inspectJson(`${display}#${index}`, quick));
+              out.push(inspectJsonAt(prefix, display, index, quick));
               index++;
             } else add(inspectLine(`${display}#${index}`, quick), true);
           }

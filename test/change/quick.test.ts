@@ -4,7 +4,7 @@ import { catalogContext } from "../../core/change/context.ts";
 import { CLOUDTRAIL_DETAIL_TYPE } from "../../core/change/decode.ts";
 import { judgeDocument } from "../../core/change/intake.ts";
 import { identityOf, quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
-import { inspectJson, inspectLine } from "../../core/change/report.ts";
+import { inspectJson, inspectJsonAt, inspectLine, sourcePrefix } from "../../core/change/report.ts";
 import { userIdentitySchema } from "../../core/change/schema.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
 import { listCaptureFiles, readCaptureFile } from "../../functions/io/read-captures.ts";
@@ -51,6 +51,45 @@ function agrees(text: string): boolean {
   expect(inspectJson(SOURCE, quick)).toBe(line);
   return true;
 }
+
+describe("inspectJsonAt (the CLI's line, the source's name escaped once per file)", () => {
+  const quick = quickJudge(
+    JSON.stringify({
+      eventVersion: "1.08",
+      eventSource: "ec2.amazonaws.com",
+      eventName: "DescribeInstances",
+      eventTime: "2026-03-14T10:00:00Z",
+      readOnly: true,
+      userIdentity: { type: "IAMUser", userName: "sam", arn: "arn:aws:iam::1:user/sam" },
+    }),
+    context,
+  );
+
+  it("gives inspectJson's text for any file name and index", () => {
+    expect(quick).toBeDefined();
+    const judged = quick as NonNullable<typeof quick>;
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.string(), fc.nat(), (name, raw, index) => {
+        // Names with quotes, backslashes, control characters, astral and lone surrogate characters.
+        for (const n of [name, raw, `${raw}"\\\u0001\ud800`]) {
+          expect(inspectJsonAt(sourcePrefix(n), n, index, judged)).toBe(inspectJson(`${n}#${index}`, judged));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("takes the line object for a change, as inspectJson does", () => {
+    const change = quickJudge(JSON.stringify(ingress()), context);
+    const full = judgeDocument(ingress(), context)[0]?.judgement;
+    expect(change).toBeUndefined();
+    expect(full?.verdict).toBe("change");
+    const judged = full as NonNullable<typeof full>;
+    expect(inspectJsonAt(sourcePrefix('a"b'), 'a"b', 3, judged)).toBe(
+      JSON.stringify(inspectLine('a"b#3', judged)),
+    );
+  });
+});
 
 async function realRecords(): Promise<unknown[]> {
   const out: unknown[] = [];
