@@ -24,7 +24,7 @@ import { jsonLogger } from "../log.ts";
 import { processChanges } from "../on-change.ts";
 import { processSettles } from "../on-settle.ts";
 import { createSweepRuntime, processSweep, readSweepConfig } from "../on-sweep.ts";
-import { loadRecordedAccount, type RecordedAccount } from "../replay/recorded-account.ts";
+import { loadRecordedPlaces, type RecordedPlace } from "../replay/recorded-account.ts";
 import { loadRecordedSignals, loadSignalsFile } from "../replay/recorded-signals.ts";
 import { recordedTemplateSource } from "../replay/recorded-templates.ts";
 import type { Scenario } from "../replay/scenario.ts";
@@ -236,27 +236,6 @@ async function listFiles(dir: string, prefix = ""): Promise<Record<string, strin
  */
 export const CENTRAL_ACCOUNT = "100000000001";
 
-/** A recorded account and the directory it was read from; `place` absent for a one-place scenario. */
-interface RecordedPlace {
-  readonly place?: Place;
-  readonly dir: string;
-  readonly account: RecordedAccount;
-}
-
-async function recordedPlaces(scenario: Scenario): Promise<RecordedPlace[]> {
-  if (scenario.places !== undefined) {
-    return Promise.all(
-      scenario.places.map(async ({ dir, ...place }) => ({
-        place,
-        dir,
-        account: await loadRecordedAccount(dir),
-      })),
-    );
-  }
-  if (scenario.accountDir === undefined) throw new Error(`scenario ${scenario.name} records no account`);
-  return [{ dir: scenario.accountDir, account: await loadRecordedAccount(scenario.accountDir) }];
-}
-
 /** One repository per template location, holding the stacks' templates and the scenario's `repo/` files. */
 async function repositories(scenario: Scenario, places: readonly RecordedPlace[]) {
   const extra = scenario.root ? await listFiles(path.join(scenario.root, "repo")) : {};
@@ -344,7 +323,7 @@ export async function runRehearsal(
 ): Promise<RehearsalReport> {
   const started = performance.now();
   const env = options.env ?? process.env;
-  const recorded = await recordedPlaces(scenario);
+  const recorded = await loadRecordedPlaces(scenario);
   const spans = scenario.places !== undefined;
   const signals = scenario.signalsFile
     ? await loadSignalsFile(scenario.signalsFile)

@@ -10,8 +10,10 @@ import {
   stackResourcesDocumentSchema,
 } from "../../core/drift/schema.ts";
 import type { ResourceDrift } from "../../core/drift/types.ts";
+import type { Place } from "../../core/window/stack.ts";
 import { CLOUD_CONTROL_ERRORS, liveReadFailure, liveReadOf } from "../adapters/cloudcontrol-live-state.ts";
 import { deployedParameters } from "../adapters/cloudformation-templates.ts";
+import type { Scenario } from "./scenario.ts";
 
 /**
  * The replay adapters over a scenario's recorded account directory (DESIGN §4, contract):
@@ -398,4 +400,26 @@ export async function loadRecordedAccount(dir: string): Promise<RecordedAccount>
     live,
     liveReads,
   };
+}
+
+/** A recorded account and where it is: no place for a one-place scenario (`account/`). */
+export interface RecordedPlace {
+  readonly place?: Place;
+  readonly dir: string;
+  readonly account: RecordedAccount;
+}
+
+/** Every recorded account of a scenario: one per `accounts/<AccountId>/<region>/`, or its `account/`. */
+export async function loadRecordedPlaces(scenario: Scenario): Promise<RecordedPlace[]> {
+  if (scenario.places !== undefined) {
+    return Promise.all(
+      scenario.places.map(async ({ dir, ...place }) => ({
+        place,
+        dir,
+        account: await loadRecordedAccount(dir),
+      })),
+    );
+  }
+  if (scenario.accountDir === undefined) throw new Error(`scenario ${scenario.name} records no account`);
+  return [{ dir: scenario.accountDir, account: await loadRecordedAccount(scenario.accountDir) }];
 }

@@ -16,7 +16,7 @@ import { createMemoryWindowStore } from "../../core/window/memory-store.ts";
 import { type Place, placeKey, samePlace, stackKey } from "../../core/window/stack.ts";
 import { DEFAULT_WINDOW_POLICY, type WindowPolicy } from "../../core/window/types.ts";
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
-import { loadRecordedAccount, type RecordedAccount } from "./recorded-account.ts";
+import { loadRecordedPlaces } from "./recorded-account.ts";
 import { loadRecordedSignals, loadSignalsFile, recordedSignals } from "./recorded-signals.ts";
 import { intakeNote, replayEvents, replayReactPorts, writeReaction } from "./replay-ports.ts";
 import type { Scenario } from "./scenario.ts";
@@ -72,27 +72,6 @@ function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
-/** A recorded account and where it is: no place for a one-place scenario (`account/`). */
-interface LoadedPlace {
-  readonly place?: Place;
-  readonly dir: string;
-  readonly account: RecordedAccount;
-}
-
-async function loadPlaces(scenario: Scenario): Promise<LoadedPlace[]> {
-  if (scenario.places !== undefined) {
-    return Promise.all(
-      scenario.places.map(async ({ dir, ...place }) => ({
-        place,
-        dir,
-        account: await loadRecordedAccount(dir),
-      })),
-    );
-  }
-  if (scenario.accountDir === undefined) throw new Error(`scenario ${scenario.name} records no account`);
-  return [{ dir: scenario.accountDir, account: await loadRecordedAccount(scenario.accountDir) }];
-}
-
 /**
  * Replays a captured incident through the production use cases (`touch`, `settle`, `react`) with the
  * recorded-account adapters, an in-memory window store and a virtual clock: events arrive at their
@@ -104,7 +83,7 @@ export async function runReplay(
   listener: ReplayListener = {},
   options: ReplayOptions = {},
 ): Promise<ReplaySummary> {
-  const places = await loadPlaces(scenario);
+  const places = await loadRecordedPlaces(scenario);
   const signals = scenario.signalsFile
     ? await loadSignalsFile(scenario.signalsFile)
     : scenario.root
