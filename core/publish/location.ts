@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
 import { z } from "zod";
+import { type Checked, checkBranchName, checkRepositoryPath } from "./safe.ts";
 
 /**
  * Where a stack's safe-state template lives: the `stacks:` map in `phantom.yaml`
@@ -71,30 +72,12 @@ function tagMap(tags: StackTags): Map<string, string> {
   return new Map(entries.map(([k, v]) => [k.toLowerCase(), v.trim()]));
 }
 
-// C0 and C1 controls, DEL, and the line and paragraph separators.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-/** A repository-relative path that stays inside the repository. */
-function safePath(path: string): string | undefined {
-  if (CONTROL.test(path)) return undefined;
-  const clean = path.trim().replace(/^\.?\/+/, "");
-  if (clean === "" || clean.includes("\\") || clean.split("/").some((s) => s === ".." || s === ""))
-    return undefined;
-  return clean;
-}
-
 /**
- * A branch name git accepts (`git check-ref-format --branch`): no controls, spaces or `~^:?*[\`,
- * no `..` or `@{`, no empty, dot-led or `.lock` component, not led by `-`.
- * @see https://git-scm.com/docs/git-check-ref-format
+ * A repository-relative path as people write it (surrounding spaces and one leading `./` are
+ * forgiven), checked by {@link checkRepositoryPath}: the path, or why it is refused.
  */
-function safeBranch(branch: string): string | undefined {
-  const b = branch.trim();
-  if (b === "" || b.startsWith("-") || CONTROL.test(b) || /[\s~^:?*[\\]/.test(b)) return undefined;
-  if (b.includes("..") || b.includes("@{") || b === "@") return undefined;
-  if (b.split("/").some((c) => c === "" || c.startsWith(".") || c.endsWith(".lock"))) return undefined;
-  return b.endsWith(".") ? undefined : b;
+function repositoryPath(raw: string): Checked {
+  return checkRepositoryPath(raw.trim().replace(/^\.\/(?=.)/, ""));
 }
 
 /**
@@ -117,8 +100,9 @@ export function stackConfigFor<T>(
 /**
  * Resolves where a stack's template lives. Config wins field by field over the tags (a config entry
  * may set only `env` and leave `repo`/`path` to the tags). Tag values are data set from the console:
- * a `phantom:repo` that is not `owner/name` or a `phantom:path` leaving the repository is reported,
- * never used.
+ * a `phantom:repo` that is not `owner/name`, a `phantom:path` leaving the repository (core/publish/safe.ts:
+ * `..`, absolute, `.git` in any case, a control character such as a newline) or a `phantom:ref` git
+ * would refuse is reported with the reason, never used.
  */
 export function templateLocation(
   stack: string,
@@ -145,26 +129,32 @@ export function templateLocation(
   if (!REPO_NAME.test(repo.trim())) {
     return { kind: "unknown", reason: `${where("repo")} ${JSON.stringify(repo)} is not owner/name` };
   }
-  const path = safePath(rawPath);
-  if (path === undefined) {
+  const checkedPath = repositoryPath(rawPath);
+  if (!checkedPath.ok) {
     return {
       kind: "unknown",
-      reason: `${where("path")} ${JSON.stringify(rawPath)} is not a path inside the repository`,
+      reason: `${where("path")} ${JSON.stringify(rawPath)} is not a path inside the repository: it ${checkedPath.reason}`,
     };
   }
-  const rawBranch = entry.branch ?? fromTags.get("phantom:ref");
-  const branch = rawBranch !== undefined && rawBranch !== "" ? safeBranch(rawBranch) : undefined;
-  if (rawBranch !== undefined && rawBranch !== "" && branch === undefined) {
+  const path = checkedPath.value;
+  const rawBranch = (entry.branch ?? fromTags.get("phantom:ref"))?.trim();
+  const checkedBranch = rawBranch !== undefined && rawBranch !== "" ? checkBranchName(rawBranch) : undefined;
+  if (rawBranch !== undefined && checkedBranch !== undefined && !checkedBranch.ok) {
     const field = entry.branch !== undefined ? `stacks["${matched?.pattern}"].branch` : "tag phantom:ref";
-    return { kind: "unknown", reason: `${field} ${JSON.stringify(rawBranch)} is not a branch name` };
-  }
-  const parameters = entry.parameters !== undefined ? safePath(entry.parameters) : undefined;
-  if (entry.parameters !== undefined && parameters === undefined) {
     return {
       kind: "unknown",
-      reason: `stacks["${matched?.pattern}"].parameters ${JSON.stringify(entry.parameters)} is not a path inside the repository`,
+      reason: `${field} ${JSON.stringify(rawBranch)} is not a branch name: it ${checkedBranch.reason}`,
     };
   }
+  const branch = checkedBranch?.ok ? checkedBranch.value : undefined;
+  const checkedParameters = entry.parameters !== undefined ? repositoryPath(entry.parameters) : undefined;
+  if (checkedParameters !== undefined && !checkedParameters.ok) {
+    return {
+      kind: "unknown",
+      reason: `stacks["${matched?.pattern}"].parameters ${JSON.stringify(entry.parameters)} is not a path inside the repository: it ${checkedParameters.reason}`,
+    };
+  }
+  const parameters = checkedParameters?.ok ? checkedParameters.value : undefined;
   const env = entry.env ?? fromTags.get("env") ?? fromTags.get("environment");
   return {
     kind: "found",

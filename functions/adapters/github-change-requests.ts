@@ -5,6 +5,7 @@ import { Octokit } from "@octokit/rest";
 import picomatch from "picomatch";
 import { markerVerdict, parseMarker } from "../../core/publish/marker.ts";
 import type { ChangeRequests, PullRequestOutcome, PullRequestRequest } from "../../core/publish/ports.ts";
+import { assertSafeRequest } from "../../core/publish/safe.ts";
 import type { Logger } from "../log.ts";
 
 /**
@@ -672,6 +673,12 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
 
   return {
     async ensure(request) {
+      // Paths and refs are data from tags and config: refused before any call (core/publish/safe.ts).
+      try {
+        assertSafeRequest(request);
+      } catch (error) {
+        throw new GitHubChangeRequestsError("check the request", error);
+      }
       const { owner, repo } = splitRepo(request.repo);
       const open = await findOpenPull(owner, repo, request.branch);
       return open ? updateOpen(owner, repo, open, request) : create(owner, repo, request);

@@ -11,6 +11,7 @@ import type {
   PullRequestOutcome,
   PullRequestRequest,
 } from "../../core/publish/ports.ts";
+import { assertSafeRequest } from "../../core/publish/safe.ts";
 import type { Logger } from "../log.ts";
 
 /**
@@ -18,10 +19,12 @@ import type { Logger } from "../log.ts";
  * branch `phantom/<stack>` and the same single commit the GitHub adapter makes, and the PR body in
  * a `pull-request.md` of the window's output.
  *
- * Only git plumbing, through the `git` CLI: `hash-object -w` per file, `read-tree` + `update-index`
+ * Only git plumbing, through the `git` CLI: `hash-object -w` per file, `read-tree` + `update-index -z`
  * on a temporary index (`GIT_INDEX_FILE`), `write-tree`, `commit-tree`, `update-ref` — so the user's
  * working tree, index and current branch are never touched, and no hook runs. A branch checked out
- * in any worktree is refused rather than moved under the user's feet.
+ * in any worktree is refused rather than moved under the user's feet. The branch, the base branch
+ * and every file path are checked first (`assertSafeRequest`, core/publish/safe.ts): nothing is
+ * written for a request that names a path outside the repository, under `.git`, or with a newline.
  *
  * The "open pull request" of a stack is its branch. Its tip commit carries the marker as trailers
  * (`Phantom-Pull-Request`, `Phantom-Stack`, `Phantom-Window`, `Phantom-Fingerprint`,
@@ -157,7 +160,7 @@ export function createLocalGitChangeRequests(options: LocalGitChangeRequestsOpti
     } catch (error) {
       const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
       throw new LocalGitChangeRequestsError(
-        `git ${args[0]} failed in ${repoPath}: ${stderr || String(error)}`,
+        `git ${args.find((a) => !a.startsWith("-"))} failed in ${repoPath}: ${stderr || String(error)}`,
         {
           cause: error,
         },
@@ -220,23 +223,13 @@ export function createLocalGitChangeRequests(options: LocalGitChangeRequestsOpti
   /** ONE commit with every file on top of `base`, built on a temporary index. */
   async function commitFiles(base: string, request: PullRequestRequest, message: string): Promise<string> {
     if (request.files.length === 0) throw new LocalGitChangeRequestsError("the request has no files");
-    for (const file of request.files) {
-      if (
-        file.path.startsWith("/") ||
-        file.path.split("/").some((s) => s === ".." || s === "" || s === ".git")
-      ) {
-        throw new LocalGitChangeRequestsError(
-          `refusing to write ${JSON.stringify(file.path)}: not a path inside the repository`,
-        );
-      }
-    }
     const dir = await mkdtemp(join(tmpdir(), "phantom-index-"));
     const env = { GIT_INDEX_FILE: join(dir, "index") };
     try {
       await git(["read-tree", base], undefined, env);
       const modes = new Map<string, string>();
       const staged = await git(
-        ["ls-files", "--stage", "-z", "--", ...request.files.map((f) => f.path)],
+        ["--literal-pathspecs", "ls-files", "--stage", "-z", "--", ...request.files.map((f) => f.path)],
         undefined,
         env,
       );
@@ -250,7 +243,8 @@ export function createLocalGitChangeRequests(options: LocalGitChangeRequestsOpti
         const mode = modes.get(file.path) === "100755" ? "100755" : "100644";
         lines.push(`${mode} ${sha}\t${file.path}`);
       }
-      await git(["update-index", "--index-info"], `${lines.join("\n")}\n`, env);
+      // NUL-terminated (`-z`): even a path that slipped past the checks cannot start a second entry.
+      await git(["update-index", "-z", "--index-info"], `${lines.join("\0")}\0`, env);
       const tree = (await git(["write-tree"], undefined, env)).trim();
       const date = `${Math.floor(now() / 1000)} +0000`;
       return (
@@ -347,6 +341,14 @@ export function createLocalGitChangeRequests(options: LocalGitChangeRequestsOpti
 
   return {
     async ensure(request) {
+      try {
+        assertSafeRequest(request);
+      } catch (error) {
+        throw new LocalGitChangeRequestsError(
+          `refusing to write to ${repoPath}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
       for (let tries = 0; tries < 2; tries += 1) {
         const outcome = await attempt(request);
         if (outcome !== "retry") return outcome;

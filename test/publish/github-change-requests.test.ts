@@ -358,6 +358,36 @@ describe.concurrent("GitHub ChangeRequests", () => {
     ]);
     ctx.server.verify();
   });
+
+  it("refuses a request with a path outside the repository or a bad branch before any call", async ({
+    ctx,
+    expect,
+  }) => {
+    const smuggled = windowRequest({
+      repo: "acme/infra",
+      window: "w1",
+      validAt: T1,
+      files: [{ path: `${TEMPLATE_PATH}\n.github/workflows/x.yml`, content: "x" }],
+    });
+    await expect(ctx.changeRequests.ensure(smuggled)).rejects.toThrow(
+      /file path .* control character U\+000A/,
+    );
+    const dotGit = windowRequest({
+      repo: "acme/infra",
+      window: "w1",
+      validAt: T1,
+      files: [{ path: ".Git/config", content: "x" }],
+    });
+    await expect(ctx.changeRequests.ensure(dotGit)).rejects.toThrow(/"\.Git" segment/);
+    const branch = {
+      ...windowRequest({ repo: "acme/infra", window: "w1", validAt: T1 }),
+      branch: "phantom/a..b",
+    };
+    await expect(ctx.changeRequests.ensure(branch)).rejects.toThrow(
+      /branch "phantom\/a\.\.b" contains "\.\."/,
+    );
+    expect(ctx.server.requests).toEqual([]);
+  });
 });
 
 describe.concurrent("the fake GitHub server", () => {

@@ -230,8 +230,52 @@ describe.concurrent("local git ChangeRequests", () => {
       files: [{ path: "../escape.yaml", content: "x" }],
     });
 
-    await expect(adapter().ensure(request)).rejects.toThrow(/not a path inside the repository/);
+    await expect(adapter().ensure(request)).rejects.toThrow(
+      /file path "\.\.\/escape\.yaml" has a "\.\." segment/,
+    );
     expect(refExists(dir, "refs/heads/phantom/payments")).toBe(false);
+  });
+
+  it("never lets a newline in a path add a second index entry (an executable workflow)", async ({
+    repo: { dir, adapter },
+    expect,
+  }) => {
+    // The attacker names a blob the repository already holds and asks for it as an executable workflow.
+    const blob = git(dir, "rev-parse", "HEAD:README.md").trim();
+    const smuggled = `${TEMPLATE_PATH}\n100755 ${blob}\t.github/workflows/x.yml`;
+    const request = windowRequest({
+      window: "w1",
+      validAt: T1,
+      files: [{ path: smuggled, content: TEMPLATE.replace("30", "60") }],
+    });
+
+    await expect(adapter().ensure(request)).rejects.toThrow(/control character U\+000A/);
+    expect(refExists(dir, "refs/heads/phantom/payments")).toBe(false);
+    for (const ref of git(dir, "for-each-ref", "--format=%(refname)").split("\n").filter(Boolean)) {
+      expect(git(dir, "ls-tree", "-r", "--name-only", ref)).not.toContain(".github");
+    }
+  });
+
+  it.for([
+    [".GIT/config", /\.GIT" segment/],
+    ["infra/.git./hooks/pre-commit", /git's own directory/],
+    ["/etc/passwd", /is absolute/],
+    ["infra\\payments.yaml", /backslash/],
+    ["infra//payments.yaml", /empty segment/],
+    ["infra/\u2028payments.yaml", /U\+2028/],
+  ] as const)("refuses the file path %j", async ([path, reason], { repo: { dir, adapter }, expect }) => {
+    const request = windowRequest({ window: "w1", validAt: T1, files: [{ path, content: "x" }] });
+    await expect(adapter().ensure(request)).rejects.toThrow(reason);
+    expect(refExists(dir, "refs/heads/phantom/payments")).toBe(false);
+  });
+
+  it("refuses a branch git would not take, before writing anything", async ({
+    repo: { dir, adapter },
+    expect,
+  }) => {
+    const request = { ...windowRequest({ window: "w1", validAt: T1 }), branch: "phantom/x\nrefs/heads/main" };
+    await expect(adapter().ensure(request)).rejects.toThrow(/branch .* control character/);
+    expect(git(dir, "for-each-ref", "--format=%(refname)").trim()).toBe("refs/heads/main");
   });
 
   it("works in a bare repository, on the base branch it is told", async ({ repo: { dir }, expect }) => {

@@ -96,6 +96,31 @@ describe("templateLocation", () => {
       /tag phantom:path/,
     ],
     ["an absolute path tag", { "phantom:repo": "acme/x", "phantom:path": "/a//b.yaml" }, /not a path inside/],
+    ["a rooted path tag", { "phantom:repo": "acme/x", "phantom:path": "/cfn/x.yaml" }, /is absolute/],
+    [
+      "a path tag under .git in another case",
+      { "phantom:repo": "acme/x", "phantom:path": ".GIT/hooks/pre-commit" },
+      /"\.GIT" segment/,
+    ],
+    [
+      "a path tag that smuggles a second index entry",
+      {
+        "phantom:repo": "acme/x",
+        "phantom:path":
+          "cfn/x.yaml\n100755 0123456789abcdef0123456789abcdef01234567\t.github/workflows/x.yml",
+      },
+      /tag phantom:path .* control character U\+000A/,
+    ],
+    [
+      "a ref tag git refuses",
+      { "phantom:repo": "acme/x", "phantom:path": "a.yaml", "phantom:ref": "main.lock" },
+      /tag phantom:ref "main\.lock" .*\.lock/,
+    ],
+    [
+      "a ref tag that is @",
+      { "phantom:repo": "acme/x", "phantom:path": "a.yaml", "phantom:ref": "@" },
+      /tag phantom:ref/,
+    ],
   ])("reports, never uses, %s", (_what, stackTags, reason) => {
     const result = templateLocation("inventory", {}, stackTags);
     expect(result.kind).toBe("unknown");
