@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { catalogContext } from "../core/change/context.ts";
+import { intakeContextAt } from "../core/change/context.ts";
 import { judgeDocument } from "../core/change/intake.ts";
 import { isCachedDirectory } from "../core/drift/directory-cache.ts";
 import { readStackStatusChange } from "../core/pattern/stack-status.ts";
@@ -67,7 +67,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
     return;
   }
   if (await stackChanged(body, message, runtime, tally)) return;
-  const context = catalogContext(runtime.config);
+  const context = intakeContextAt(runtime.config, runtime.clock.now());
   const judged = judgeDocument(body, context);
   if (judged.length === 0) {
     tally.received += 1;

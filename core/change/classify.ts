@@ -6,7 +6,7 @@ import type { ResourceRef } from "../catalog/types.ts";
 import type { IgnoreRules } from "../config/ignore.ts";
 import { type Actor, actorOf } from "./actor.ts";
 import { canonicalKeys, normalizeRecord } from "./normalize.ts";
-import { type CloudTrailRecord, cloudTrailRecordSchema } from "./schema.ts";
+import { type CloudTrailRecord, cloudTrailRecordSchema, implausibleTime } from "./schema.ts";
 import { screen } from "./screen.ts";
 
 /** Why a record is not a change. Stable codes: metrics and summaries group by them. */
@@ -54,6 +54,11 @@ export interface IntakeContext {
   readonly ignore: IgnoreRules;
   /** Treat writes by AWS services acting on your behalf as changes (default: ignore them). */
   readonly includeServiceAutomation?: boolean;
+  /**
+   * The latest plausible event time (ISO), from the reader's clock (`latestEventTimeAt`): a record
+   * after it is rejected. Absent: only the fixed range (schema.ts `implausibleTime`) applies.
+   */
+  readonly latestEventTime?: string;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -140,6 +145,9 @@ export function judge(raw: unknown, context: IntakeContext): Judgement {
   if (!parsed.ok)
     return { verdict: "rejected", reason: parsed.reason, detail: parsed.detail, partial: peek(raw) };
   const record = parsed.record;
+  const late = implausibleTime(record.eventTime, context.latestEventTime);
+  if (late !== undefined)
+    return { verdict: "rejected", reason: "malformed", detail: late, partial: peek(raw) };
   const actor = actorOf(record);
   const none: readonly ResourceRef[] = [];
   const ignored = (reason: IgnoreReason, detail: string, resources = none): Judgement => ({

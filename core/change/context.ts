@@ -2,6 +2,7 @@ import { type Catalog, createCatalog } from "../catalog/catalog.ts";
 import { compileIgnoreRules } from "../config/ignore.ts";
 import type { PhantomConfig } from "../config/schema.ts";
 import type { IntakeContext } from "./classify.ts";
+import { latestEventTimeAt } from "./schema.ts";
 
 let builtIn: Catalog | undefined;
 const contexts = new WeakMap<PhantomConfig, IntakeContext>();
@@ -22,4 +23,13 @@ export function catalogContext(config: PhantomConfig): IntakeContext {
     contexts.set(config, context);
   }
   return context;
+}
+
+/**
+ * The intake context for a reader whose clock reads `nowMs`: a record more than a day after it is
+ * rejected as implausible (schema.ts `implausibleTime`). The deployed handlers pass their clock, the
+ * CLI the wall clock when it reads a capture (an old capture is in the past whenever it is replayed).
+ */
+export function intakeContextAt(config: PhantomConfig, nowMs: number): IntakeContext {
+  return { ...catalogContext(config), latestEventTime: latestEventTimeAt(nowMs) };
 }

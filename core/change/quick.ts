@@ -4,7 +4,7 @@ import type { IntakeContext, Judgement } from "./classify.ts";
 import { canonicalKey, canonicalKeys, IDENTITY_SHAPE, RECORD_SHAPE } from "./normalize.ts";
 import { BAIL, Kind, Members, type Memo, NONE, type ScanHooks, scanRecord, UNKNOWN } from "./scan.ts";
 import type { CloudTrailRecord, UserIdentity } from "./schema.ts";
-import { toIsoTime } from "./schema.ts";
+import { EARLIEST_EVENT_TIME, LATEST_EVENT_TIME, toIsoTime } from "./schema.ts";
 import { type ScreenReason, screen } from "./screen.ts";
 
 /**
@@ -446,6 +446,9 @@ export function quickJudgeBytes(
   }
   const record = lightRecord(b, members, envelope);
   if (record === undefined) return undefined;
+  // A time out of the plausible range is rejected on the full path (implausibleTime), with its words.
+  const time = record.eventTime;
+  if (time < EARLIEST_EVENT_TIME || time > (context.latestEventTime ?? LATEST_EVENT_TIME)) return undefined;
   const screening = screen(record, context);
   if (!screening.out || !QUICK.has(screening.reason)) return undefined;
   const actor: Actor = actorOf(record);

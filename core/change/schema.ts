@@ -108,6 +108,41 @@ export const envelopeSchema = z.looseObject({
   detail: z.unknown(),
 });
 
+/**
+ * The plausible range of a record's time. CloudTrail was launched in November 2013, so no record of it
+ * is older; and no time may lie past the last one with a four-digit year (`toISOString` writes later
+ * years as `+275760-…`, and date arithmetic on them overflows JavaScript's dates, which throws). The
+ * caller narrows the upper end to its own clock (IntakeContext `latestEventTime`): a capture cannot
+ * hold an event from after the moment it is read, give or take a day of clock skew.
+ */
+export const EARLIEST_EVENT_TIME = "2013-11-01T00:00:00.000Z";
+export const LATEST_EVENT_TIME = "9999-12-31T23:59:59.999Z";
+/** How far past its reader's clock a record's time may be (clock skew, a mislabelled zone). */
+export const EVENT_TIME_SLACK_MS = 24 * 60 * 60 * 1000;
+
+/** The latest plausible event time for a reader whose clock reads `nowMs`: a day later. */
+export function latestEventTimeAt(nowMs: number): string {
+  const ms = nowMs + EVENT_TIME_SLACK_MS;
+  return Number.isFinite(ms) && ms < Date.parse(LATEST_EVENT_TIME)
+    ? new Date(ms).toISOString()
+    : LATEST_EVENT_TIME;
+}
+
+/**
+ * Why an ISO time (toIsoTime's form) is not a plausible event time, or `undefined` when it is. ISO
+ * strings of four-digit years compare as times; an extended year (`+275760-…`, `-000001-…`) sorts
+ * below every digit, so it is "before" and caught by the first test.
+ */
+export function implausibleTime(iso: string, latest: string = LATEST_EVENT_TIME): string | undefined {
+  if (iso < EARLIEST_EVENT_TIME) {
+    return iso.startsWith("+")
+      ? `eventTime ${iso} is not a plausible time: after ${latest}`
+      : `eventTime ${iso} is not a plausible time: before CloudTrail existed (${EARLIEST_EVENT_TIME})`;
+  }
+  if (iso > latest) return `eventTime ${iso} is not a plausible time: after ${latest}`;
+  return undefined;
+}
+
 const SIEM_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** The last time parsed: records of a trail come in time order, many to the second, so most repeat it. */

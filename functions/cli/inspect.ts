@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { IntakeContext } from "../../core/change/classify.ts";
-import { catalogContext } from "../../core/change/context.ts";
+import { intakeContextAt } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
 import { quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
 import { type InspectLine, inspectJsonAt, inspectLine, sourcePrefix } from "../../core/change/report.ts";
@@ -51,7 +51,7 @@ async function* lineBatches(
   config: PhantomConfig,
   json: boolean,
 ): AsyncGenerator<(InspectLine | string)[]> {
-  const context = catalogContext(config);
+  const context = intakeContextAt(config, Date.now());
   for (const file of await listCaptureFiles(paths)) {
     const display = path.relative(process.cwd(), file) || file;
     const prefix = sourcePrefix(display);

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
 import type { Analyst } from "../../core/analysis/types.ts";
 import type { Judgement } from "../../core/change/classify.ts";
-import { catalogContext } from "../../core/change/context.ts";
+import { intakeContextAt } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
 import type { PullRequestOutcome } from "../../core/publish/ports.ts";
 import { type Reaction, type ReactPorts, react, reviewAt } from "../../core/reactor/react.ts";
@@ -89,7 +89,7 @@ export async function runReplay(
     : scenario.root
       ? await loadRecordedSignals(scenario.root)
       : recordedSignals(NO_SIGNALS);
-  const context = catalogContext(scenario.config);
+  const context = intakeContextAt(scenario.config, Date.now());
   const ignored = new Map<string, number>();
   const rejected = new Map<string, number>();
   const changes: { change: Change; at: number; order: number }[] = [];
