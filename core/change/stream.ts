@@ -36,6 +36,28 @@ export interface SplitSink {
   broken(message: string): void;
   /** A problem that does not stop the splitter (a trail file's other keys). */
   problem(message: string): void;
+  /**
+   * A kept value grew past `maxRecord` characters. A record inside a streamed array is skipped, and
+   * the splitter goes on with the next one (`fatal` false, `line` where it starts). The document's own
+   * value (`fatal` true) stops the splitter; `scalar` tells a number or word (nothing JSON lines could
+   * start with) from an object or array.
+   */
+  tooLarge?(
+    message: string,
+    at: { readonly fatal: boolean; readonly scalar: boolean; readonly line: number },
+  ): void;
+}
+
+/** `16 MiB`, `4 KiB`, `512 bytes`: a size for a message. */
+export function sizeText(bytes: number): string {
+  for (const [unit, size] of [
+    ["GiB", 2 ** 30],
+    ["MiB", 2 ** 20],
+    ["KiB", 2 ** 10],
+  ] as const) {
+    if (bytes >= size && bytes % (size / 4) === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }
 
 const OBJECT = 123; // {
@@ -101,6 +123,10 @@ export class DocumentSplitter {
 
   // The value being kept ("capture") or the rest of a trail object ("rest").
   #parts: string[] = [];
+  /** Characters held in #parts; past #maxRecord the value is skipped (#skipping), not kept. */
+  #kept = 0;
+  #skipping = false;
+  readonly #maxRecord: number;
   #from = 0;
   #stack: number[] = [];
   #inString = false;
@@ -127,8 +153,10 @@ export class DocumentSplitter {
   valueLine = 0;
   endLine = 0;
 
-  constructor(sink: SplitSink) {
+  /** `maxRecord`: the most characters one kept value (a record, the document's value) may hold. */
+  constructor(sink: SplitSink, maxRecord = Number.POSITIVE_INFINITY) {
     this.#sink = sink;
+    this.#maxRecord = maxRecord;
   }
 
   /** The line being read. */
@@ -218,7 +246,12 @@ export class DocumentSplitter {
       i = this.#startValue(text, i, path, level.itemDepth);
     }
     this.#base += n;
-    if (this.#mode === "capture" || this.#mode === "rest") this.#parts.push(text.slice(this.#from));
+    if ((this.#mode === "capture" || this.#mode === "rest") && !this.#skipping) {
+      const part = text.slice(this.#from);
+      this.#parts.push(part);
+      this.#kept += part.length;
+      if (this.#kept > this.#maxRecord) this.#oversize();
+    }
     if (this.#inKey) this.#keyParts.push(text.slice(this.#keyFrom));
     if (this.#mode === "done") {
       const end = this.#endIndex - (this.#base - n);
@@ -231,6 +264,40 @@ export class DocumentSplitter {
   #endIndex = Number.NaN;
   /** Index of the next backslash in the text being written (-1: none after the last one found; -2: not looked for). */
   #backslash = -2;
+
+  /**
+   * The kept value holds more than the cap: stop keeping it. A record of a streamed array is skipped
+   * (reported, and the splitter goes on); the document's own value stops the splitter.
+   */
+  #oversize(): void {
+    const cap = sizeText(this.#maxRecord);
+    const line = this.#startLine;
+    this.#parts = [];
+    this.#kept = 0;
+    this.#keyParts = [];
+    this.#inKey = false;
+    this.#watch = false;
+    this.#expectKey = false;
+    this.#expectValue = false;
+    if (this.#mode === "capture" && this.#levels.length === 0) {
+      this.#mode = "broken";
+      this.#sink.tooLarge?.(
+        `the file's first JSON value, from line ${line}, is longer than ${cap} (the cap for one record)`,
+        { fatal: true, scalar: this.#scalar, line },
+      );
+      return;
+    }
+    this.#skipping = true;
+    const what =
+      this.#mode === "rest"
+        ? `${this.#trail?.path === "" ? "the document" : this.#trail?.path} after its Records array`
+        : `${this.#path} (line ${line})`;
+    this.#sink.tooLarge?.(`${what} is longer than ${cap} (the cap for one record); it is skipped`, {
+      fatal: false,
+      scalar: this.#scalar,
+      line,
+    });
+  }
 
   /** The end of the input. A document that is not complete is reported as cut. */
   end(): void {
@@ -271,6 +338,8 @@ export class DocumentSplitter {
     }
     this.#mode = "capture";
     this.#parts = [];
+    this.#kept = 0;
+    this.#skipping = false;
     this.#from = i;
     this.#stack = [];
     this.#inString = false;
@@ -438,6 +507,7 @@ export class DocumentSplitter {
     });
     this.#mode = "array";
     this.#parts = [];
+    this.#kept = 0;
     return true;
   }
 
@@ -449,6 +519,8 @@ export class DocumentSplitter {
       this.#mode = "rest";
       this.#trail = level.trail;
       this.#parts = [];
+      this.#kept = 0;
+      this.#skipping = false;
       this.#from = i;
       this.#stack = [];
       this.#inString = false;
@@ -466,6 +538,15 @@ export class DocumentSplitter {
     const trail = this.#trail as TrailLevel;
     const rest = this.#parts.join("") + text.slice(this.#from, i);
     this.#parts = [];
+    if (this.#skipping || this.#kept + (i - this.#from) > this.#maxRecord) {
+      // Too long to check (reported when it grew past the cap, or now).
+      if (!this.#skipping) this.#oversize();
+      this.#skipping = false;
+      this.#kept = 0;
+      this.#afterValue(i);
+      return;
+    }
+    this.#kept = 0;
     try {
       const others = JSON.parse(`{"":[]${rest}`) as Record<string, unknown>;
       const changing = ["eventName", "Records", ...(trail.key === "records" ? ["records"] : [])].filter((k) =>
@@ -488,9 +569,18 @@ export class DocumentSplitter {
 
   /** A kept value is complete just before `i`. */
   #complete(text: string, i: number): number {
+    if (!this.#skipping && this.#kept + (i - this.#from) > this.#maxRecord) this.#oversize();
+    if (this.#mode === "broken") return text.length;
+    if (this.#skipping) {
+      this.#skipping = false;
+      this.#kept = 0;
+      this.#afterValue(i);
+      return i;
+    }
     const piece = text.slice(this.#from, i);
     const kept = this.#parts.length === 0 ? piece : this.#parts.join("") + piece;
     this.#parts = [];
+    this.#kept = 0;
     this.#finishCapture(kept);
     this.#afterValue(i);
     return i;

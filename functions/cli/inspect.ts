@@ -7,16 +7,20 @@ import { type InspectLine, inspectJsonAt, inspectLine, sourcePrefix } from "../.
 import type { PhantomConfig } from "../../core/config/schema.ts";
 import {
   type CaptureEntry,
+  type CaptureLimits,
+  DEFAULT_CAPTURE_LIMITS,
   lineEntry,
   listCaptureFiles,
   readCaptureBatches,
   whereIs,
 } from "../io/read-captures.ts";
-import type { Output } from "./output.ts";
+import { type Output, UsageError } from "./output.ts";
 
 export interface InspectOptions {
   readonly json: boolean;
   readonly config: PhantomConfig;
+  /** Caps on a capture file and one record (read-captures.ts); the defaults when absent. */
+  readonly limits?: CaptureLimits;
 }
 
 /**
@@ -27,8 +31,9 @@ export interface InspectOptions {
 export async function* inspectPaths(
   paths: readonly string[],
   config: PhantomConfig,
+  limits: CaptureLimits = DEFAULT_CAPTURE_LIMITS,
 ): AsyncGenerator<InspectLine> {
-  for await (const batch of inspectBatches(paths, config)) yield* batch;
+  for await (const batch of inspectBatches(paths, config, limits)) yield* batch;
 }
 
 /**
@@ -38,8 +43,9 @@ export async function* inspectPaths(
 export async function* inspectBatches(
   paths: readonly string[],
   config: PhantomConfig,
+  limits: CaptureLimits = DEFAULT_CAPTURE_LIMITS,
 ): AsyncGenerator<InspectLine[]> {
-  yield* lineBatches(paths, config, false) as AsyncGenerator<InspectLine[]>;
+  yield* lineBatches(paths, config, false, limits) as AsyncGenerator<InspectLine[]>;
 }
 
 /**
@@ -50,6 +56,7 @@ async function* lineBatches(
   paths: readonly string[],
   config: PhantomConfig,
   json: boolean,
+  limits: CaptureLimits,
 ): AsyncGenerator<(InspectLine | string)[]> {
   const context = intakeContextAt(config, Date.now());
   for (const file of await listCaptureFiles(paths)) {
@@ -67,7 +74,7 @@ async function* lineBatches(
       }
       index++;
     };
-    for await (const entries of readCaptureBatches(file)) {
+    for await (const entries of readCaptureBatches(file, limits)) {
       for (const entry of entries) {
         if (entry.kind === "end") {
           if (first !== undefined && entry.units === 1 && first.lone && index === 1) {
@@ -103,7 +110,8 @@ async function* lineBatches(
 /** The inspect lines of one entry, the first sourced `#index`. */
 function linesOf(entry: CaptureEntry, context: IntakeContext, display: string, index: number): InspectLine[] {
   if (entry.kind === "error") {
-    return [rejectedLine(entry.line === undefined ? display : `${display}#${index}`, entry.error)];
+    const source = entry.line === undefined ? display : `${display}#${index}`;
+    return [rejectedLine(source, entry.error, entry.limit === true ? TOO_LARGE : "malformed")];
   }
   if (entry.kind === "text") {
     // The quick path decides reads, failures and calls outside the catalog without building the record.
@@ -114,7 +122,9 @@ function linesOf(entry: CaptureEntry, context: IntakeContext, display: string, i
       value = JSON.parse(entry.text);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      return [rejectedLine(`${display}#${index}`, `${whereIs(entry)} is not valid JSON: ${why}`)];
+      return [
+        rejectedLine(`${display}#${index}`, `${whereIs(entry)} is not valid JSON: ${why}`, "malformed"),
+      ];
     }
     return judgeCandidates(value, context, entry.path, entry.depth).map(({ judgement }, i) =>
       inspectLine(`${display}#${index + i}`, judgement),
@@ -128,7 +138,10 @@ function linesOf(entry: CaptureEntry, context: IntakeContext, display: string, i
   return [];
 }
 
-function rejectedLine(source: string, error: string): InspectLine {
+/** The reason code of a file, line or record over a capture cap (CaptureLimits): an input error. */
+const TOO_LARGE = "too-large";
+
+function rejectedLine(source: string, error: string, code: string): InspectLine {
   return {
     source,
     eventID: null,
@@ -136,8 +149,8 @@ function rejectedLine(source: string, error: string): InspectLine {
     eventSource: null,
     eventTime: null,
     verdict: "rejected",
-    reason: `malformed: ${error}`,
-    reasonCode: "malformed",
+    reason: `${code}: ${error}`,
+    reasonCode: code,
     actor: { name: "unknown", console: false },
     resources: [],
   };
@@ -187,7 +200,11 @@ export class Tally {
 /** Output is written in pieces of about this many characters. */
 const WRITE_AT = 1 << 16;
 
-/** `phantom inspect`: JSON lines with `--json`, else one human line per record and a summary. */
+/**
+ * `phantom inspect`: JSON lines with `--json`, else one human line per record and a summary. A file,
+ * line or record over a capture cap is rejected in its place like any other, every other record is
+ * still reported, and then the command fails as an input error (exit 1) naming the first of them.
+ */
 export async function runInspect(
   paths: readonly string[],
   options: InspectOptions,
@@ -195,14 +212,24 @@ export async function runInspect(
 ): Promise<void> {
   const tally = new Tally();
   let pending = "";
+  const overCap: string[] = [];
   try {
-    for await (const batch of lineBatches(paths, options.config, options.json)) {
+    for await (const batch of lineBatches(
+      paths,
+      options.config,
+      options.json,
+      options.limits ?? DEFAULT_CAPTURE_LIMITS,
+    )) {
       for (const line of batch) {
         if (typeof line === "string") pending += `${line}\n`;
-        else if (options.json) pending += `${JSON.stringify(line)}\n`;
         else {
-          pending += humanLine(line);
-          tally.add(line.verdict, line.reasonCode);
+          if (line.reasonCode === TOO_LARGE)
+            overCap.push(`${line.source}: ${line.reason?.slice(TOO_LARGE.length + 2)}`);
+          if (options.json) pending += `${JSON.stringify(line)}\n`;
+          else {
+            pending += humanLine(line);
+            tally.add(line.verdict, line.reasonCode);
+          }
         }
       }
       if (pending.length >= WRITE_AT) {
@@ -215,4 +242,10 @@ export async function runInspect(
     if (pending !== "") io.out(pending);
   }
   if (!options.json) io.out(`${tally}\n`);
+  if (overCap.length > 0) {
+    const n = overCap.length;
+    throw new UsageError(
+      `${n} capture${n === 1 ? "" : "s"} over a size cap: ${overCap[0]}${n > 1 ? ` (and ${n - 1} more)` : ""}`,
+    );
+  }
 }

@@ -3,7 +3,7 @@ import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
-import { DocumentSplitter, type SplitRecord } from "../../core/change/stream.ts";
+import { DocumentSplitter, type SplitRecord, sizeText } from "../../core/change/stream.ts";
 
 /**
  * Streams captured events from files and directories: JSON lines, and JSON documents (a record, an
@@ -17,7 +17,42 @@ import { DocumentSplitter, type SplitRecord } from "../../core/change/stream.ts"
  * is one document, and only white space may follow. A document that breaks after some records gives
  * those records and one error saying where it broke; a file that breaks before any record is tried
  * line by line, so a truncated line never hides the good ones around it.
+ *
+ * Every capture is bounded (CaptureLimits): a file's content after gunzip, and one record (a line of
+ * JSON lines, a document's record). Over a cap, that file, line or record is rejected with a reason
+ * naming it (an error with `limit`), nothing past the cap is held, and the rest is still read.
  */
+
+/**
+ * The caps on a capture. Real captures stay far below the defaults: CloudTrail's largest event is 1 MB
+ * (an event data store's "Large" events; 256 KB standard, and EventBridge delivers at most 256 KB), so
+ * 16 MiB for one record leaves room for a whole trail log file written as one JSON line; 4 GiB of
+ * content is some 2.8 million records at 1.5 KB. A gzip bomb (zeros compress about 1,000 to 1) meets
+ * the record cap after 16 MiB, or the file cap.
+ */
+export interface CaptureLimits {
+  /** Bytes of a file's content (after gunzip for `.gz`). */
+  readonly fileBytes: number;
+  /** Bytes of one line of JSON lines, characters of one record of a document. */
+  readonly recordBytes: number;
+}
+
+export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = { fileBytes: 4 * 2 ** 30, recordBytes: 16 * 2 ** 20 };
+
+/** The content of a file went past the file cap while it was read. */
+class FileTooLarge extends Error {
+  constructor(readonly cap: number) {
+    super(`more than ${sizeText(cap)}`);
+  }
+}
+
+function fileTooLarge(cap: number, gz: boolean, where: string): string {
+  return `the file holds more than ${sizeText(cap)}${gz ? " after gunzip" : ""} (the cap for one capture file); ${where}`;
+}
+
+function isGzip(file: string): boolean {
+  return file.toLowerCase().endsWith(".gz");
+}
 
 /** A parsed JSON value, or the reason a piece of input could not be parsed. */
 export type CaptureItem =
@@ -31,7 +66,14 @@ export type CaptureItem =
       readonly path?: string;
       readonly depth?: number;
     }
-  | { readonly kind: "error"; readonly file: string; readonly line?: number; readonly error: string };
+  | {
+      readonly kind: "error";
+      readonly file: string;
+      readonly line?: number;
+      readonly error: string;
+      /** The file, line or record is over a cap (CaptureLimits): an input the user must split or fix. */
+      readonly limit?: true;
+    };
 
 /**
  * What the reader finds before anything is parsed: one record's (or one line's) JSON text, an error,
@@ -75,6 +117,8 @@ export type CaptureEntry =
       readonly error: string;
       /** Set when the error takes a place in the file's sequence of records (a line, a cut). */
       readonly line?: number;
+      /** Over a cap (CaptureLimits). */
+      readonly limit?: true;
     }
   | {
       readonly kind: "end";
@@ -139,6 +183,22 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The error entry for a read that stopped at `line`: over the file cap, or failed. */
+function readFailure(cause: unknown, file: string, line: number): CaptureEntry {
+  if (cause instanceof FileTooLarge) {
+    return {
+      kind: "error",
+      error: fileTooLarge(
+        cause.cap,
+        isGzip(file),
+        `stopped at line ${line}, the records before it were read`,
+      ),
+      limit: true,
+    };
+  }
+  return { kind: "error", error: `read failed after line ${line - 1}: ${message(cause)}` };
+}
+
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
     return { ok: true, value: JSON.parse(text) };
@@ -147,18 +207,27 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; err
   }
 }
 
-/** Reads a file as text in pieces, gunzipping `.gz`. Read errors surface as exceptions. */
-async function* textPieces(file: string): AsyncGenerator<string> {
+/**
+ * Reads a file as text in pieces, gunzipping `.gz`. Read errors surface as exceptions; content past
+ * `cap` bytes as FileTooLarge.
+ */
+async function* textPieces(file: string, cap: number): AsyncGenerator<string> {
   const raw = createReadStream(file, { highWaterMark: 1 << 16 });
   let input: AsyncIterable<Buffer> = raw;
-  if (file.toLowerCase().endsWith(".gz")) {
+  if (isGzip(file)) {
     // pipe() does not forward errors: a missing or unreadable file must reach the reader's catch.
     const gunzip = createGunzip();
     raw.on("error", (error) => gunzip.destroy(error));
     input = raw.pipe(gunzip);
   }
   const decoder = new StringDecoder("utf8");
+  let total = 0;
   for await (const chunk of input) {
+    total += chunk.length;
+    if (total > cap) {
+      raw.destroy();
+      throw new FileTooLarge(cap);
+    }
     const text = decoder.write(chunk);
     if (text !== "") yield text;
   }
@@ -176,11 +245,17 @@ type Fill = (into: Buffer, at: number) => Promise<number>;
  * Opens a file for reading bytes into a caller's buffer. Plain files are read straight into it, with
  * no stream machinery per piece; a `.gz` file is gunzipped and its output copied in.
  */
-async function byteSource(file: string): Promise<{ fill: Fill; close: () => Promise<void> }> {
-  if (!file.toLowerCase().endsWith(".gz")) {
+async function byteSource(file: string, cap: number): Promise<{ fill: Fill; close: () => Promise<void> }> {
+  let total = 0;
+  const counted = (n: number): number => {
+    total += n;
+    if (total > cap) throw new FileTooLarge(cap);
+    return n;
+  };
+  if (!isGzip(file)) {
     const handle = await open(file, "r");
     return {
-      fill: async (into, at) => (await handle.read(into, at, into.length - at, null)).bytesRead,
+      fill: async (into, at) => counted((await handle.read(into, at, into.length - at, null)).bytesRead),
       close: () => handle.close(),
     };
   }
@@ -200,7 +275,7 @@ async function byteSource(file: string): Promise<{ fill: Fill; close: () => Prom
       }
       const copied = chunk.copy(into, at, from);
       from += copied;
-      return copied;
+      return counted(copied);
     },
     close: async () => {
       await chunks.return?.();
@@ -226,28 +301,44 @@ function isBlankBytes(bytes: Buffer, start: number, end: number): boolean {
 /**
  * Splits bytes into lines exactly as LineSplitter splits their text: LF, CRLF and a lone CR each end a
  * line, also across pieces. Line breaks are ASCII and never part of a UTF-8 sequence, so a line's bytes
- * decode to the text LineSplitter would give.
+ * decode to the text LineSplitter would give. A line longer than `max` bytes is an error entry in its
+ * place, and its bytes are passed over, never kept: the caller's buffer holds at most `max` of them.
  */
 class ByteLines {
   #crPending = false;
   /** Line breaks still to pass before lines are kept (the lines already read as text). */
   #skip: number;
+  /** Passing over the rest of a line found too long. */
+  #overlong = false;
+  readonly #max: number;
   /** The number of the line being read (1-based). */
   line = 1;
 
-  constructor(skip: number) {
+  constructor(skip: number, max: number) {
     this.#skip = skip;
+    this.#max = max;
   }
 
   /** Where the unfinished line of the last `split` starts (its length, when every line was finished). */
   rest = 0;
 
+  #tooLong(line: number): CaptureEntry {
+    return {
+      kind: "error",
+      error: `line ${line} is longer than ${sizeText(this.#max)} (the cap for one record); it is skipped`,
+      line,
+      limit: true,
+    };
+  }
+
   /**
-   * The lines of `data` ended by a line break (and at `final`, the last line too); `rest` tells where
-   * the unfinished line starts, to be given again in front of the next bytes.
+   * The entries of `data`'s lines ended by a line break (and at `final`, the last line too): lines, and
+   * an error for each line over the cap, in order; `rest` tells where the unfinished line starts, to be
+   * given again in front of the next bytes.
    */
-  split(data: Buffer, final: boolean): LinesEntry | undefined {
+  split(data: Buffer, final: boolean): CaptureEntry[] {
     const n = data.length;
+    const out: CaptureEntry[] = [];
     let a = 0;
     if (this.#crPending && data[0] === LF) a = 1;
     this.#crPending = false;
@@ -256,6 +347,15 @@ class ByteLines {
     let ends = new Int32Array(capacity);
     let lines = new Int32Array(capacity);
     let count = 0;
+    const flush = () => {
+      if (count === 0) return;
+      out.push({ kind: "lines", bytes: data, count, starts, ends, lines });
+      capacity = 64;
+      starts = new Int32Array(capacity);
+      ends = new Int32Array(capacity);
+      lines = new Int32Array(capacity);
+      count = 0;
+    };
     let lf = data.indexOf(LF, a);
     let cr = data.indexOf(CR, a);
     for (;;) {
@@ -274,7 +374,11 @@ class ByteLines {
         next = n;
       }
       if (this.#skip > 0) this.#skip--;
-      else if (!isBlankBytes(data, a, end)) {
+      else if (this.#overlong) this.#overlong = false;
+      else if (end - a > this.#max) {
+        flush();
+        out.push(this.#tooLong(this.line));
+      } else if (!isBlankBytes(data, a, end)) {
         if (count === capacity) {
           capacity *= 2;
           const grow = (from: Int32Array) => {
@@ -295,11 +399,16 @@ class ByteLines {
       a = next;
       if (a >= n) break;
     }
+    flush();
     // An unfinished line still to be passed is not kept: a long first line (a one-line trail log file
-    // before more lines) never has to fit in memory.
-    this.rest = final || this.#skip > 0 ? n : Math.min(a, n);
-    if (count === 0) return undefined;
-    return { kind: "lines", bytes: data, count, starts, ends, lines };
+    // before more lines) never has to fit in memory. Nor is one already over the cap.
+    if (final || this.#skip > 0 || this.#overlong) this.rest = n;
+    else if (n - a > this.#max) {
+      out.push(this.#tooLong(this.line));
+      this.#overlong = true;
+      this.rest = n;
+    } else this.rest = Math.min(a, n);
+    return out;
   }
 }
 
@@ -310,9 +419,16 @@ class ByteLines {
 class LineSplitter {
   #carry = "";
   #crPending = false;
+  /** Passing over the rest of a line found longer than #max characters. */
+  #overlong = false;
+  readonly #max: number;
 
-  /** Calls `line` for each complete line in `text`. */
-  push(text: string, line: (text: string) => void): void {
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Calls `line` for each complete line in `text`: `null` for one longer than the cap (never kept). */
+  push(text: string, line: (text: string | null) => void): void {
     let a = 0;
     if (this.#crPending && text.charCodeAt(0) === 10) a = 1;
     this.#crPending = false;
@@ -329,18 +445,33 @@ class LineSplitter {
         end = cr;
       }
       if (end === -1) break;
-      const piece = text.slice(a, end);
-      if (this.#carry === "") line(piece);
+      if (this.#overlong) {
+        this.#overlong = false;
+        line(null);
+      } else if (this.#carry.length + end - a > this.#max) {
+        this.#carry = "";
+        line(null);
+      } else if (this.#carry === "") line(text.slice(a, end));
       else {
-        line(this.#carry + piece);
+        line(this.#carry + text.slice(a, end));
         this.#carry = "";
       }
       a = end + width;
     }
-    if (a < text.length) this.#carry += text.slice(a);
+    if (a < text.length && !this.#overlong) {
+      this.#carry += text.slice(a);
+      if (this.#carry.length > this.#max) {
+        this.#carry = "";
+        this.#overlong = true;
+      }
+    }
   }
 
-  flush(): string | undefined {
+  flush(): string | null | undefined {
+    if (this.#overlong) {
+      this.#overlong = false;
+      return null;
+    }
     const last = this.#carry;
     this.#carry = "";
     return last === "" ? undefined : last;
@@ -364,36 +495,61 @@ type Batches = AsyncGenerator<CaptureEntry[]>;
  * Reads one capture file into entries, a batch per piece of the file read, so a caller pays one
  * await per batch rather than per record. See the module comment for how a file is read.
  */
-export async function* readCaptureBatches(file: string): Batches {
-  const pieces = textPieces(file)[Symbol.asyncIterator]();
+export async function* readCaptureBatches(
+  file: string,
+  limits: CaptureLimits = DEFAULT_CAPTURE_LIMITS,
+): Batches {
+  if (!isGzip(file)) {
+    // A plain file's size is its content's: over the cap, nothing of it is read.
+    let size = 0;
+    try {
+      size = (await stat(file)).size;
+    } catch {
+      // Reading it reports the reason.
+    }
+    if (size > limits.fileBytes) {
+      yield [{ kind: "error", error: fileTooLarge(limits.fileBytes, false, "it is not read"), limit: true }];
+      return;
+    }
+  }
+  const pieces = textPieces(file, limits.fileBytes)[Symbol.asyncIterator]();
   const batch: CaptureEntry[] = [];
   let streamed = 0;
   /** The document's value when it was kept whole (not streamed): held until the file's shape is known. */
   let held: SplitRecord | undefined;
   let broken: string | undefined;
-  const splitter: DocumentSplitter = new DocumentSplitter({
-    record: (record) => {
-      if (record.path === "") {
-        held = record;
-        return;
-      }
-      streamed++;
-      batch.push({
-        kind: "text",
-        text: record.text,
-        line: record.line,
-        path: record.path,
-        depth: record.depth,
-        jsonLine: false,
-      });
+  /** The first value went past the record cap: the file is rejected, or (an object) read line by line. */
+  let tooLarge: { message: string; scalar: boolean } | undefined;
+  const splitter: DocumentSplitter = new DocumentSplitter(
+    {
+      record: (record) => {
+        if (record.path === "") {
+          held = record;
+          return;
+        }
+        streamed++;
+        batch.push({
+          kind: "text",
+          text: record.text,
+          line: record.line,
+          path: record.path,
+          depth: record.depth,
+          jsonLine: false,
+        });
+      },
+      broken: (why) => {
+        broken = why;
+      },
+      problem: (why) => {
+        batch.push({ kind: "error", error: why, line: splitter.line });
+      },
+      tooLarge: (why, at) => {
+        if (at.fatal) tooLarge = { message: why, scalar: at.scalar };
+        else batch.push({ kind: "error", error: why, line: at.line, limit: true });
+      },
     },
-    broken: (why) => {
-      broken = why;
-    },
-    problem: (why) => {
-      batch.push({ kind: "error", error: why, line: splitter.line });
-    },
-  });
+    limits.recordBytes,
+  );
   let rest = "";
   try {
     for (;;) {
@@ -408,17 +564,28 @@ export async function* readCaptureBatches(file: string): Batches {
         rest = next.value.slice(end);
         break;
       }
-      if (broken !== undefined) break;
+      if (broken !== undefined || tooLarge !== undefined) break;
     }
   } catch (cause) {
     if (batch.length > 0) yield batch.splice(0);
-    yield [{ kind: "error", error: `read failed after line ${splitter.line - 1}: ${message(cause)}` }];
+    yield [readFailure(cause, file, splitter.line)];
     return;
   }
   if (batch.length > 0) yield batch.splice(0);
+  if (tooLarge !== undefined) {
+    await pieces.return?.(undefined);
+    // A number or word is nothing JSON lines could hold: the file is rejected. An object may be a
+    // broken first line of JSON lines: its lines are read one by one, each held to the cap.
+    if (tooLarge.scalar || streamed > 0) {
+      yield [{ kind: "error", error: `${tooLarge.message}; the file is not read further`, limit: true }];
+      return;
+    }
+    yield* salvage(file, tooLarge.message, limits, true);
+    return;
+  }
   if (broken !== undefined) {
     if (streamed === 0) {
-      yield* salvage(file, broken);
+      yield* salvage(file, broken, limits);
       return;
     }
     yield [
@@ -443,7 +610,7 @@ export async function* readCaptureBatches(file: string): Batches {
       // More lines are read again as bytes, unless the value's line was the last (a one-line trail file).
       const more = !(await after.atEnd());
       await pieces.return?.(undefined);
-      yield* readLines(file, more ? after.line - 1 : -1, held, splitter.valueLine);
+      yield* readLines(file, more ? after.line - 1 : -1, held, splitter.valueLine, limits);
       return;
     }
     const trailing = tail.blank ? await after.trailing() : tail.error;
@@ -451,7 +618,7 @@ export async function* readCaptureBatches(file: string): Batches {
       if (held !== undefined) {
         const whole = tryParse(held.text);
         if (!whole.ok) {
-          yield* salvage(file, whole.error);
+          yield* salvage(file, whole.error, limits);
           return;
         }
         yield [{ kind: "value", value: whole.value, path: "", depth: 0 }];
@@ -460,7 +627,7 @@ export async function* readCaptureBatches(file: string): Batches {
       return;
     }
     if (streamed === 0) {
-      yield* salvage(file, trailing);
+      yield* salvage(file, trailing, limits);
       return;
     }
     yield [
@@ -468,7 +635,7 @@ export async function* readCaptureBatches(file: string): Batches {
       { kind: "end", units: 1 },
     ];
   } catch (cause) {
-    yield [{ kind: "error", error: `read failed after line ${after.line - 1}: ${message(cause)}` }];
+    yield [readFailure(cause, file, after.line)];
   }
 }
 
@@ -581,6 +748,7 @@ async function* readLines(
   skip: number,
   held: SplitRecord | undefined,
   firstLine: number,
+  limits: CaptureLimits,
 ): Batches {
   let units = 1;
   if (held !== undefined) {
@@ -590,10 +758,10 @@ async function* readLines(
     yield [{ kind: "end", units }];
     return;
   }
-  const lines = new ByteLines(skip);
+  const lines = new ByteLines(skip, limits.recordBytes);
   let source: Awaited<ReturnType<typeof byteSource>> | undefined;
   try {
-    source = await byteSource(file);
+    source = await byteSource(file, limits.fileBytes);
     // One buffer, reused: a batch's bytes are read before the next batch is asked for.
     let buffer = Buffer.allocUnsafe(CHUNK);
     let kept = 0;
@@ -606,17 +774,17 @@ async function* readLines(
       }
       const read = await source.fill(buffer, kept);
       const data = buffer.subarray(0, kept + read);
-      const entry = lines.split(data, read === 0);
-      if (entry !== undefined) {
-        units += entry.count;
-        yield [entry];
+      const entries = lines.split(data, read === 0);
+      if (entries.length > 0) {
+        for (const entry of entries) units += entry.kind === "lines" ? entry.count : 1;
+        yield entries;
       }
       if (read === 0) break;
       // The unfinished line moves to the front, and the next bytes follow it.
       kept = data.copy(buffer, 0, lines.rest);
     }
   } catch (cause) {
-    yield [{ kind: "error", error: `read failed after line ${lines.line - 1}: ${message(cause)}` }];
+    yield [readFailure(cause, file, lines.line)];
     return;
   } finally {
     await source?.close();
@@ -631,13 +799,17 @@ async function* readLines(
  * lines are salvaged when at least half of the `{` lines parse as objects. Two passes over the file:
  * the first counts, the second yields, so memory stays flat.
  */
-async function* salvage(file: string, reason: string): Batches {
+async function* salvage(file: string, reason: string, limits: CaptureLimits, limited = false): Batches {
   let braced = 0;
   let good = 0;
   let nonBlank = 0;
   let lineNo = 0;
-  const count = (text: string): void => {
+  const count = (text: string | null): void => {
     lineNo++;
+    if (text === null) {
+      nonBlank++;
+      return;
+    }
     if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (isBlank(text)) return;
     nonBlank++;
@@ -652,9 +824,9 @@ async function* salvage(file: string, reason: string): Batches {
       good++;
   };
   try {
-    for await (const lines of linesOf(file)) for (const text of lines) count(text);
+    for await (const lines of linesOf(file, limits)) for (const text of lines) count(text);
   } catch (cause) {
-    yield [{ kind: "error", error: `read failed after line ${lineNo}: ${message(cause)}` }];
+    yield [readFailure(cause, file, lineNo + 1)];
     return;
   }
   if (nonBlank === 0) {
@@ -662,12 +834,18 @@ async function* salvage(file: string, reason: string): Batches {
     return;
   }
   if (good === 0 || good * 2 < braced) {
-    yield [{ kind: "error", error: `not JSON or JSON lines: ${reason}` }];
+    yield [
+      { kind: "error", error: `not JSON or JSON lines: ${reason}`, ...(limited ? { limit: true } : {}) },
+    ];
     return;
   }
   lineNo = 0;
-  const entryOf = (text: string): CaptureEntry | undefined => {
+  const entryOf = (text: string | null): CaptureEntry | undefined => {
     lineNo++;
+    if (text === null) {
+      const error = `line ${lineNo} is longer than ${sizeText(limits.recordBytes)} (the cap for one record); it is skipped`;
+      return { kind: "error", error, line: lineNo, limit: true };
+    }
     if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (isBlank(text)) return undefined;
     const parsed = tryParse(text);
@@ -691,22 +869,22 @@ async function* salvage(file: string, reason: string): Batches {
     return { kind: "error", error: `line ${lineNo} ${why}`, line: lineNo };
   };
   try {
-    for await (const lines of linesOf(file)) {
+    for await (const lines of linesOf(file, limits)) {
       const batch = lines.map(entryOf).filter((e) => e !== undefined);
       if (batch.length > 0) yield batch;
     }
   } catch (cause) {
-    yield [{ kind: "error", error: `read failed after line ${lineNo}: ${message(cause)}` }];
+    yield [readFailure(cause, file, lineNo + 1)];
     return;
   }
   yield [{ kind: "end", units: Number.POSITIVE_INFINITY }];
 }
 
-/** The lines of a file, a batch per piece read. */
-async function* linesOf(file: string): AsyncGenerator<string[]> {
-  const lines = new LineSplitter();
-  for await (const piece of textPieces(file)) {
-    const batch: string[] = [];
+/** The lines of a file, a batch per piece read; `null` for a line over the record cap. */
+async function* linesOf(file: string, limits: CaptureLimits): AsyncGenerator<(string | null)[]> {
+  const lines = new LineSplitter(limits.recordBytes);
+  for await (const piece of textPieces(file, limits.fileBytes)) {
+    const batch: (string | null)[] = [];
     lines.push(piece, (text) => batch.push(text));
     if (batch.length > 0) yield batch;
   }
@@ -732,10 +910,13 @@ function at(entry: { readonly path: string; readonly depth: number }): { path?: 
  * Reads one capture file as parsed values: every record of a document, every line of JSON lines.
  * A file of a single JSON line is one value without a line, like a document.
  */
-export async function* readCaptureFile(file: string): AsyncGenerator<CaptureItem> {
+export async function* readCaptureFile(
+  file: string,
+  limits: CaptureLimits = DEFAULT_CAPTURE_LIMITS,
+): AsyncGenerator<CaptureItem> {
   let held: CaptureItem | undefined;
   let first = true;
-  for await (const batch of readCaptureBatches(file)) {
+  for await (const batch of readCaptureBatches(file, limits)) {
     const entries = batch.flatMap((entry) =>
       entry.kind === "lines" ? Array.from({ length: entry.count }, (_, i) => lineEntry(entry, i)) : [entry],
     );
@@ -748,6 +929,7 @@ export async function* readCaptureFile(file: string): AsyncGenerator<CaptureItem
           file,
           ...(entry.line !== undefined ? { line: entry.line } : {}),
           error: entry.error,
+          ...(entry.limit === true ? { limit: true } : {}),
         };
       } else if (entry.kind === "value") {
         item = { kind: "value", file, value: entry.value, ...at(entry) };
