@@ -17,6 +17,8 @@ import type { EventSignal, MetricSignal, MonitorSignal, SignalsReport } from "./
  * @see https://docs.datadoghq.com/monitors/status/ (monitor states: Alert, Warn, OK, No Data)
  */
 
+/** The last time a Date holds (ECMAScript: 8.64e15 ms after the epoch). */
+const MAX_DATE_MS = 8.64e15;
 /** Epoch figures above this are milliseconds (1e11 s is the year 5138; 1e11 ms is 1973). */
 const EPOCH_MS_FROM = 1e11;
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -25,7 +27,9 @@ const ISO_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)
 export function parseTime(value: unknown): number | undefined {
   if (typeof value === "number") {
     if (!Number.isFinite(value) || value < 0) return undefined;
-    return value >= EPOCH_MS_FROM ? value : value * 1000;
+    const ms = value >= EPOCH_MS_FROM ? value : value * 1000;
+    // Past JavaScript's last date (year 275760) no Date can hold it, and toISOString would throw.
+    return ms <= MAX_DATE_MS ? ms : undefined;
   }
   if (typeof value !== "string") return undefined;
   const text = value.trim();

@@ -8,6 +8,7 @@ import { quickJudge } from "../../core/change/quick.ts";
 import { inspectLine } from "../../core/change/report.ts";
 import { EARLIEST_EVENT_TIME, latestEventTimeAt } from "../../core/change/schema.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
+import { parseSignalsFile } from "../../core/signals/schema.ts";
 import { main } from "../../functions/cli/main.ts";
 import { tempDir } from "../io/temp-files.ts";
 import { apiCall, ingress } from "./records.ts";
@@ -125,6 +126,19 @@ describe("replay of a capture holding a record of year 275760", () => {
     expect(analysis.intake?.unread).toBe(1);
     expect(analysis.intake?.notes[0]).toMatch(
       /far-future\.jsonl.*malformed: eventTime \+275760-09-13T00:00:00\.000Z is not a plausible time/,
+    );
+  });
+});
+
+describe("a signals.json time past JavaScript's last date", () => {
+  it("is rejected with its path, not thrown as a RangeError", () => {
+    for (const triggeredAt of [1e16, "99999999999999999", 8.64e15 + 1]) {
+      const parsed = parseSignalsFile({ monitors: [{ name: "m", status: "Alert", triggeredAt }] });
+      expect(parsed.ok, String(triggeredAt)).toBe(false);
+      if (!parsed.ok) expect(parsed.issues.join("\n")).toMatch(/monitors\.0\.triggeredAt/);
+    }
+    expect(parseSignalsFile({ monitors: [{ name: "m", status: "Alert", triggeredAt: 8.64e15 }] }).ok).toBe(
+      true,
     );
   });
 });
