@@ -14,7 +14,8 @@ import type { ChangeFile, PullRequestMarker } from "./ports.ts";
  * comment tag.)
  */
 
-const MARKER = /<!--\s*phantom:((?:(?!-->)[\s\S])*)-->/;
+/** Phantom's marker as a whole line: one comment, nothing before or after it on the line. */
+const MARKER_LINE = /^<!--[ \t]*phantom:((?:(?!-->)[^\n])*)-->$/;
 const SAFE = /[^A-Za-z0-9._~:+/@-]/gu;
 
 /** Lone UTF-16 surrogates (not valid Unicode, so not encodable): replaced by U+FFFD. */
@@ -48,11 +49,19 @@ export function renderMarker(marker: PullRequestMarker): string {
 }
 
 /**
- * The first marker in `text` (a PR body, a commit message), or `undefined` when there is none or it
- * lacks a field or has an unparseable `valid-at`: such a PR is treated as carrying no marker.
+ * The marker on the last line of `text` (a PR body; trailing whitespace, a CRLF included, is allowed),
+ * or `undefined` when that line is not a marker, lacks a field or has an unparseable `valid-at`: such
+ * a PR is treated as carrying no marker (it gets updated).
+ *
+ * Only Phantom's own line counts (issue 15): a body quotes console text (a tag value holding
+ * `<!-- phantom:… valid-at=2099… -->`), and a marker taken from anywhere in it would let that text
+ * decide the verdict — a far-future `valid-at` froze the PR. Phantom always writes the marker last;
+ * an edited body whose last line is something else carries no marker. Linear in the text.
  */
 export function parseMarker(text: string): PullRequestMarker | undefined {
-  const inner = MARKER.exec(text)?.[1];
+  const body = text.trimEnd();
+  const lastLine = body.slice(body.lastIndexOf("\n") + 1);
+  const inner = MARKER_LINE.exec(lastLine)?.[1];
   if (inner === undefined) return undefined;
   const fields = new Map<string, string>();
   for (const token of inner.trim().split(/\s+/)) {

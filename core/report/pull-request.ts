@@ -1,15 +1,20 @@
 import type { AnalysisArtifacts, AnalyzedChange, AnalyzedReport } from "../analysis/analyze.ts";
 import type { Decision } from "../analysis/types.ts";
-import { mention } from "../publish/identities.ts";
+import { resolveHandle } from "../publish/identities.ts";
 import { changesFingerprint, renderMarker } from "../publish/marker.ts";
 import type { ChangeFile, PullRequestMarker } from "../publish/ports.ts";
 import type { SignalsReport } from "../signals/types.ts";
 import type { Place } from "../window/stack.ts";
+import { cell, cellCode, codeSpan, markdownJson, mermaidText, prose, visible } from "./inert.ts";
 
 /**
  * The pull request Phantom opens per stack (DESIGN §4): a title, a markdown body rendered from the
  * analysed report by small section renderers (STYLE "Build a serializable report first"), and the
  * files of its single commit. Pure: no clock, no I/O.
+ *
+ * Every string that came from outside (console text, the analyst's prose, Datadog's names and notes)
+ * goes through `./inert.ts`: code spans for values, `prose` for text, `mermaidText` in the timeline,
+ * so the body can hold no live mention, no HTML, no second marker and no line a value split.
  */
 
 /** GitHub's pull request body limit, in characters. */
@@ -40,18 +45,7 @@ export function formatMonthly(usd: number | null | undefined): string {
 
 const dollars = (usd: number) => `$${Math.round(usd).toLocaleString("en-US")}`;
 
-/** A markdown code span that survives backticks in the text. */
-function code(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-
-/** Text safe inside a table cell: one line, pipes escaped. */
-function cell(text: string): string {
-  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-}
+const code = codeSpan;
 
 function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -62,7 +56,16 @@ function valueText(value: unknown): string {
   return typeof value === "string" ? value : (JSON.stringify(value) ?? "(none)");
 }
 
-const shown = (value: unknown, max = 60) => code(shorten(valueText(value), max));
+const shown = (value: unknown, max = 60) => codeSpan(shorten(valueText(value), max));
+
+/**
+ * How the PR names an actor: `@handle` when `identities:` maps it (a handle is a validated GitHub
+ * login), else the principal name as data in a code span, which never mentions anyone.
+ */
+function actorName(actor: { name: string; arn?: string }, identities: Readonly<Record<string, string>>) {
+  const handle = resolveHandle(actor, identities);
+  return handle ? `@${handle}` : codeSpan(actor.name);
+}
 
 /** `2026-03-14T03:07:31.000Z` ► `03:07:31`. */
 const clock = (iso: string | null | undefined) => (iso ? iso.slice(11, 19) : "?");
@@ -147,7 +150,7 @@ export function pullRequestTitle(report: AnalyzedReport): string {
     (part): part is string => part !== null,
   );
   const counts = decisionCounts(report) || "no changes";
-  return `phantom: ${report.stack} drift — ${counts}${tail.length ? ` (${tail.join(", ")})` : ""}`;
+  return `phantom: ${visible(report.stack)} drift — ${counts}${tail.length ? ` (${tail.join(", ")})` : ""}`;
 }
 
 // --- section renderers --------------------------------------------------------------------------
@@ -183,20 +186,22 @@ export function summarySection({ report, identities }: RenderContext): string {
     "",
     "| | |",
     "|---|---|",
-    `| Stack | ${code(report.stack)} |`,
-    `| Environment | ${report.environment} |`,
+    `| Stack | ${cellCode(report.stack)} |`,
+    `| Environment | ${cellCode(report.environment)} |`,
     `| Severity | **${report.severity ?? "none"}**${report.severityScore !== null ? ` (${report.severityScore}/10)` : ""} |`,
     `| Monthly cost | ${cell(costLine)} |`,
-    `| Time range | ${day} ${clock(w.firstEventAt)} – ${clock(w.lastEventAt)} UTC (${w.events} event${w.events === 1 ? "" : "s"}; window ${code(w.id)} settled at ${clock(w.settledAt)}, ${w.settledBy === "max-wait" ? "max wait reached" : w.settledBy}) |`,
-    `| Analyzer | ${report.analyzer.kind}${report.analyzer.model ? ` (${report.analyzer.model})` : ""}${report.analyzer.fallbackReason ? ` — ${cell(report.analyzer.fallbackReason)}` : ""} |`,
+    `| Time range | ${day} ${clock(w.firstEventAt)} – ${clock(w.lastEventAt)} UTC (${w.events} event${w.events === 1 ? "" : "s"}; window ${cellCode(w.id)} settled at ${clock(w.settledAt)}, ${w.settledBy === "max-wait" ? "max wait reached" : w.settledBy}) |`,
+    `| Analyzer | ${report.analyzer.kind}${report.analyzer.model ? ` (${cell(prose(report.analyzer.model))})` : ""}${report.analyzer.fallbackReason ? ` — ${cell(prose(report.analyzer.fallbackReason))}` : ""} |`,
   ];
   const activity = actorActivity(report);
   if (activity.length > 0) {
     lines.push("", "**Who changed what**", "");
     for (const actor of activity) {
-      const did = actor.events.map((e) => `${e.name} on ${[...e.on].join(", ")} at ${clock(e.at)}`);
+      const did = actor.events.map(
+        (e) => `${prose(e.name)} on ${[...e.on].map(prose).join(", ")} at ${prose(clock(e.at))}`,
+      );
       lines.push(
-        `- ${mention(actor, identities)}${actor.console ? " (console)" : ""}${did.length ? `: ${did.join("; ")}` : ""}`,
+        `- ${actorName(actor, identities)}${actor.console ? " (console)" : ""}${did.length ? `: ${did.join("; ")}` : ""}`,
       );
     }
   }
@@ -230,7 +235,7 @@ export function changesSection(changes: readonly AnalyzedChange[], omitted: numb
             ? `${formatMonthly(c.cost.deltaMonthlyUsd)} ► ${formatMonthly(c.cost.rectifiedMonthlyUsd - c.cost.safeMonthlyUsd)}`
             : formatMonthly(c.cost.deltaMonthlyUsd);
     lines.push(
-      `| ${cell(`${code(c.logicalId)} (${c.resourceType})`)} | ${cell(`${code(where(c))}${sourceNote(c)}`)} | ${cell(
+      `| ${cell(`${code(c.logicalId)} (${prose(c.resourceType)})`)} | ${cell(`${code(where(c))}${sourceNote(c)}`)} | ${cell(
         `${shown(c.actual)} ► ${shown(target(c))}`,
       )} | **${c.decision}**${c.guardrail ? " 🛡️" : ""} | ${c.confidence.toFixed(2)} | ${c.severity} | ${cell(cost)} |`,
     );
@@ -243,7 +248,7 @@ export function changesSection(changes: readonly AnalyzedChange[], omitted: numb
 export function reasoningSection(changes: readonly AnalyzedChange[], limit?: number): string {
   const lines = ["## Reasoning", ""];
   for (const c of changes) {
-    const head = `**${c.logicalId}** ${code(where(c))} — ${c.decision}${
+    const head = `**${prose(c.logicalId)}** ${code(where(c))} — ${c.decision}${
       c.decision === "refactor" ? ` to ${shown(c.proposed)}` : ""
     }`;
     const basis = c.severityReason
@@ -255,12 +260,12 @@ export function reasoningSection(changes: readonly AnalyzedChange[], limit?: num
         `- ${head}`,
         "  <details><summary>reasoning</summary>",
         "",
-        `  ${shorten(text, limit)} (full text in analysis.json)`,
+        `  ${prose(shorten(text, limit))} (full text in analysis.json)`,
         "",
         "  </details>",
       );
     } else {
-      lines.push(`- ${head}: ${text}`);
+      lines.push(`- ${head}: ${prose(text)}`);
     }
   }
   return lines.join("\n");
@@ -289,7 +294,7 @@ export function incidentSection(signals: SignalsReport | undefined): string | un
     lines.push("", "| Monitor | Status | Triggered | Resolved |", "|---|---|---|---|");
     for (const m of signals.monitors) {
       lines.push(
-        `| ${cell(m.name)}${m.group ? ` (${cell(m.group)})` : ""} | ${cell(m.status)}${m.priority !== undefined ? ` P${m.priority}` : ""} | ${clock(m.triggeredAt)} | ${m.resolvedAt ? clock(m.resolvedAt) : "open"} |`,
+        `| ${cellCode(m.name)}${m.group ? ` (${cellCode(m.group)})` : ""} | ${cell(prose(m.status))}${m.priority !== undefined ? ` P${m.priority}` : ""} | ${cell(prose(clock(m.triggeredAt)))} | ${m.resolvedAt ? cell(prose(clock(m.resolvedAt))) : "open"} |`,
       );
     }
   }
@@ -297,23 +302,13 @@ export function incidentSection(signals: SignalsReport | undefined): string | un
     lines.push("", "| Resource | Metric | Before | During | After |", "|---|---|---|---|---|");
     for (const m of signals.metrics) {
       lines.push(
-        `| ${cell(code(m.resource))} | ${cell(m.metric)} | ${number(m.before, m.unit)} | ${number(m.during ?? m.peak, m.unit)} | ${number(m.after, m.unit)} |`,
+        `| ${cellCode(m.resource)} | ${cell(prose(m.metric))} | ${number(m.before, m.unit)} | ${number(m.during ?? m.peak, m.unit)} | ${number(m.after, m.unit)} |`,
       );
     }
   }
-  if (signals.notes.length > 0) lines.push("", ...signals.notes.map((n) => `> ${n.replace(/\r?\n/g, " ")}`));
+  if (signals.notes.length > 0)
+    lines.push("", ...signals.notes.map((n) => `> ${prose(n.replace(/\r?\n/g, " "))}`));
   return lines.join("\n");
-}
-
-/** A Mermaid gantt label: `:`, `#` and `;` end a task or start a comment, so they are replaced. */
-export function mermaidLabel(text: string): string {
-  return text
-    .replace(/\r?\n/g, " ")
-    .replace(/:/g, "∶")
-    .replace(/#/g, "＃")
-    .replace(/;/g, ",")
-    .replace(/[<>]/g, "")
-    .trim();
 }
 
 /** `2026-03-14T03:07:31.000Z` ► `2026-03-14 03:07:31` (the gantt's `dateFormat`). */
@@ -336,7 +331,7 @@ export function timelineSection(
     "",
     "```mermaid",
     "gantt",
-    `  title ${mermaidLabel(`${report.stack} window ${report.window.id} (UTC)`)}`,
+    `  title ${mermaidText(`${report.stack} window ${report.window.id} (UTC)`)}`,
     "  dateFormat YYYY-MM-DD HH:mm:ss",
     "  axisFormat %H:%M",
     "  todayMarker off",
@@ -350,7 +345,7 @@ export function timelineSection(
       const end = [start, resolved].sort()[1] ?? start;
       const crit = m.status.toLowerCase() === "alert" ? "crit, " : "";
       lines.push(
-        `  ${mermaidLabel(shorten(m.name, 60))} :${crit}alert${i + 1}, ${ganttTime(start)}, ${ganttTime(end)}`,
+        `  ${mermaidText(shorten(m.name, 60))} :${crit}alert${i + 1}, ${ganttTime(start)}, ${ganttTime(end)}`,
       );
     });
   }
@@ -358,13 +353,13 @@ export function timelineSection(
     lines.push("  section Console");
     events.forEach((e, i) => {
       lines.push(
-        `  ${mermaidLabel(`${e.name} on ${[...e.on].join(", ")}`)} :milestone, event${i + 1}, ${ganttTime(iso(e.at))}, 1s`,
+        `  ${mermaidText(shorten(`${e.name} on ${[...e.on].join(", ")}`, 80))} :milestone, event${i + 1}, ${ganttTime(iso(e.at))}, 1s`,
       );
     });
   }
   lines.push(
     "  section Phantom",
-    `  window ${mermaidLabel(report.window.id)} :active, window, ${ganttTime(report.window.openedAt)}, ${ganttTime(report.window.settledAt)}`,
+    `  window ${mermaidText(report.window.id)} :active, window, ${ganttTime(report.window.openedAt)}, ${ganttTime(report.window.settledAt)}`,
     "```",
   );
   return lines.join("\n");
@@ -390,17 +385,20 @@ export function revertSection(report: AnalyzedReport, command: string | undefine
     );
     return lines.join("\n");
   }
-  const fence = "`".repeat(Math.max(3, ...(command.match(/`+/g) ?? []).map((r) => r.length + 1)));
+  // The command's lines are Phantom's; within each, controls are escaped (the fence is longer than any run).
+  const shownCommand = command.split("\n").map(visible).join("\n");
+  const fence = "`".repeat(Math.max(3, ...(shownCommand.match(/`+/g) ?? []).map((r) => r.length + 1)));
   lines.push(
     "",
     `To restore the ${reverted} reverted propert${reverted === 1 ? "y" : "ies"} on the live stack, create the drift-aware change set` +
       `${report.revertPlan ? ` ${code(report.revertPlan.changeSetName)}` : ""}, review it, then execute it (Phantom never executes it):`,
     "",
     `${fence}sh`,
-    command,
+    shownCommand,
     fence,
   );
-  for (const note of report.revertPlan?.notes ?? []) lines.push("", `> ${note.replace(/\r?\n/g, " ")}`);
+  for (const note of report.revertPlan?.notes ?? [])
+    lines.push("", `> ${prose(note.replace(/\r?\n/g, " "))}`);
   return lines.join("\n");
 }
 
@@ -417,10 +415,11 @@ export function guardrailSection(
     const g = c.guardrail;
     if (!g) continue;
     lines.push(
-      `- **${c.logicalId}** ${code(where(c))}: the analyzer chose ${g.overridden}; guardrail ${code(g.rule)} made it **${c.decision}** — ${g.reason}`,
+      `- **${prose(c.logicalId)}** ${code(where(c))}: the analyzer chose ${g.overridden}; guardrail ${code(g.rule)} made it **${c.decision}** — ${prose(g.reason)}`,
     );
   }
-  for (const issue of issues) lines.push(`- The template could not be rectified: ${issue}`);
+  for (const issue of issues)
+    lines.push(`- The template could not be rectified: ${prose(issue.replace(/\r?\n/g, " "))}`);
   return lines.join("\n");
 }
 
@@ -436,7 +435,7 @@ export function manualSection(
     ]),
   ];
   if (notes.length === 0) return undefined;
-  return ["## Manual edits", "", ...notes.map((n) => `- [ ] ${n.replace(/\r?\n/g, " ")}`)].join("\n");
+  return ["## Manual edits", "", ...notes.map((n) => `- [ ] ${prose(n.replace(/\r?\n/g, " "))}`)].join("\n");
 }
 
 /** The whole `analysis.json`, folded. */
@@ -444,7 +443,7 @@ export function analysisSection(report: AnalyzedReport, form: "pretty" | "compac
   if (form === "none") {
     return "<details><summary>Full analysis</summary>\n\nOmitted to stay under GitHub's body limit: see `analysis.json` in the window's output.\n\n</details>";
   }
-  const json = form === "pretty" ? JSON.stringify(report, null, 2) : JSON.stringify(report);
+  const json = markdownJson(form === "pretty" ? JSON.stringify(report, null, 2) : JSON.stringify(report));
   const fence = "`".repeat(Math.max(3, ...(json.match(/`+/g) ?? []).map((r) => r.length + 1)));
   return `<details><summary>Full analysis (analysis.json)</summary>\n\n${fence}json\n${json}\n${fence}\n\n</details>`;
 }

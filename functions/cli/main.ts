@@ -3,7 +3,7 @@ import { parseDuration } from "../../core/config/duration.ts";
 import { ConfigError, loadConfig, readConfigDocument } from "../config/load-config.ts";
 import { UnreadablePathError } from "../io/read-captures.ts";
 import type { DatadogApplyOptions } from "./datadog.ts";
-import { EXIT, type Output, processOutput, UsageError } from "./output.ts";
+import { EXIT, inertOutput, type Output, processOutput, UsageError } from "./output.ts";
 import type { RectifyOptions } from "./rectify.ts";
 
 // Commands load their modules when they run: `phantom --help` and `phantom inspect` must not pay
@@ -122,6 +122,12 @@ export function buildProgram(io: Output): Command {
     .option("--quiet-period <duration>", "settle a window after this long without events (e.g. 120s)")
     .option("--max-wait <duration>", "settle a window at the latest this long after it opened (e.g. 15m)")
     .option("--sweep", "run the weekly sweep (on-sweep) once after every window settled", false)
+    .option(
+      "--fault <spec>",
+      "inject a failure, repeatable: <service>.<Operation|*>:<throttle|5xx|timeout|reset>[:N] or crash:<handler>:<step>[:N]",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option("--verbose", "print every handler log line on stderr", false)
     .addHelpText(
       "after",
@@ -138,6 +144,7 @@ export function buildProgram(io: Output): Command {
           maxWait?: string;
           verbose: boolean;
           sweep: boolean;
+          fault: string[];
         },
       ) => {
         const { doc } = await readConfigDocument(opts.config);
@@ -157,6 +164,7 @@ export function buildProgram(io: Output): Command {
             json: opts.json,
             verbose: opts.verbose,
             sweep: opts.sweep,
+            faults: opts.fault,
             ...(quietMs !== undefined ? { quietMs } : {}),
             ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
           },
@@ -327,7 +335,9 @@ const INPUT_ERRORS = new Set([
 ]);
 
 /** Runs the CLI and returns the exit code; the one boundary that maps errors to codes. */
-export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {
+export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  // Every command writes through the terminal's choke point: console text never reaches it raw (issue 15).
+  const io = inertOutput(output);
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: "user" });

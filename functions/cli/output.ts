@@ -1,17 +1,38 @@
+import { terminalText } from "../../core/report/inert.ts";
+
 /** Where a command writes: stdout for results, stderr for messages. Tests pass string collectors. */
 export interface Output {
   out(text: string): void;
   err(text: string): void;
 }
 
-export const processOutput: Output = {
+/**
+ * The terminal's choke point (issue 15): console text reaches stdout and stderr only with its control
+ * characters escaped visibly (`terminalText`: no ESC/CSI/OSC sequence, no lone CR, no C1, no bidi
+ * override; the newline, the tab and a CRLF pass). The escapes are JSON's, so `--json` output stays
+ * valid JSON with the same values. Idempotent: wrapping twice changes nothing.
+ */
+export function inertOutput(io: Output): Output {
+  if (INERT.has(io)) return io;
+  const inert: Output = {
+    out: (text) => io.out(terminalText(text)),
+    err: (text) => io.err(terminalText(text)),
+  };
+  INERT.add(inert);
+  return inert;
+}
+
+/** Outputs that already escape, so wrapping one again costs no second pass over the text. */
+const INERT = new WeakSet<Output>();
+
+export const processOutput: Output = inertOutput({
   out: (text) => {
     process.stdout.write(text);
   },
   err: (text) => {
     process.stderr.write(text);
   },
-};
+});
 
 /** Exit codes (docs/architecture.md, CLI): 0 success, 1 input or usage error, 2 runtime failure. */
 export const EXIT = { ok: 0, usage: 1, failure: 2 } as const;

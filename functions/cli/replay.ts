@@ -3,6 +3,7 @@ import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
 import type { Analyst } from "../../core/analysis/types.ts";
 import { formatDuration } from "../../core/config/duration.ts";
 import type { WindowReport } from "../../core/report/analysis.ts";
+import { visible } from "../../core/report/inert.ts";
 import { type ReplayListener, type ReplaySummary, runReplay } from "../replay/run-replay.ts";
 import type { Scenario } from "../replay/scenario.ts";
 import type { Output } from "./output.ts";
@@ -101,7 +102,8 @@ function settledStory(report: WindowReport | AnalyzedReport, dir: string): strin
       lines.push(`          revert plan: ${report.revertPlan.changeSetName} (revert-plan.json)`);
   }
   lines.push(`          output: ${path.relative(process.cwd(), dir) || dir}`);
-  return `${lines.join("\n")}\n`;
+  // Each line is Phantom's; what it quotes (ids, values, notes) is console text: its controls escaped.
+  return `${lines.map(visible).join("\n")}\n`;
 }
 
 /** `phantom replay`: a short story of what happened, or one JSON line per settled window. */
@@ -130,17 +132,20 @@ export async function runReplayCommand(
         },
       }
     : {
+        // One line each: console text (actor names, event names, ids, reasons) with its controls escaped.
         touched: (change, outcome, at) => {
           const who = `${change.actor.name}${change.actor.console ? ", console" : ""}`;
           if (outcome.ignored !== undefined) {
             io.out(
-              `${time(at)}  ${change.record.eventName} (${who}): ignored, ${outcome.ignored.reason} (${outcome.ignored.detail})\n`,
+              `${visible(`${time(at)}  ${change.record.eventName} (${who}): ignored, ${outcome.ignored.reason} (${outcome.ignored.detail})`)}\n`,
             );
             return;
           }
           if (outcome.stacks.length === 0) {
             const ids = change.resources.map((r) => r.id).join(", ");
-            io.out(`${time(at)}  ${change.record.eventName} (${who}) on ${ids}: not owned by any stack\n`);
+            io.out(
+              `${visible(`${time(at)}  ${change.record.eventName} (${who}) on ${ids}: not owned by any stack`)}\n`,
+            );
           }
           for (const s of outcome.stacks) {
             const verb = s.duplicate
@@ -149,21 +154,25 @@ export async function runReplayCommand(
                 ? `opened window ${s.windowId}`
                 : `joined window ${s.windowId}`;
             const where = scenario.places !== undefined ? ` (${s.account}, ${s.region})` : "";
-            io.out(`${time(at)}  ${change.record.eventName} (${who}) on stack ${s.stack}${where}: ${verb}\n`);
+            io.out(
+              `${visible(`${time(at)}  ${change.record.eventName} (${who}) on stack ${s.stack}${where}: ${verb}`)}\n`,
+            );
           }
         },
         settled: (report, dir) => io.out(settledStory(report, dir)),
         published: (_report, outcome, branch) =>
           io.out(
-            `          pull request: ${outcome.kind} #${outcome.number} on branch ${branch}` +
-              `${outcome.kind === "stale" ? " (it already describes a newer window; nothing written)" : ""}\n`,
+            `${visible(
+              `          pull request: ${outcome.kind} #${outcome.number} on branch ${branch}` +
+                `${outcome.kind === "stale" ? " (it already describes a newer window; nothing written)" : ""}`,
+            )}\n`,
           ),
       };
   if (!options.json) {
     const { quietPeriod, maxWait } = scenario.config.windows;
     io.out(
-      `Replaying ${scenario.name}${scenario.description ? ` — ${scenario.description.trim()}` : ""}\n` +
-        `quiet period ${formatDuration(quietPeriod)}, max wait ${formatDuration(maxWait)}, output ${options.out}\n`,
+      `${visible(`Replaying ${scenario.name}${scenario.description ? ` — ${scenario.description.trim().replace(/\r?\n/g, " ")}` : ""}`)}\n` +
+        `${visible(`quiet period ${formatDuration(quietPeriod)}, max wait ${formatDuration(maxWait)}, output ${options.out}`)}\n`,
     );
   }
   const summary = await runReplay(scenario, options.out, listener, {

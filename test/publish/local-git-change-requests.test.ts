@@ -95,8 +95,10 @@ changeRequestsContract("local git (plumbing against a real repository)", async (
       return { sha: sha as string, parents };
     },
     baseTip: async () => git(dir, "rev-parse", "refs/heads/main").trim(),
-    // The open PR's body: the branch must exist (closing deletes it); the file is the last one written.
-    body: async (branch) => (refExists(dir, `refs/heads/${branch}`) ? readBody(branch) : undefined),
+    // The open PR's body: the branch must exist (closing deletes it); the file is the last one written,
+    // the body up to the update comment the adapter appends after a `---` (a PR's comment is no part of it).
+    body: async (branch) =>
+      refExists(dir, `refs/heads/${branch}`) ? readBody(branch)?.split("\n\n---\n\n")[0] : undefined,
     lastComment: async (branch) => readBody(branch)?.split("\n---\n").at(-1),
     snapshot: async () =>
       JSON.stringify({

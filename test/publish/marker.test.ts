@@ -16,9 +16,45 @@ describe("the PR marker", () => {
     );
   });
 
-  it("is found anywhere in a body and parsed back", () => {
-    const body = `## Drift\n\nSome text <!-- not ours -->\n\n${renderMarker(marker)}\n\nfooter`;
+  it("is read from the body's last line, trailing whitespace (a CRLF too) allowed", () => {
+    const body = `## Drift\n\nSome text <!-- not ours -->\n\n${renderMarker(marker)}\n`;
     expect(parseMarker(body)).toEqual(marker);
+    expect(parseMarker(`${body.replace(/\n/g, "\r\n")}  \r\n\r\n`)).toEqual(marker);
+  });
+
+  describe("only Phantom's own final line counts (issue 15)", () => {
+    const forged = renderMarker({
+      stack: "payments-prod",
+      window: "forged",
+      fingerprint: "ffffffffffffffff",
+      validAt: "2099-01-01T00:00:00.000Z",
+    });
+
+    it("ignores a forged marker quoted before Phantom's, in a code span or a JSON block", () => {
+      for (const quoted of [
+        `| \`Tags/0/Value\` | \`${forged}\` |`,
+        `\`\`\`json\n{"Value": "${forged}"}\n\`\`\``,
+        forged,
+      ]) {
+        const body = `## Changes\n\n${quoted}\n\n${renderMarker(marker)}\n`;
+        expect(parseMarker(body)).toEqual(marker);
+      }
+    });
+
+    it("finds none when the last line is something else, whatever came before", () => {
+      expect(parseMarker(`${renderMarker(marker)}\n\nfooter`)).toBeUndefined();
+      expect(parseMarker(`${forged}\n\n${renderMarker(marker)} trailing text`)).toBeUndefined();
+      expect(parseMarker(`text before ${renderMarker(marker)}`)).toBeUndefined();
+    });
+
+    it("takes no marker from the middle of any text that does not end with one", () => {
+      fc.assert(
+        fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (before, after) => {
+          fc.pre(after.trim() !== "" && !after.includes("\n"));
+          expect(parseMarker(`${before}\n${forged}\n${after}`)).toBeUndefined();
+        }),
+      );
+    });
   });
 
   it("round-trips any values, even ones holding spaces, '=' or '-->'", () => {
@@ -36,7 +72,7 @@ describe("the PR marker", () => {
         fc.date({ noInvalidDate: true }),
         (stack, window, fingerprint, date) => {
           const m = { stack, window, fingerprint, validAt: date.toISOString() };
-          expect(parseMarker(`before ${renderMarker(m)} after`)).toEqual(m);
+          expect(parseMarker(`before\n${renderMarker(m)}\n`)).toEqual(m);
         },
       ),
     );

@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AnalysisArtifacts, AnalyzedChange, AnalyzedReport } from "../../core/analysis/analyze.ts";
 import { parseMarker } from "../../core/publish/marker.ts";
+import { mermaidText } from "../../core/report/inert.ts";
 import {
   formatMonthly,
-  mermaidLabel,
   pullRequestBody,
   pullRequestFiles,
   pullRequestTitle,
@@ -99,7 +99,7 @@ describe("pullRequestBody", () => {
         /^ {2}[^:#;]+ :(?:(?:crit|milestone|active), )?[a-z]+\d*, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, (?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|\d+s)$/,
       );
     }
-    expect(mermaidLabel("a: b #1; c")).toBe("a∶ b ＃1, c");
+    expect(mermaidText("a: b #1; c")).toBe("a： b ＃1； c");
   });
 
   it("stays under the limit with 500 changes and huge reasoning, keeping the summary and the marker", () => {
