@@ -8,11 +8,11 @@ import {
   parseTree,
   printParseErrorCode,
 } from "jsonc-parser";
+import { lineIndex, templateSizeProblem } from "../template/bounds.ts";
 import type { EditableDocument, SourceProblem, TextEdit } from "./document.ts";
 import { DocumentError } from "./document.ts";
 import {
   isIntrinsicKey,
-  lineOf,
   type MapEntry,
   type MapNode,
   type NodePath,
@@ -99,15 +99,64 @@ function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
 }
 
-/** Opens JSON text; syntax errors are problems (the caller refuses to edit a broken document). */
+/**
+ * Every key an object repeats: JSON parsers keep one of them (the last, for most), so an edit at the
+ * other would change nothing CloudFormation reads. One pass, a Set per object.
+ */
+function duplicateJsonKeys(tree: JsonNode, lineAt: (offset: number) => number): SourceProblem[] {
+  const problems: SourceProblem[] = [];
+  const stack: JsonNode[] = [tree];
+  while (stack.length > 0) {
+    const node = stack.pop() as JsonNode;
+    if (node.type === "object") {
+      const seen = new Map<string, number>();
+      for (const property of node.children ?? []) {
+        const [keyNode, valueNode] = property.children ?? [];
+        if (keyNode && typeof keyNode.value === "string") {
+          const first = seen.get(keyNode.value);
+          if (first === undefined) seen.set(keyNode.value, keyNode.offset);
+          else
+            problems.push({
+              offset: keyNode.offset,
+              line: lineAt(keyNode.offset),
+              message: `JSON: duplicate key ${JSON.stringify(keyNode.value)} at line ${lineAt(keyNode.offset)} (first at line ${lineAt(first)}): CloudFormation would read only one of them`,
+            });
+        }
+        if (valueNode) stack.push(valueNode);
+      }
+    } else if (node.type === "array") {
+      for (const child of node.children ?? []) stack.push(child);
+    }
+  }
+  return problems.sort((a, b) => a.offset - b.offset);
+}
+
+/**
+ * Opens JSON text; syntax errors and duplicate keys are problems (the caller refuses to edit a
+ * broken document). A text over CloudFormation's 1 MB template limit is not parsed: its one problem
+ * says so.
+ */
 export function openJson(text: string): EditableDocument {
+  const tooLarge = templateSizeProblem(text);
+  if (tooLarge !== undefined) {
+    return new JsonDocument(
+      text,
+      undefined,
+      [{ offset: 0, line: 1, message: `JSON: not read: the file ${tooLarge}` }],
+      detectFormatting(text),
+    );
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(withoutBom(text), errors, { disallowComments: false, allowTrailingComma: true });
-  const problems: SourceProblem[] = errors.map((e) => ({
-    offset: e.offset,
-    line: lineOf(text, e.offset),
-    message: `JSON: ${printParseErrorCode(e.error)}`,
-  }));
+  const lineAt = lineIndex(text);
+  const problems: SourceProblem[] = [
+    ...errors.map((e) => ({
+      offset: e.offset,
+      line: lineAt(e.offset),
+      message: `JSON: ${printParseErrorCode(e.error)}`,
+    })),
+    ...(tree ? duplicateJsonKeys(tree, lineAt) : []),
+  ].sort((a, b) => a.offset - b.offset);
   const root = tree ? withSources(build(tree, []), text) : undefined;
   return new JsonDocument(text, root, problems, detectFormatting(text));
 }

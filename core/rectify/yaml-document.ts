@@ -11,6 +11,12 @@ import {
   type YAMLSeq,
   type Node as YamlNode,
 } from "yaml";
+import {
+  duplicateKeyMessages,
+  duplicateYamlKeys,
+  lineIndex,
+  templateSizeProblem,
+} from "../template/bounds.ts";
 import { DocumentError, type EditableDocument, type SourceProblem, type TextEdit } from "./document.ts";
 import {
   type IntrinsicNode,
@@ -335,32 +341,48 @@ function modeWithZero(values: readonly number[], fallback: number): number {
   return zeros > positive.length ? 0 : mode(positive, fallback);
 }
 
-/** Opens YAML text. YAML errors are kept as problems (the text is left alone there), not thrown. */
+/**
+ * Opens YAML text. YAML errors are kept as problems (the text is left alone there), not thrown.
+ * Duplicate keys are found in one linear pass (`duplicateYamlKeys`, core/template/bounds.ts) rather
+ * than by the `yaml` package's quadratic `uniqueKeys` check, with the same offsets.
+ * @throws {DocumentError} for a text over CloudFormation's 1 MB template limit, before parsing it.
+ */
 export function openYaml(text: string): EditableDocument {
-  const options = { keepSourceTokens: true, logLevel: "silent" } as const;
+  const tooLarge = templateSizeProblem(text);
+  if (tooLarge !== undefined) throw new DocumentError(`the template ${tooLarge}`);
+  const options = { keepSourceTokens: true, logLevel: "silent", uniqueKeys: false } as const;
+  const errorsOf = (d: ReturnType<typeof parseDocument>) => d.errors.length + duplicateYamlKeys(d).length;
   let doc = parseDocument(text, options);
   let lenient: Region[] = [];
-  if (doc.errors.length > 0) {
+  if (errorsOf(doc) > 0) {
     const repaired = lenientQuotes(text);
     if (repaired.regions.length > 0) {
       const retry = parseDocument(repaired.text, options);
-      if (retry.errors.length < doc.errors.length) [doc, lenient] = [retry, repaired.regions];
+      if (errorsOf(retry) < errorsOf(doc)) [doc, lenient] = [retry, repaired.regions];
     }
   }
   const builder = new YamlBuilder(text, lenient);
   const root =
     doc.contents === null ? undefined : builder.build(doc.contents, [], false, { kind: "root" }, 0);
+  const lineAt = lineIndex(text);
+  const duplicates = duplicateYamlKeys(doc);
+  const duplicateMessages = duplicateKeyMessages(text, duplicates, lineAt);
   const problems: SourceProblem[] = [
     ...lenient.map((r) => ({
       offset: r.start,
       end: r.end,
-      line: lineOf(text, r.start),
+      line: lineAt(r.start),
       message: LENIENT_MESSAGE,
     })),
     ...doc.errors.map((e) => ({
       offset: e.pos[0],
-      line: lineOf(text, e.pos[0]),
+      line: lineAt(e.pos[0]),
       message: (e.message.split("\n")[0] ?? e.code).replace(/:\s*$/, ""),
+    })),
+    ...duplicates.map((d, i) => ({
+      offset: d.offset,
+      line: lineAt(d.offset),
+      message: duplicateMessages[i] ?? "Map keys must be unique",
     })),
   ].sort((a, b) => a.offset - b.offset);
   const indent = mode(builder.indents, DEFAULT_YAML_STYLE.indent);

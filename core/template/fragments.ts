@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, type Node, type Pair, parseDocument, visit } from "yaml";
+import { assertTemplateSize, templateSizeProblem } from "./bounds.ts";
 
 /**
  * Reading CloudFormation templates (YAML with short-form tags, or JSON) without losing their text:
@@ -16,8 +17,12 @@ function keyOf(pair: Pair): string | undefined {
   return isScalar(pair.key) ? String(pair.key.value) : undefined;
 }
 
-/** Indexes a template's top-level sections. YAML tag warnings (`!Ref` is not core YAML) are expected. */
+/**
+ * Indexes a template's top-level sections. YAML tag warnings (`!Ref` is not core YAML) are expected.
+ * @throws {TemplateTooLargeError} for a text over CloudFormation's 1 MB template limit, before parsing it.
+ */
 export function indexTemplate(text: string): TemplateIndex {
+  assertTemplateSize(text);
   const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false });
   const sections = new Map<string, Map<string, Pair<Node, Node>>>();
   if (isMap(doc.contents)) {
@@ -108,6 +113,8 @@ export function entryText(index: TemplateIndex, section: string, name: string): 
  * Returned as `# Section/Name` headed blocks of the template's own text.
  */
 export function templateFragments(text: string, logicalIds: readonly string[]): string {
+  // A template over CloudFormation's limit gives no fragments (rectify says why), not a failed analysis.
+  if (templateSizeProblem(text) !== undefined) return "";
   const index = indexTemplate(text);
   const resources = index.sections.get("Resources") ?? new Map<string, Pair<Node, Node>>();
   const wanted = new Set(logicalIds.filter((id) => resources.has(id)));

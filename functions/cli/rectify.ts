@@ -106,6 +106,20 @@ async function readDrifts(paths: readonly string[]): Promise<{ drifts: ResourceD
 }
 
 /**
+ * A template that is valid JSON is read as JSON, even with a duplicate key (which rectify then
+ * refuses, naming it); anything else is left to rectify to tell YAML from JSON.
+ */
+function jsonFormat(text: string): { format?: "json" } {
+  if (!text.trimStart().startsWith("{")) return {};
+  try {
+    JSON.parse(text.replace(/^\uFEFF/, ""));
+    return { format: "json" };
+  } catch {
+    return {};
+  }
+}
+
+/**
  * `phantom rectify`: applies decisions to a template. stdout gets only the rectified template (or,
  * with `--diff`, a unified diff); the summary, the manual items and the revert plan go to stderr.
  * With `--create-change-set` the revert plan's change set is created (never executed).
@@ -132,7 +146,7 @@ export async function runRectify(
   const stackName = opts.stack ?? decisions.stack ?? fromDrift?.name;
   const region = opts.region ?? fromDrift?.region;
   const outcome = rectify({
-    template: { text: templateText, path: opts.template },
+    template: { text: templateText, path: opts.template, ...jsonFormat(templateText) },
     changes: joined.changes,
     ...(paramsText !== undefined && opts.params
       ? { parameters: { text: paramsText, path: opts.params } }

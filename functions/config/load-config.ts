@@ -29,6 +29,17 @@ export async function readConfigDocument(explicit?: string): Promise<{ doc: unkn
     if (missing && explicit === undefined) return { doc: {} };
     throw new ConfigError(file, [cause instanceof Error ? cause.message : String(cause)]);
   }
+  return { doc: parseYamlInput(text, file) ?? {}, file };
+}
+
+/**
+ * Parses a YAML input file people write (`phantom.yaml`, `scenario.yaml`) into plain data. Every
+ * problem is a {@link ConfigError} naming the file: a syntax error with its line and column, and an
+ * alias that expands too far (the "billion laughs": the `yaml` package stops past `maxAliasCount`
+ * alias resolutions, 100 by default) rather than a `ReferenceError` and a stack trace.
+ * @see https://eemeli.org/yaml/#tojs-options
+ */
+export function parseYamlInput(text: string, file: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -36,7 +47,13 @@ export async function readConfigDocument(explicit?: string): Promise<{ doc: unkn
       doc.errors.map((e) => e.message.split("\n")[0] ?? e.message),
     );
   }
-  return { doc: doc.toJS() ?? {}, file };
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (cause) {
+    throw new ConfigError(file, [
+      `its YAML aliases expand too far (${cause instanceof Error ? cause.message : String(cause)}): write the values out, or use fewer nested aliases`,
+    ]);
+  }
 }
 
 /** Validates a raw configuration document, throwing one ConfigError that lists every problem. */

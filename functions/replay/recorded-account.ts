@@ -1,4 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { LiveRead, LiveState } from "../../core/drift/live.ts";
@@ -10,9 +11,12 @@ import {
   stackResourcesDocumentSchema,
 } from "../../core/drift/schema.ts";
 import type { ResourceDrift } from "../../core/drift/types.ts";
+import { checkStackName } from "../../core/publish/safe.ts";
+import { templateBytesProblem } from "../../core/template/bounds.ts";
 import type { Place } from "../../core/window/stack.ts";
 import { CLOUD_CONTROL_ERRORS, liveReadFailure, liveReadOf } from "../adapters/cloudcontrol-live-state.ts";
 import { deployedParameters } from "../adapters/cloudformation-templates.ts";
+import { TEMPLATE_EXTENSIONS } from "./recorded-templates.ts";
 import type { Scenario } from "./scenario.ts";
 
 /**
@@ -124,29 +128,56 @@ interface RecordedStack {
   readonly parameters: Readonly<Record<string, string>>;
 }
 
-async function listJson(dir: string): Promise<string[] | undefined> {
+/**
+ * A directory's entries: `undefined` when it does not exist; one that cannot be read (not a
+ * directory, no permission) is an issue naming it, and reads as empty so every other problem is
+ * still found.
+ */
+async function entriesOf(dir: string, issues: string[]): Promise<Dirent[] | undefined> {
   try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile() && e.name.toLowerCase().endsWith(".json"))
-      .map((e) => e.name)
-      .sort();
+    return await readdir(dir, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
+    issues.push(`${dir}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
   }
 }
 
-async function listDirs(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
+async function listJson(dir: string, issues: string[]): Promise<string[] | undefined> {
+  return (await entriesOf(dir, issues))
+    ?.filter((e) => e.isFile() && e.name.toLowerCase().endsWith(".json"))
+    .map((e) => e.name)
+    .sort();
+}
+
+async function listDirs(dir: string, issues: string[]): Promise<string[]> {
+  return ((await entriesOf(dir, issues)) ?? [])
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+}
+
+/**
+ * The safe-state templates of the recorded stacks (`templates/<Stack>.<ext>`), checked before the
+ * replay starts: one that is not a file, or is over CloudFormation's 1 MB template limit, is an
+ * issue naming the file and the stack.
+ */
+async function checkTemplates(dir: string, stacks: ReadonlySet<string>, issues: string[]): Promise<void> {
+  const templatesDir = path.join(dir, "templates");
+  for (const entry of (await entriesOf(templatesDir, issues)) ?? []) {
+    const extension = TEMPLATE_EXTENSIONS.find((e) => entry.name.toLowerCase().endsWith(e));
+    const stack = extension ? entry.name.slice(0, -extension.length) : undefined;
+    if (stack === undefined || !stacks.has(stack)) continue;
+    const file = path.join(templatesDir, entry.name);
+    if (!entry.isFile()) {
+      issues.push(
+        `${file} (stack ${stack}): is ${entry.isDirectory() ? "a directory" : "not a regular file"}, not a template file`,
+      );
+      continue;
+    }
+    const size = (await stat(file)).size;
+    const problem = templateBytesProblem(size);
+    if (problem !== undefined) issues.push(`${file} (stack ${stack}) ${problem}`);
   }
 }
 
@@ -225,8 +256,16 @@ export async function loadRecordedAccount(dir: string): Promise<RecordedAccount>
   const logicalIds = new Map<string, Set<string>>();
 
   const stacksDir = path.join(dir, "stacks");
-  for (const file of (await listJson(stacksDir)) ?? []) {
+  for (const file of (await listJson(stacksDir, issues)) ?? []) {
     const name = stem(file);
+    // The name becomes a directory under --out and a branch: `..` or `a/b` must never get that far.
+    const checked = checkStackName(name);
+    if (!checked.ok) {
+      issues.push(
+        `${path.join(stacksDir, file)}: the stack name ${JSON.stringify(name)} is not a CloudFormation stack name: it ${checked.reason}`,
+      );
+      continue;
+    }
     const loaded = await loadStack(path.join(stacksDir, file), name, issues);
     if (loaded === undefined) continue;
     stacks.set(name, loaded.stack);
@@ -250,9 +289,9 @@ export async function loadRecordedAccount(dir: string): Promise<RecordedAccount>
 
   const drifts = new Map<string, ResourceDrift>();
   const driftDir = path.join(dir, "drift");
-  for (const stack of await listDirs(driftDir)) {
+  for (const stack of await listDirs(driftDir, issues)) {
     const known = logicalIds.get(stack);
-    for (const file of (await listJson(path.join(driftDir, stack))) ?? []) {
+    for (const file of (await listJson(path.join(driftDir, stack), issues)) ?? []) {
       const where = path.join(driftDir, stack, file);
       const logicalId = stem(file);
       if (known === undefined) {
@@ -284,9 +323,9 @@ export async function loadRecordedAccount(dir: string): Promise<RecordedAccount>
 
   const liveReads: RecordedLiveRead[] = [];
   const resourcesDir = path.join(dir, "resources");
-  for (const stack of await listDirs(resourcesDir)) {
+  for (const stack of await listDirs(resourcesDir, issues)) {
     const recordedStack = stacks.get(stack);
-    for (const file of (await listJson(path.join(resourcesDir, stack))) ?? []) {
+    for (const file of (await listJson(path.join(resourcesDir, stack), issues)) ?? []) {
       const where = path.join(resourcesDir, stack, file);
       const logicalId = stem(file);
       const resource = recordedStack?.resources.find((r) => r.logicalId === logicalId);
@@ -343,6 +382,7 @@ export async function loadRecordedAccount(dir: string): Promise<RecordedAccount>
     }
   }
 
+  await checkTemplates(dir, new Set(stacks.keys()), issues);
   if (issues.length > 0) throw new RecordedAccountError(dir, issues);
 
   const directory: StackDirectory = {

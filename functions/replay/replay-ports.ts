@@ -12,6 +12,7 @@ import type {
   Metrics,
   PullRequestOutcome,
 } from "../../core/publish/ports.ts";
+import { checkPathSegment, checkRepositoryPath, mustBe } from "../../core/publish/safe.ts";
 import type { Reaction, ReactPorts } from "../../core/reactor/react.ts";
 import type { Signals } from "../../core/signals/types.ts";
 import { createLocalGitChangeRequests } from "../adapters/local-git-change-requests.ts";
@@ -24,10 +25,18 @@ import { recordedTemplateSource } from "./recorded-templates.ts";
  * Datadog and EventBridge (DESIGN §4 "Replay output").
  */
 
-/** `<out>/<stack>/<window-id>/`: where everything a window produced is written. */
+/**
+ * `<out>/<stack>/<window-id>/`: where everything a window produced is written. Both names are one
+ * path segment each (`checkPathSegment`, core/publish/safe.ts), so nothing lands outside `outDir`;
+ * the scenario's stack names are CloudFormation's already (loadRecordedAccount refuses others).
+ * @throws {UnsafeNameError} for a name that is not one segment (`..`, `a/b`, a newline).
+ */
 export function windowDir(outDir: string, stack: string, windowId: string): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+$/, "_");
-  return path.join(outDir, safe(stack), safe(windowId));
+  return path.join(
+    outDir,
+    mustBe(checkPathSegment(stack), "stack name", stack),
+    mustBe(checkPathSegment(windowId), "window id", windowId),
+  );
 }
 
 /**
@@ -124,10 +133,12 @@ export function replayReactPorts(input: ReplayPortsInput): ReactPorts {
   };
 }
 
-/** A repository path kept inside the output directory (`../x` and absolute paths are flattened). */
+/**
+ * A repository path under `rectified/`: checked as every repository path is (`checkRepositoryPath`:
+ * relative, no `..`, no `.git`), so it stays inside the window's directory.
+ */
 function safeRelative(repoPath: string): string {
-  const parts = repoPath.split(/[\\/]+/).filter((p) => p !== "" && p !== "." && p !== "..");
-  return parts.length > 0 ? path.join(...parts) : "template";
+  return path.join(...mustBe(checkRepositoryPath(repoPath), "repository path", repoPath).split("/"));
 }
 
 /** How many of the capture's records Phantom could not read, and the first of them (file:line path: reason). */

@@ -1,11 +1,10 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { PhantomConfig } from "../../core/config/schema.ts";
 import { isAccountId, isRegion, type Place } from "../../core/window/stack.ts";
 import { UsageError } from "../cli/output.ts";
-import { ConfigError, validateConfig } from "../config/load-config.ts";
+import { ConfigError, parseYamlInput, validateConfig } from "../config/load-config.ts";
 
 /**
  * A scenario directory (DESIGN §4, contract): what a user captures from an incident to replay it.
@@ -62,13 +61,7 @@ async function readScenarioFile(
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new ConfigError(file, [String(cause)]);
   }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0)
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => e.message.split("\n")[0] ?? ""),
-    );
-  const parsed = scenarioFileSchema.safeParse(doc.toJS() ?? {});
+  const parsed = scenarioFileSchema.safeParse(parseYamlInput(text, file) ?? {});
   if (!parsed.success) {
     throw new ConfigError(
       file,
@@ -126,6 +119,15 @@ export async function loadScenario(
   };
 }
 
+/** A directory's entries; one Phantom cannot read is an input error naming it, not a stack trace. */
+async function entriesOf(dir: string) {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (cause) {
+    throw new UsageError(`${dir}: cannot read: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 /**
  * `accounts/<AccountId>/<region>/`: every place, sorted. A directory name that is not a 12-digit
  * account id or a region code is refused naming it, as is an `accounts/` with no place.
@@ -133,15 +135,13 @@ export async function loadScenario(
 async function readPlaces(dir: string): Promise<ScenarioPlace[]> {
   const places: ScenarioPlace[] = [];
   const problems: string[] = [];
-  for (const account of (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory())) {
+  for (const account of (await entriesOf(dir)).filter((e) => e.isDirectory())) {
     if (!isAccountId(account.name)) {
       problems.push(`${path.join(dir, account.name)}: not an AWS account id (12 digits)`);
       continue;
     }
     const accountDir = path.join(dir, account.name);
-    for (const region of (await readdir(accountDir, { withFileTypes: true })).filter((e) =>
-      e.isDirectory(),
-    )) {
+    for (const region of (await entriesOf(accountDir)).filter((e) => e.isDirectory())) {
       if (!isRegion(region.name)) {
         problems.push(`${path.join(accountDir, region.name)}: not a region code (such as eu-west-1)`);
         continue;
