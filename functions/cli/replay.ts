@@ -167,6 +167,8 @@ export async function runReplayCommand(
                 `${outcome.kind === "stale" ? " (it already describes a newer window; nothing written)" : ""}`,
             )}\n`,
           ),
+        skipped: (_report, reason, detail) =>
+          io.out(`${visible(`          pull request: not published (${reason}): ${detail}`)}\n`),
       };
   if (!options.json) {
     const { quietPeriod, maxWait } = scenario.config.windows;

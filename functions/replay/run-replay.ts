@@ -30,6 +30,11 @@ export interface ReplayListener {
   settled?(report: WindowReport | AnalyzedReport, dir: string): void;
   /** With `repo`: what publishing the window's pull request did. */
   published?(report: AnalyzedReport, outcome: PullRequestOutcome, branch: string): void;
+  /**
+   * A window with drift got no pull request, and why (`no-repository`: its template location was
+   * refused or unknown, the detail naming the tag or config field and the reason).
+   */
+  skipped?(report: AnalyzedReport, reason: string, detail: string): void;
 }
 
 export interface ReplayOptions {
@@ -232,6 +237,9 @@ export async function runReplay(
       listener.settled?.(report, dir);
       if (analyzed && publication.kind === "pull-request" && options.repo) {
         listener.published?.(analyzed, publication.outcome, publication.request.branch);
+      }
+      if (analyzed && publication.kind === "skipped") {
+        listener.skipped?.(analyzed, publication.reason, publication.detail);
       }
       return reaction;
     },
