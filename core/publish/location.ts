@@ -32,12 +32,32 @@ export const stacksSchema = z.record(
   z.string().min(1, "a stack name or glob must not be empty"),
   z.strictObject({
     repo: z.string().regex(REPO_NAME, "must be owner/name").optional(),
-    path: z.string().min(1).optional(),
-    branch: z.string().min(1).optional(),
+    path: z.string().min(1).superRefine(refuse(repositoryPath, "a path inside the repository")).optional(),
+    branch: z
+      .string()
+      .min(1)
+      .superRefine(refuse((b) => checkBranchName(b.trim()), "a branch name"))
+      .optional(),
     env: z.string().min(1).optional(),
-    parameters: z.string().min(1).optional(),
+    parameters: z
+      .string()
+      .min(1)
+      .superRefine(refuse(repositoryPath, "a path inside the repository"))
+      .optional(),
   }),
 );
+
+/** A zod check that reports a refused path or branch with the reason (core/publish/safe.ts). */
+function refuse(check: (value: string) => Checked, what: string) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const checked = check(value);
+    if (!checked.ok)
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(value)} is not ${what}: it ${checked.reason}`,
+      });
+  };
+}
 
 /** Where a stack's template lives, resolved. */
 export interface TemplateLocation {

@@ -97,6 +97,17 @@ describe.concurrent("phantom on bad input: exit 1, a message naming the place, n
     expectInputError(result, /scenario\.yaml[\s\S]*alias/i);
   });
 
+  it("a phantom.yaml whose stacks: path leaves the repository", async () => {
+    const dir = await tempDir();
+    const config = path.join(dir, "phantom.yaml");
+    await writeFile(config, "stacks:\n  payments-prod:\n    repo: acme/infra\n    path: ../../etc/passwd\n");
+    const result = await phantom("inspect", path.join(SCENARIO, "events"), "--config", config);
+    expectInputError(
+      result,
+      /stacks\.payments-prod\.path: "\.\.\/\.\.\/etc\/passwd" is not a path inside the repository/,
+    );
+  });
+
   it("a config path that is a directory", async () => {
     const dir = await tempDir();
     const result = await phantom("inspect", path.join(SCENARIO, "events"), "--config", dir);
