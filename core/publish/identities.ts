@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
 import { z } from "zod";
+import { codeSpan } from "../report/inert.ts";
 
 /**
  * The identity map (`identities:` in `phantom.yaml`): principal pattern ► GitHub handle, e.g.
@@ -81,21 +82,14 @@ export function resolveHandle(
   return undefined;
 }
 
-/** Markdown code span that survives backticks in the text. */
-function code(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-
 /**
- * How a PR names an actor: `@sam-gh` when mapped, else the principal name in code format
- * (`` `sam@example.com` ``), which GitHub never turns into a mention or a notification.
+ * How a PR names an actor: `@sam-gh` when mapped, else the principal name as inert data in a code
+ * span (`` `sam@example.com` ``, controls escaped: core/report/inert.ts), which GitHub never turns
+ * into a mention or a notification, and a name from a capture can never break out of.
  */
 export function mention(actor: MentionActor, identities: Readonly<Record<string, string>>): string {
   const handle = resolveHandle(actor, identities);
-  return handle ? `@${handle}` : code(actor.name);
+  return handle ? `@${handle}` : codeSpan(actor.name);
 }
 
 /** The distinct handles of the mapped actors (for review requests), in first-seen order. */

@@ -1,6 +1,6 @@
 import type { AnalysisArtifacts, AnalyzedChange, AnalyzedReport } from "../analysis/analyze.ts";
 import type { Decision } from "../analysis/types.ts";
-import { resolveHandle } from "../publish/identities.ts";
+import { mention } from "../publish/identities.ts";
 import { changesFingerprint, renderMarker } from "../publish/marker.ts";
 import type { ChangeFile, PullRequestMarker } from "../publish/ports.ts";
 import type { SignalsReport } from "../signals/types.ts";
@@ -57,15 +57,6 @@ function valueText(value: unknown): string {
 }
 
 const shown = (value: unknown, max = 60) => codeSpan(shorten(valueText(value), max));
-
-/**
- * How the PR names an actor: `@handle` when `identities:` maps it (a handle is a validated GitHub
- * login), else the principal name as data in a code span, which never mentions anyone.
- */
-function actorName(actor: { name: string; arn?: string }, identities: Readonly<Record<string, string>>) {
-  const handle = resolveHandle(actor, identities);
-  return handle ? `@${handle}` : codeSpan(actor.name);
-}
 
 /** `2026-03-14T03:07:31.000Z` ► `03:07:31`. */
 const clock = (iso: string | null | undefined) => (iso ? iso.slice(11, 19) : "?");
@@ -201,7 +192,7 @@ export function summarySection({ report, identities }: RenderContext): string {
         (e) => `${prose(e.name)} on ${[...e.on].map(prose).join(", ")} at ${prose(clock(e.at))}`,
       );
       lines.push(
-        `- ${actorName(actor, identities)}${actor.console ? " (console)" : ""}${did.length ? `: ${did.join("; ")}` : ""}`,
+        `- ${mention(actor, identities)}${actor.console ? " (console)" : ""}${did.length ? `: ${did.join("; ")}` : ""}`,
       );
     }
   }

@@ -4,6 +4,12 @@ import { terminalText } from "../../core/report/inert.ts";
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /**
+   * A file's bytes on stdout (`phantom rectify`'s template or diff, which a user redirects): as they
+   * are when stdout is not a terminal, so a template keeps every character; else as `out`. Without
+   * it, `out`.
+   */
+  file?(text: string): void;
 }
 
 /**
@@ -14,9 +20,11 @@ export interface Output {
  */
 export function inertOutput(io: Output): Output {
   if (INERT.has(io)) return io;
+  const { file } = io;
   const inert: Output = {
     out: (text) => io.out(terminalText(text)),
     err: (text) => io.err(terminalText(text)),
+    file: file ? (text) => file.call(io, text) : (text) => io.out(terminalText(text)),
   };
   INERT.add(inert);
   return inert;
@@ -31,6 +39,9 @@ export const processOutput: Output = inertOutput({
   },
   err: (text) => {
     process.stderr.write(text);
+  },
+  file: (text) => {
+    process.stdout.write(process.stdout.isTTY ? terminalText(text) : text);
   },
 });
 

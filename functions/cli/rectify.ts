@@ -167,13 +167,15 @@ export async function runRectify(
   if (!outcome.ok) throw new UsageError(`cannot rectify ${opts.template}:\n${renderIssues(outcome.issues)}`);
   const { result } = outcome;
 
+  // The template (or its diff) is a file's bytes: kept whole when redirected, escaped on a terminal.
+  const file = (text: string) => (io.file ? io.file(text) : io.out(text));
   if (opts.diff) {
     if (result.changed)
-      io.out(createTwoFilesPatch(`a/${opts.template}`, `b/${opts.template}`, templateText, result.text));
+      file(createTwoFilesPatch(`a/${opts.template}`, `b/${opts.template}`, templateText, result.text));
     if (result.parameters !== undefined && paramsText !== undefined && opts.params) {
-      io.out(createTwoFilesPatch(`a/${opts.params}`, `b/${opts.params}`, paramsText, result.parameters));
+      file(createTwoFilesPatch(`a/${opts.params}`, `b/${opts.params}`, paramsText, result.parameters));
     }
-  } else io.out(result.text);
+  } else file(result.text);
   if (result.parameters !== undefined && opts.paramsOut) await writeFile(opts.paramsOut, result.parameters);
 
   io.err(renderRectifySummary(result));

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,6 +97,41 @@ describe("phantom replay on a terminal", () => {
       expect(line).not.toMatch(TERMINAL_CONTROL);
       expect(JSON.parse(line)).toMatchObject({ stack: "orders-sync-prod" });
     }
+  });
+});
+
+describe("phantom rectify's template on stdout", () => {
+  const scenarioDir = path.join(root, "fixtures/scenarios/payments-3am-incident");
+  const args = (template: string) => [
+    "rectify",
+    "--template",
+    template,
+    "--drift",
+    path.join(scenarioDir, "account/drift/payments-prod"),
+    "--decisions",
+    path.join(root, "fixtures/rectify/payments-prod.decisions.json"),
+  ];
+  /** The bundled template with a comment holding a bidi override and a line separator, as people write. */
+  const template = async () => {
+    const file = path.join(scratch, "payments-prod.yaml");
+    const text = await readFile(path.join(scenarioDir, "account/templates/payments-prod.yaml"), "utf8");
+    await writeFile(file, `# owner: \u202eqa-team\u202c, on call\u2028weekdays\n${text}`);
+    return file;
+  };
+
+  it("is the file's bytes when redirected (stdout not a terminal): nothing in the template is lost", async () => {
+    const { stdout } = await run(process.execPath, [bin, ...args(await template())], { cwd: root });
+
+    expect(stdout.startsWith("# owner: \u202eqa-team\u202c, on call\u2028weekdays\n")).toBe(true);
+  });
+
+  it("is escaped where the output is not a file's destination (an Output without file)", async () => {
+    const io = collector();
+
+    expect(await main(args(await template()), io)).toBe(0);
+
+    expect(io.stdout.startsWith("# owner: \\u202eqa-team\\u202c, on call\\u2028weekdays\n")).toBe(true);
+    expect(io.stderr).not.toMatch(TERMINAL_CONTROL);
   });
 });
 
