@@ -3,6 +3,7 @@ import { ascii, isWellFormed, utf8 } from "./bytes.ts";
 import type { IntakeContext, Judgement } from "./classify.ts";
 import { canonicalKey, canonicalKeys, IDENTITY_SHAPE, RECORD_SHAPE } from "./normalize.ts";
 import { BAIL, Kind, Members, type Memo, NONE, type ScanHooks, scanRecord, UNKNOWN } from "./scan.ts";
+import { type KeyTableViews, WASM_SCANNER } from "./scan-wasm.ts";
 import type { CloudTrailRecord, UserIdentity } from "./schema.ts";
 import { EARLIEST_EVENT_TIME, LATEST_EVENT_TIME, toIsoTime } from "./schema.ts";
 import { type ScreenReason, screen } from "./screen.ts";
@@ -102,13 +103,27 @@ const FIELD_COUNT = FIELDS.length;
 class KeyTable {
   static readonly #BITS = 13;
   static readonly #MAX = 2048;
-  readonly #slots = new Int32Array(1 << KeyTable.#BITS);
-  #bytes = new Uint8Array(1 << 15);
+  readonly #slots: Int32Array;
+  #bytes: Uint8Array;
+  /** The WebAssembly scanner reads the table where it is (scan-wasm.ts): its bytes cannot grow. */
+  readonly #fixed: boolean;
   #used = 0;
-  readonly #from = new Int32Array(KeyTable.#MAX);
-  readonly #length = new Int32Array(KeyTable.#MAX);
-  readonly #field = new Int32Array(KeyTable.#MAX);
+  readonly #from: Int32Array;
+  readonly #length: Int32Array;
+  readonly #field: Int32Array;
   #count = 0;
+
+  constructor(views?: KeyTableViews) {
+    if (views !== undefined && (views.bits !== KeyTable.#BITS || views.max !== KeyTable.#MAX)) {
+      throw new Error("the WebAssembly scanner's key table differs from quick.ts's");
+    }
+    this.#slots = views?.slots ?? new Int32Array(1 << KeyTable.#BITS);
+    this.#bytes = views?.bytes ?? new Uint8Array(1 << 15);
+    this.#fixed = views !== undefined;
+    this.#from = views?.from ?? new Int32Array(KeyTable.#MAX);
+    this.#length = views?.length ?? new Int32Array(KeyTable.#MAX);
+    this.#field = views?.field ?? new Int32Array(KeyTable.#MAX);
+  }
 
   static #hash(length: number, first: number, middle: number, last: number): number {
     const h = Math.imul(length ^ (first << 8) ^ (middle << 16) ^ (last << 24), 0x9e3779b1);
@@ -146,6 +161,7 @@ class KeyTable {
     if (this.find(bytes, 0, length) !== NONE) return true;
     if (this.#count === KeyTable.#MAX) return false;
     if (this.#used + length > this.#bytes.length) {
+      if (this.#fixed) return false;
       const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#used + length));
       grown.set(this.#bytes);
       this.#bytes = grown;
@@ -169,7 +185,7 @@ class KeyTable {
   }
 }
 
-const KEYS = new KeyTable();
+const KEYS = new KeyTable(WASM_SCANNER?.keys);
 /** Only printable ASCII spellings go in the table (each byte is its character). */
 const listable = (text: string): boolean => /^[\x20-\x7e]+$/.test(text);
 function listSpelling(text: string, field: number): void {
@@ -308,6 +324,77 @@ const HOOKS: ScanHooks = {
 
 const top = new Members(FIELD_COUNT);
 const detail = new Members(FIELD_COUNT);
+/** The WebAssembly scanner's members, read in its memory. */
+const wasmTop = WASM_SCANNER && new Members(FIELD_COUNT, WASM_SCANNER.top);
+const wasmDetail = WASM_SCANNER && new Members(FIELD_COUNT, WASM_SCANNER.detail);
+
+let useWasm = WASM_SCANNER !== undefined;
+
+/**
+ * Which scanner the quick path uses: WebAssembly when it loaded (the default), or JavaScript. Both give
+ * the same members; the tests run the quick path with each.
+ */
+export function useScanner(kind: "wasm" | "js"): boolean {
+  useWasm = kind === "wasm" && WASM_SCANNER !== undefined;
+  return useWasm === (kind === "wasm");
+}
+
+/** The members a scan found: in the record's own bytes, or in the WebAssembly module's memory. */
+interface Scanned {
+  b: Buffer;
+  top: Members;
+  detail: Members;
+}
+const scanned: Scanned = { b: Buffer.alloc(0), top, detail };
+
+/**
+ * Scans the record between `start` and `end` of `b` into `scanned`; false when the quick path cannot
+ * answer (scan.ts `scanRecord`'s false). The WebAssembly scanner takes a copy of the record in its
+ * memory; a key its table lacks is looked up here (and listed) and the record scanned again, and what
+ * it cannot hold (more members than it keeps, a key that is never listed) is scanned in JavaScript.
+ */
+function scan(b: Buffer, start: number, end: number): boolean {
+  const wasm = WASM_SCANNER;
+  if (useWasm && wasm !== undefined && end - start <= wasm.inputMax) {
+    const length = end - start;
+    b.copy(wasm.memory, wasm.input, start, end);
+    for (;;) {
+      const status = wasm.scan(length, FIELD_COUNT, F.detail);
+      if (status === wasm.INVALID) return false;
+      if (status === wasm.VALID) {
+        const into = scanned;
+        into.b = wasm.memory;
+        into.top = wasmTop as Members;
+        into.detail = wasmDetail as Members;
+        rememberIdentity(into.b, into.top);
+        rememberIdentity(into.b, into.detail);
+        return true;
+      }
+      if (status !== wasm.ASK) break;
+      const key = wasm.unknownKey();
+      HOOKS.field(wasm.memory, key.start, key.end, false, key.ascii);
+      // A key that cannot be listed (not printable ASCII, a full table) is never in the table.
+      if (!key.ascii || key.end === key.start || KEYS.find(wasm.memory, key.start, key.end) === NONE) break;
+    }
+  }
+  scanned.b = b;
+  scanned.top = top;
+  scanned.detail = detail;
+  return scanRecord(b, start, end, HOOKS, top, detail, F.detail);
+}
+
+/** The caller's identity the WebAssembly scanner validated: recalled, or remembered (HOOKS, as scan.ts does). */
+function rememberIdentity(b: Buffer, members: Members): void {
+  const m = members.slot[F.userIdentity] as number;
+  if (m === NONE) return;
+  let memo: Memo | undefined;
+  if (members.kind[m] === Kind.Object) {
+    const start = members.valueStart[m] as number;
+    const end = members.valueEnd[m] as number;
+    memo = HOOKS.recall(F.userIdentity, b, start, end) ?? HOOKS.remember(F.userIdentity, b, start, end);
+  }
+  members.memo[m] = memo;
+}
 
 /** A string member's value: its bytes decoded, or JSON.parse'd when escaped (exactly as the full path). */
 function stringAt(b: Buffer, members: Members, m: number): string {
@@ -428,7 +515,9 @@ export function quickJudgeBytes(
   end: number,
   context: IntakeContext,
 ): Judgement | undefined {
-  if (!scanRecord(b, start, end, HOOKS, top, detail, F.detail)) return undefined;
+  if (!scan(b, start, end)) return undefined;
+  const { top, detail } = scanned;
+  b = scanned.b;
   // A trail log file, or an object holding one: the full path flattens it.
   if (top.slot[F.Records] !== NONE || top.slot[F.records] !== NONE) return undefined;
   let members = top;

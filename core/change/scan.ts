@@ -77,8 +77,20 @@ export class Members {
   ascii = new Uint8Array(32);
   memo: (Memo | undefined)[] = [];
 
-  constructor(fields: number) {
-    this.slot = new Int32Array(fields);
+  /** `views`: arrays the WebAssembly scanner fills (scan-wasm.ts), instead of the object's own. */
+  constructor(
+    fields: number,
+    views?: Pick<Members, "slot" | "keyStart" | "keyEnd" | "valueStart" | "valueEnd" | "kind" | "ascii">,
+  ) {
+    this.slot = views?.slot ?? new Int32Array(fields);
+    if (views !== undefined) {
+      this.keyStart = views.keyStart;
+      this.keyEnd = views.keyEnd;
+      this.valueStart = views.valueStart;
+      this.valueEnd = views.valueEnd;
+      this.kind = views.kind;
+      this.ascii = views.ascii;
+    }
   }
 
   reset(): void {

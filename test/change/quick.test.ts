@@ -1,9 +1,9 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogContext } from "../../core/change/context.ts";
 import { CLOUDTRAIL_DETAIL_TYPE } from "../../core/change/decode.ts";
 import { judgeDocument } from "../../core/change/intake.ts";
-import { identityOf, quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
+import { identityOf, quickJudge, quickJudgeBytes, useScanner } from "../../core/change/quick.ts";
 import { inspectJson, inspectJsonAt, inspectLine, sourcePrefix } from "../../core/change/report.ts";
 import { userIdentitySchema } from "../../core/change/schema.ts";
 import { DEFAULT_CONFIG } from "../../core/config/schema.ts";
@@ -104,7 +104,17 @@ const generated = (() => {
   return Array.from({ length: 5000 }, () => factory.next().line);
 })();
 
-describe("the quick path gives the full path's line", () => {
+/** The quick path scans with WebAssembly (scan-wasm.ts) or JavaScript (scan.ts): each must agree. */
+const SCANNERS = ["wasm", "js"] as const;
+
+describe.each(SCANNERS)("the quick path (%s scanner) gives the full path's line", (scanner) => {
+  beforeAll(() => {
+    expect(useScanner(scanner)).toBe(true);
+  });
+  afterAll(() => {
+    useScanner("wasm");
+  });
+
   it("on every corpus record, bare and in an EventBridge envelope", () => {
     // prepare
     const texts = corpusRecords().flatMap(({ record }) => [
@@ -325,7 +335,14 @@ function duplicate(text: string, key: string, value: unknown, atEnd: boolean): s
   return atEnd ? `${text.slice(0, -1)},${member}}` : `{${member},${text.slice(1)}`;
 }
 
-describe("the quick path on adversarial text", () => {
+describe.each(SCANNERS)("the quick path (%s scanner) on adversarial text", (scanner) => {
+  beforeAll(() => {
+    expect(useScanner(scanner)).toBe(true);
+  });
+  afterAll(() => {
+    useScanner("wasm");
+  });
+
   const bases = [
     ...corpusRecords()
       .filter((_, i) => i % 9 === 0)
