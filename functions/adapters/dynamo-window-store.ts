@@ -47,6 +47,19 @@
  *    when the window's `openedBy` is this key. There with another token ► another delivery won:
  *    `duplicate`.
  *
+ * **Contention.** Steps 2–3 are one round; a round that lost a race (the head moved, the window was
+ * claimed, another writer created it) starts again from 2. Every round after the first waits a random
+ * time in `[0, min(cap, base × 2^(n−1)))` (full jitter, the house policy of functions/adapters/aws-retry.ts):
+ * 64 writers on one stack whose window is claimed all lose the same race at once, and waiting the same
+ * time would make them collide again. The cap stays low (250 ms) so a writer that lost often is not
+ * starved by its own backoff. A touch gives up only when its time budget is spent (default 20 s,
+ * {@link DEFAULT_TOUCH_CONTENTION}), never after a fixed number of rounds, so a busy stack slows its
+ * writers down instead of failing them, however slow each round is. A round against DynamoDB takes
+ * tens of milliseconds, so the budget is hundreds of rounds; it exists so a touch that cannot progress
+ * fails its message (SQS redelivers it) within a third of the on-change function's 60 s timeout. The
+ * error names the stack, the budget and the rounds. Contention cannot help a window that settles
+ * faster than a writer's round (a quiet period shorter than a DynamoDB round trip): that writer starves.
+ *
  * The event is in the window before its marker exists, so a crash between steps never loses it, and
  * the marker write decides which of several deliveries of one key is not the duplicate, so exactly one
  * touch per window reports `opened` (a retried crashed opener reports it, since its first try
@@ -96,6 +109,7 @@ import {
 } from "../../core/window/stack.ts";
 import type { ClaimResult, TouchResult, WindowStore } from "../../core/window/store.ts";
 import { WINDOW_STATUSES, type Window, type WindowEvent } from "../../core/window/types.ts";
+import { fullJitterDelay } from "./aws-retry.ts";
 
 /** Names of the windows table: key attributes, TTL attribute, item kinds, and its SST definition. */
 export const WINDOW_TABLE = {
@@ -157,7 +171,27 @@ export interface DynamoWindowStoreOptions {
   readonly limits?: WindowLimits;
   /** The home place: its windows stored before stacks had a place are still read (see the header). */
   readonly legacyPlace?: Place;
+  /** How a touch waits out other writers (see the header, "Contention"). */
+  readonly contention?: TouchContentionOptions;
 }
+
+/** How a touch that lost a race waits before its next round, and for how long it keeps trying. */
+export interface TouchContentionOptions {
+  /** First backoff step (the wait before round 2 is in `[0, baseMs)`). Default 5 ms. */
+  readonly baseMs?: number;
+  /** Cap of one backoff step. Default 250 ms: a writer that lost often still tries a few times a second. */
+  readonly maxDelayMs?: number;
+  /** Time one touch may spend before it gives up, its waits included. Default 20 s. */
+  readonly budgetMs?: number;
+  /** Jitter source in [0, 1); injected by tests. */
+  readonly random?: () => number;
+  /** Waits `ms` milliseconds; injected by tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** A monotonic clock in milliseconds that measures the budget (not the touch's `now`). */
+  readonly elapsed?: () => number;
+}
+
+export const DEFAULT_TOUCH_CONTENTION = { baseMs: 5, maxDelayMs: 250, budgetMs: 20_000 } as const;
 
 const storedEventSchema = z.object({
   key: z.string(),
@@ -264,7 +298,39 @@ async function conditional(write: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** Rounds of a claim: it only repeats when the window changed between its write and its read. */
 const MAX_ROUNDS = 10;
+
+/**
+ * The rounds of one touch: `next()` waits before every round but the first (full jitter, doubling)
+ * and answers `false` once the budget is spent.
+ */
+function contentionRounds(options: TouchContentionOptions = {}) {
+  const baseMs = options.baseMs ?? DEFAULT_TOUCH_CONTENTION.baseMs;
+  const maxDelayMs = options.maxDelayMs ?? DEFAULT_TOUCH_CONTENTION.maxDelayMs;
+  const budgetMs = options.budgetMs ?? DEFAULT_TOUCH_CONTENTION.budgetMs;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const elapsed = options.elapsed ?? (() => performance.now());
+  const started = elapsed();
+  let rounds = 0;
+  return {
+    budgetMs,
+    get rounds() {
+      return rounds;
+    },
+    async next(): Promise<boolean> {
+      if (rounds > 0) {
+        const left = started + budgetMs - elapsed();
+        if (left <= 0) return false;
+        const delay = fullJitterDelay(rounds - 1, { baseMs, maxDelayMs, random });
+        if (delay > 0) await sleep(Math.min(delay, left));
+      }
+      rounds += 1;
+      return true;
+    },
+  };
+}
 
 /**
  * A `WindowStore` on a DynamoDB table with the schema of {@link WINDOW_TABLE} (see the file header for
@@ -425,8 +491,9 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
         return duplicateOf(stack, now, marker);
       };
 
-      for (let round = 0; round < MAX_ROUNDS; round++) {
-        const head = round === 0 ? firstHead : await readHead(stack);
+      const rounds = contentionRounds(options.contention);
+      while (await rounds.next()) {
+        const head = rounds.rounds === 1 ? firstHead : await readHead(stack);
         if (head === undefined) {
           await advanceHead(stack, head, newId(), now);
           continue;
@@ -556,7 +623,7 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
         }
       }
       throw new WindowStoreError(
-        `touch of stack ${describeStack(stack)} did not converge in ${MAX_ROUNDS} rounds`,
+        `touch of stack ${describeStack(stack)} did not converge within ${rounds.budgetMs} ms (${rounds.rounds} rounds): other writers kept moving its window`,
       );
     },
 
