@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import { createReadStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
@@ -169,7 +170,13 @@ export async function listCaptureFiles(paths: readonly string[]): Promise<string
       files.push(target);
       continue;
     }
-    const entries = await readdir(target, { recursive: true, withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await readdir(target, { recursive: true, withFileTypes: true });
+    } catch (cause) {
+      // A subdirectory Phantom may not read: exit 1 naming it (the cause's path), not a stack trace.
+      throw new UnreadablePathError(target, { cause });
+    }
     const found = entries
       .filter((e) => e.isFile() && CAPTURE_FILE.test(e.name))
       .map((e) => path.join(e.parentPath, e.name))

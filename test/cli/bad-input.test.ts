@@ -151,18 +151,25 @@ describe.concurrent("phantom on bad input: exit 1, a message naming the place, n
     expectInputError(result, /repo\/params\/prod\.json.*directory/i);
   });
 
-  it("a scenario directory Phantom may not read (mode 000)", async () => {
+  it("a scenario directory Phantom may not read (mode 000): account/drift, or a subdirectory of events/", async () => {
     // Root reads a mode-000 directory anyway, so there the case cannot be built: the cases above
     // (a directory where a file is expected, and the reverse) take the same path through the code.
     if (process.getuid?.() === 0) return;
-    const { scenario, out } = await scenarioCopy();
-    const drift = path.join(scenario, "account/drift");
-    execFileSync("chmod", ["000", drift]);
-    try {
-      const result = await phantom("replay", scenario, "--out", out);
-      expectInputError(result, /account\/drift.*(EACCES|permission)/i);
-    } finally {
-      execFileSync("chmod", ["755", drift]);
+    for (const locked of ["account/drift", "events/more"]) {
+      const { scenario, out } = await scenarioCopy();
+      const dir = path.join(scenario, locked);
+      await mkdir(dir, { recursive: true });
+      execFileSync("chmod", ["000", dir]);
+      try {
+        const result = await phantom("replay", scenario, "--out", out);
+        expectInputError(
+          result,
+          // The locked directory and the reason, in either order.
+          new RegExp(`^(?=[\\s\\S]*${locked.replace("/", "\\/")})[\\s\\S]*(EACCES|permission denied)`, "i"),
+        );
+      } finally {
+        execFileSync("chmod", ["755", dir]);
+      }
     }
   });
 
