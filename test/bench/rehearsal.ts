@@ -9,6 +9,7 @@ import { candidates } from "../../core/change/decode.ts";
 import { listCaptureFiles, readCaptureFile } from "../../functions/io/read-captures.ts";
 import { type RehearsalReport, runRehearsal } from "../../functions/rehearse/rehearse.ts";
 import { loadScenario } from "../../functions/replay/scenario.ts";
+import { consoleRecord, uuid } from "./cloudtrail.ts";
 import { groupId, prng } from "./windows.ts";
 
 /**
@@ -70,8 +71,6 @@ const EVENTS = 40;
 const T0 = Date.parse("2026-03-14T03:00:00Z");
 const VPC = "vpc-0f9e8d7c6b5a43210";
 const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/7c1e9a40-2f3b-11f0-8a1c-0a1b2c3d4e5f`;
-const SSO_ROLE = "AWSReservedSSO_AdministratorAccess_4f1c2a9d8e7b6c5a";
-const ENGINEER = "sam.rivera@example.com";
 
 /** The touched groups and what their recorded drift says. */
 const TOUCHED: readonly { index: number; drift: "world-open" | "private" | "in-sync" }[] = [
@@ -122,41 +121,14 @@ function addedRule(kind: "world-open" | "private" | "in-sync", k: number): Rule 
   };
 }
 
-function uuid(random: () => number): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
-}
-
 /** One `AuthorizeSecurityGroupIngress` record as CloudTrail writes it for a console (SSO) session. */
 function authorizeRecord(random: () => number, at: number, group: string, rule: Rule) {
-  const time = new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const requestId = uuid(random);
-  return {
-    eventVersion: "1.09",
-    userIdentity: {
-      type: "AssumedRole",
-      principalId: `AROAEXAMPLEROLEID0001:${ENGINEER}`,
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${SSO_ROLE}/${ENGINEER}`,
-      accountId: ACCOUNT,
-      accessKeyId: "ASIAEXAMPLEKEY000001",
-      sessionContext: {
-        sessionIssuer: {
-          type: "Role",
-          principalId: "AROAEXAMPLEROLEID0001",
-          arn: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/${SSO_ROLE}`,
-          accountId: ACCOUNT,
-          userName: SSO_ROLE,
-        },
-        webIdFederationData: {},
-        attributes: { creationDate: "2026-03-14T02:58:41Z", mfaAuthenticated: "false" },
-      },
-    },
-    eventTime: time,
+  return consoleRecord(random, {
+    at,
+    account: ACCOUNT,
+    region: REGION,
     eventSource: "ec2.amazonaws.com",
     eventName: "AuthorizeSecurityGroupIngress",
-    awsRegion: REGION,
-    sourceIPAddress: "203.0.113.42",
-    userAgent: "console.ec2.amazonaws.com",
     requestParameters: {
       groupId: group,
       ipPermissions: {
@@ -173,9 +145,7 @@ function authorizeRecord(random: () => number, at: number, group: string, rule: 
         ],
       },
     },
-    responseElements: {
-      requestId,
-      _return: true,
+    response: () => ({
       securityGroupRuleSet: {
         items: [
           {
@@ -191,21 +161,8 @@ function authorizeRecord(random: () => number, at: number, group: string, rule: 
           },
         ],
       },
-    },
-    requestID: requestId,
-    eventID: uuid(random),
-    readOnly: false,
-    eventType: "AwsApiCall",
-    managementEvent: true,
-    recipientAccountId: ACCOUNT,
-    eventCategory: "Management",
-    tlsDetails: {
-      tlsVersion: "TLSv1.3",
-      cipherSuite: "TLS_AES_128_GCM_SHA256",
-      clientProvidedHostHeader: `ec2.${REGION}.amazonaws.com`,
-    },
-    sessionCredentialFromConsole: "true",
-  };
+    }),
+  });
 }
 
 function template(): string {

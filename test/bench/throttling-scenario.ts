@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
+import { createTagsRecord } from "./cloudtrail.ts";
 import { securityGroupTemplate } from "./security-group-template.ts";
 import { groupId, prng } from "./windows.ts";
 
@@ -18,8 +19,6 @@ export const REGION = "us-east-1";
 export const STACK = "burst-prod";
 const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/2d4c6e80-0a1b-11f1-9c1d-0a1b2c3d4e5f`;
 const T0 = Date.parse("2026-03-14T03:00:00Z");
-const ROLE = "AWSReservedSSO_AdministratorAccess_4f1c2a9d8e7b6c5a";
-const ENGINEER = "sam.rivera@example.com";
 
 export interface ThrottlingScenarioOptions {
   readonly events: number;
@@ -35,54 +34,6 @@ export interface ThrottlingScenario {
   readonly events: number;
   /** Logical ids the burst touched. */
   readonly touched: readonly string[];
-}
-
-function uuid(random: () => number): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
-}
-
-function createTags(random: () => number, at: number, group: string, value: string) {
-  const requestId = uuid(random);
-  return {
-    eventVersion: "1.09",
-    userIdentity: {
-      type: "AssumedRole",
-      principalId: `AROAEXAMPLEROLEID0001:${ENGINEER}`,
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE}/${ENGINEER}`,
-      accountId: ACCOUNT,
-      accessKeyId: "ASIAEXAMPLEKEY000001",
-      sessionContext: {
-        sessionIssuer: {
-          type: "Role",
-          principalId: "AROAEXAMPLEROLEID0001",
-          arn: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/${ROLE}`,
-          accountId: ACCOUNT,
-          userName: ROLE,
-        },
-        attributes: { creationDate: "2026-03-14T02:58:41Z", mfaAuthenticated: "false" },
-      },
-    },
-    eventTime: new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    eventSource: "ec2.amazonaws.com",
-    eventName: "CreateTags",
-    awsRegion: REGION,
-    sourceIPAddress: "203.0.113.42",
-    userAgent: "console.ec2.amazonaws.com",
-    requestParameters: {
-      resourcesSet: { items: [{ resourceId: group }] },
-      tagSet: { items: [{ key: "IncidentRef", value }] },
-    },
-    responseElements: { requestId, _return: true },
-    requestID: requestId,
-    eventID: uuid(random),
-    readOnly: false,
-    eventType: "AwsApiCall",
-    managementEvent: true,
-    recipientAccountId: ACCOUNT,
-    eventCategory: "Management",
-    sessionCredentialFromConsole: "true",
-  };
 }
 
 /** Writes the scenario under `root` and answers what it holds. */
@@ -102,7 +53,12 @@ export async function writeThrottlingScenario(
     const index = touched[i % touched.length] ?? 0;
     const value = `INC-${1000 + i}`;
     last.set(index, value);
-    records.push(createTags(random, at, groupId(index), value));
+    records.push(
+      createTagsRecord(random, { at, account: ACCOUNT, region: REGION }, groupId(index), {
+        key: "IncidentRef",
+        value,
+      }),
+    );
   }
   for (const sub of ["events", "account/stacks", "account/templates", `account/drift/${STACK}`])
     await mkdir(path.join(dir, sub), { recursive: true });
