@@ -23,9 +23,10 @@
  *   (`sam@example.com`) cannot start a mention and is left as it is.
  * - **Mermaid** (the gantt timeline): the characters its lexer acts on in a task line (`:` ends the
  *   name, `#` and `%%` start comments, `#…;` is an entity code, `"`, `<br>` and other HTML, `&`,
- *   braces, backticks) are replaced by their full-width forms (`%` only before another `%`), and a name that begins with a gantt
- *   keyword (`section`, `click`, `title`, …, case-insensitive) or a date gets its first character in
- *   full width, so it stays a task name.
+ *   braces, backticks) are replaced by their full-width forms (`%` only before another `%`), a
+ *   mention's `@` is followed by U+200B, and a name that begins with a gantt keyword (`section`,
+ *   `click`, `title`, …, case-insensitive) or a date gets its first character in full width, so it
+ *   stays a task name.
  * - **Terminal**: no control character but the newline (and tab, and the CR of a CRLF) reaches
  *   stdout or stderr, so no ESC/CSI/OSC sequence either.
  */
@@ -54,8 +55,9 @@ export function visible(text: string): string {
 
 /**
  * Text as a terminal may show it: control characters escaped visibly except the newline, the tab and
- * the CR of a CRLF. Idempotent, and JSON stays valid JSON with the same value (the escapes are JSON's,
- * and JSON.stringify leaves none of them raw inside a string except DEL, C1 and the separators).
+ * the CR of a CRLF. Idempotent. The output of JSON.stringify stays valid JSON with the same value: the
+ * only characters it leaves raw that are escaped here (DEL, C1, U+2028/2029, bidi controls) sit inside
+ * strings, and the escapes are JSON's.
  */
 export function terminalText(text: string): string {
   return text.replace(TERMINAL_UNSAFE, escapeChar);
