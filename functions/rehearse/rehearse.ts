@@ -63,6 +63,25 @@ export interface RehearsalOptions {
   /** Override the scenario config's quiet period / max wait (milliseconds). */
   readonly quietMs?: number;
   readonly maxWaitMs?: number;
+  /**
+   * At least once and out of order, as EventBridge and SQS deliver under load: every copy of a record
+   * arrives a random time in `[0, lagMs)` after its `eventTime`, and a share `duplicates` (0–1) of the
+   * records arrives once more, a random time in `[0, duplicateLagMs)` (default `lagMs`) after that (an
+   * SQS redelivery comes minutes later). `random` in [0, 1) makes it repeatable. Default: each record
+   * once, at its `eventTime`.
+   */
+  readonly disorder?: {
+    readonly lagMs: number;
+    readonly duplicates: number;
+    readonly duplicateLagMs?: number;
+    readonly random: () => number;
+  };
+  /** Every handler invocation once it returned or threw: which handler, its messages, its wall time. */
+  readonly onInvocation?: (invocation: {
+    readonly handler: string;
+    readonly messages: number;
+    readonly ms: number;
+  }) => void;
   /** Each captured event delivered this many times (EventBridge and SQS are at least once). Default 1. */
   readonly deliveries?: number;
   /** Deliver the whole capture once more this long after everything settled (a replayed archive). */
@@ -179,6 +198,7 @@ function envelope(record: Record<string, unknown>, account: string): Record<stri
 async function deliveries(
   scenario: Scenario,
   copies: number,
+  disorder?: RehearsalOptions["disorder"],
 ): Promise<{ deliveries: Delivery[]; filtered: number; account: string }> {
   const matchers = eventPatterns().map((p) => patternMatcher(p));
   const records: Record<string, unknown>[] = [];
@@ -203,9 +223,20 @@ async function deliveries(
       filtered += 1;
       continue;
     }
-    const at = Date.parse(event.time as string);
+    const parsed = Date.parse(event.time as string);
+    const at = Number.isFinite(parsed) ? parsed : 0;
+    const body = JSON.stringify(event);
     for (let copy = 0; copy < copies; copy++) {
-      out.push({ at: Number.isFinite(at) ? at : 0, order: out.length, body: JSON.stringify(event) });
+      if (disorder === undefined) {
+        out.push({ at, order: out.length, body });
+        continue;
+      }
+      const arrives = at + Math.floor(disorder.random() * disorder.lagMs);
+      out.push({ at: arrives, order: out.length, body });
+      if (disorder.random() < disorder.duplicates) {
+        const later = Math.floor(disorder.random() * (disorder.duplicateLagMs ?? disorder.lagMs));
+        out.push({ at: arrives + later, order: out.length, body });
+      }
     }
   }
   out.sort((a, b) => a.at - b.at || a.order - b.order);
@@ -330,7 +361,7 @@ export async function runRehearsal(
     : scenario.root
       ? await loadRecordedSignals(scenario.root)
       : undefined;
-  const captured = await deliveries(scenario, Math.max(1, options.deliveries ?? 1));
+  const captured = await deliveries(scenario, Math.max(1, options.deliveries ?? 1), options.disorder);
   const start = captured.deliveries[0]?.at ?? Date.parse("2026-01-01T00:00:00Z");
   const clock = new SteppingClock(start);
   const standIns: StandIn[] = [];
@@ -485,6 +516,15 @@ export async function runRehearsal(
       return calls;
     };
     const byHandler = new Map<string, Map<string, number>>();
+    /** Runs one handler invocation and reports its wall time (`onInvocation`). */
+    const timed = async <T>(handler: string, event: SQSEvent, run: () => Promise<T>): Promise<T> => {
+      const began = performance.now();
+      try {
+        return await run();
+      } finally {
+        options.onInvocation?.({ handler, messages: event.Records.length, ms: performance.now() - began });
+      }
+    };
     /** Runs one handler invocation and books the calls made meanwhile to it (invocations never overlap). */
     const attributed = async <T>(handler: string, run: () => Promise<T>): Promise<T> => {
       const before = total();
@@ -543,10 +583,10 @@ export async function runRehearsal(
       let busy = true;
       while (busy) {
         const changes = await poll(QUEUES.changes, SUBSCRIPTIONS.changes.size, (event) =>
-          attributed("on-change", () => processChanges(event, intake)),
+          timed("on-change", event, () => attributed("on-change", () => processChanges(event, intake))),
         );
         const settles = await poll(QUEUES.settle, SUBSCRIPTIONS.settle.size, (event) =>
-          attributed("on-settle", () => processSettles(event, runtime)),
+          timed("on-settle", event, () => attributed("on-settle", () => processSettles(event, runtime))),
         );
         busy = changes || settles;
         if (busy) last = clock.now();
