@@ -12,7 +12,13 @@ import type { LivePorts } from "../core/reactor/react.ts";
 import type { TemplateSource } from "../core/template/ports.ts";
 import type { Place, StackRef } from "../core/window/stack.ts";
 import { placeKey } from "../core/window/stack.ts";
-import { type AwsRetryOptions, awsRetry, observeThrottling, type Throttle } from "./adapters/aws-retry.ts";
+import {
+  type AwsRetryOptions,
+  awsRequestTimeout,
+  awsRetry,
+  observeThrottling,
+  type Throttle,
+} from "./adapters/aws-retry.ts";
 import { createCloudControlLiveState } from "./adapters/cloudcontrol-live-state.ts";
 import { createCloudFormationDirectory } from "./adapters/cloudformation-directory.ts";
 import { createCloudFormationDriftDetector } from "./adapters/cloudformation-drift.ts";
@@ -233,7 +239,7 @@ export function awsPorts(options: {
   const retry = options.aws?.retry ?? {};
   const cloudFormation = new CloudFormationClient({ ...base, ...awsRetry(retry) });
   // Adapters that retry throttling themselves (counting calls) get a client that does not.
-  const unretried = new CloudFormationClient({ ...base, maxAttempts: 1 });
+  const unretried = new CloudFormationClient({ ...base, maxAttempts: 1, ...awsRequestTimeout(retry) });
   // Live reads: the SDK retries throttling (standard mode, 3 attempts); a read that still fails is
   // reported, never thrown. A hung read handler gives up after 10 s a try (without
   // throwOnRequestTimeout the handler only logs a warning and keeps waiting).
@@ -241,7 +247,7 @@ export function awsPorts(options: {
   const cloudControl = new CloudControlClient({
     ...base,
     ...awsRetry({ ...retry, maxAttempts: 3 }),
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+    ...awsRequestTimeout({ requestTimeoutMs: Math.min(10_000, retry.requestTimeoutMs ?? 10_000) }),
   });
   const counted = options.aws?.onThrottle;
   // A member place's throttles carry its account and region, so one throttled account stands out.
@@ -335,7 +341,10 @@ export function createPlaces(options: PlacesOptions): Places {
     ((roleArn: string, account: string) =>
       fromTemporaryCredentials({
         params: { RoleArn: roleArn, RoleSessionName: `phantom-${account}`, DurationSeconds: 3600 },
-        ...(reach.homeRegion ? { clientConfig: { region: reach.homeRegion } } : {}),
+        clientConfig: {
+          ...(reach.homeRegion ? { region: reach.homeRegion } : {}),
+          ...awsRequestTimeout(options.aws?.retry),
+        },
       }));
   const sessions = new Map<string, CredentialProvider>();
   const ports = new Map<string, PlacePorts>();

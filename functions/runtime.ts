@@ -16,6 +16,7 @@ import { DEFAULT_CONFIG } from "../core/config/schema.ts";
 import type { StackDirectory } from "../core/drift/ports.ts";
 import type { ChangeRequests, DomainEvents, MetricPoint, Metrics } from "../core/publish/ports.ts";
 import type { ReactPorts } from "../core/reactor/react.ts";
+import type { StepObserver } from "../core/reactor/steps.ts";
 import { analysisEvent, publicationPoint, throttlePoints, unreachablePoint } from "../core/report/metrics.ts";
 import { NO_SIGNALS, type Signals } from "../core/signals/types.ts";
 import type { WindowStore } from "../core/window/store.ts";
@@ -34,6 +35,7 @@ import {
 import {
   awsRetry,
   awsRetryFromEnv,
+  DEFAULT_AWS_RETRY,
   observeThrottling,
   type ThrottleTally,
   throttleTally,
@@ -206,6 +208,8 @@ export interface Runtime {
    * {@link portsAt}, which falls back to the home ports when the runtime has no places.
    */
   readonly at?: (place: Place) => PlaceReaction;
+  /** Sees each handler step pass (core/reactor/steps.ts); absent in production. */
+  readonly observe?: StepObserver;
 }
 
 /** What {@link Runtime.at} answers: the place's directory and the reaction ports reading there. */
@@ -247,7 +251,14 @@ export interface RuntimeInputs {
   readonly gitHubPacing?: boolean;
   /** `intake` (on-change) builds only what intake uses, so no port it never needs reports itself off. */
   readonly role?: "intake" | "reaction";
+  /** Sees each handler step pass: `phantom rehearse --fault crash:…` aborts there; none in production. */
+  readonly observe?: StepObserver;
+  /** The first step of GitHub's retry waits (ms; Octokit's default 1000); the rehearsal shortens it. */
+  readonly gitHubRetryBaseMs?: number;
 }
+
+/** How long a Bedrock Converse call may take (a whole assessment); `PHANTOM_REQUEST_TIMEOUT` replaces it. */
+const BEDROCK_TIMEOUT_MS = 120_000;
 
 /** Metrics that go nowhere: the Datadog port is off. */
 const NO_METRICS: Metrics = { emit: async () => {} };
@@ -330,7 +341,15 @@ interface Publishing {
 function publishing(
   config: RuntimeConfig,
   secrets: Secrets,
-  inputs: { clock: Clock; log: Logger; pacing: boolean; role: "intake" | "reaction" },
+  inputs: {
+    clock: Clock;
+    log: Logger;
+    pacing: boolean;
+    role: "intake" | "reaction";
+    /** Every GitHub and Datadog request's timeout (`PHANTOM_REQUEST_TIMEOUT`). */
+    timeoutMs: number;
+    gitHubRetryBaseMs?: number;
+  },
 ): Publishing {
   const { clock, log } = inputs;
   const disabled: { port: string; reason: string }[] = [];
@@ -348,6 +367,13 @@ function publishing(
           : { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId },
       ...(config.githubApiUrl ? { baseUrl: config.githubApiUrl } : {}),
       ...(inputs.pacing ? {} : { throttle: { pacing: false } }),
+      ...(inputs.gitHubRetryBaseMs !== undefined
+        ? {
+            throttle: { pacing: inputs.pacing, retryAfterBaseValue: inputs.gitHubRetryBaseMs },
+            retry: { retryAfterBaseValue: inputs.gitHubRetryBaseMs },
+          }
+        : {}),
+      requestTimeoutMs: inputs.timeoutMs,
       logger: log,
     });
     github = {
@@ -356,12 +382,15 @@ function publishing(
     };
   }
   const datadogConfig = (authMethods: Record<string, string>) =>
-    datadog.createConfiguration({
-      authMethods,
-      ...(config.datadogHost
-        ? { baseServer: new datadog.BaseServerConfiguration(config.datadogHost, {}) }
-        : {}),
-    });
+    withRequestTimeout(
+      datadog.createConfiguration({
+        authMethods,
+        ...(config.datadogHost
+          ? { baseServer: new datadog.BaseServerConfiguration(config.datadogHost, {}) }
+          : {}),
+      }),
+      inputs.timeoutMs,
+    );
   const site = config.datadogSite && !config.datadogHost ? { site: config.datadogSite } : {};
   let metrics = NO_METRICS;
   let datadogEvents: DomainEvents | undefined;
@@ -401,6 +430,23 @@ function publishing(
     ...(datadogEvents ? { datadogEvents } : {}),
     disabled,
   };
+}
+
+/**
+ * Datadog's client waits for an answer as long as the socket lives: every attempt gets its own
+ * timeout (the retrying wrappers of the adapters send through this one).
+ */
+function withRequestTimeout(configuration: datadog.Configuration, ms: number): datadog.Configuration {
+  const inner = configuration.httpApi;
+  const httpApi: datadog.HttpLibrary = {
+    send(request) {
+      request.setHttpConfig({ ...request.getHttpConfig(), signal: AbortSignal.timeout(ms) });
+      return inner.send(request);
+    },
+  };
+  return Object.create(configuration, {
+    httpApi: { value: httpApi, enumerable: true },
+  }) as datadog.Configuration;
 }
 
 /** Reads `phantom.yaml` when the app bundled one; a missing or invalid file fails the cold start. */
@@ -445,6 +491,8 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     log,
     pacing: inputs.gitHubPacing ?? true,
     role: inputs.role ?? "reaction",
+    timeoutMs: retry.requestTimeoutMs ?? DEFAULT_AWS_RETRY.requestTimeoutMs,
+    ...(inputs.gitHubRetryBaseMs !== undefined ? { gitHubRetryBaseMs: inputs.gitHubRetryBaseMs } : {}),
   });
   for (const { port, reason } of published.disabled) log.log("warn", "port disabled", { port, reason });
   const disabledPoints: MetricPoint[] = published.disabled.map(({ port }) =>
@@ -462,7 +510,15 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     settings.analyzer === "rules"
       ? fallback
       : createBedrockAnalyst({
-          client: new BedrockRuntimeClient({ ...region, maxAttempts: 1 }),
+          // A Converse call may take a minute: its timeout is the longer of the policy's and 2 minutes.
+          client: new BedrockRuntimeClient({
+            ...region,
+            maxAttempts: 1,
+            requestHandler: {
+              requestTimeout:
+                retry.requestTimeoutMs !== undefined ? retry.requestTimeoutMs : BEDROCK_TIMEOUT_MS,
+            },
+          }),
           modelId: settings.bedrockModel,
           fallback,
           now: () => clock.now(),
@@ -540,6 +596,7 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     metrics,
     reaction,
     places,
+    ...(inputs.observe ? { observe: inputs.observe } : {}),
     at(place) {
       const ports = places.at(place);
       let at = reactions.get(ports);

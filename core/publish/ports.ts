@@ -63,9 +63,14 @@ export type PullRequestOutcome =
   /** The open PR describes a newer window (`valid-at` later): nothing written. */
   | { readonly kind: "stale"; readonly number: number; readonly url: string };
 
+/** Told as `ensure` passes its steps (on-settle's `branch` step: the commit is on the branch, no PR yet). */
+export interface ChangeRequestProgress {
+  readonly branchPushed?: () => void | Promise<void>;
+}
+
 /** Ensures the ONE open pull request per stack reflects the newest window. */
 export interface ChangeRequests {
-  ensure(request: PullRequestRequest): Promise<PullRequestOutcome>;
+  ensure(request: PullRequestRequest, progress?: ChangeRequestProgress): Promise<PullRequestOutcome>;
 }
 
 /** One metric point (the `metrics.jsonl` line contract, DESIGN §4). */

@@ -19,6 +19,8 @@ export interface SettlePorts<R> {
   ) => Promise<R>;
   /** When a settled window should be reviewed (see `reviewAt` in react.ts); never by default. */
   readonly reviewAt?: (result: R) => number | undefined;
+  /** Sees the window completed (core/reactor/steps.ts, `complete`); may abort the invocation. */
+  readonly afterStep?: (step: "complete") => void | Promise<void>;
 }
 
 export type SettleOutcome<R> =
@@ -75,14 +77,18 @@ export async function settle<R>(message: SettleMessage, ports: SettlePorts<R>): 
     at: now,
     reason: settleReason(claim.window, ports.policy),
   });
+  // The review is armed before the window is completed: a settler dying between the two leaves the
+  // window claimed, so the retry arms it again (a review delivered twice publishes once: the
+  // reaction's journal), where the other order would lose the review with a done window.
+  const reviewAt = ports.reviewAt?.(result);
+  if (reviewAt !== undefined) await ports.timer.arm({ ...message, reviewAt }, reviewAt);
   const completed = await ports.windows.complete({
     ...ref,
     windowId: message.windowId,
     owner: ports.owner,
     now: ports.clock.now(),
   });
-  const reviewAt = completed ? ports.reviewAt?.(result) : undefined;
-  if (reviewAt !== undefined) await ports.timer.arm({ ...message, reviewAt }, reviewAt);
+  await ports.afterStep?.("complete");
   return {
     kind: "settled",
     window: claim.window,

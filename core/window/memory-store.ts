@@ -195,6 +195,7 @@ interface WindowState extends StackRef {
   readonly touched: Set<string>;
   claim?: Claim;
   completedAt?: number;
+  checkpoints?: Record<string, string>;
 }
 
 interface StackState {
@@ -218,6 +219,7 @@ function snapshot(state: WindowState): Window {
     touched: sortedIds(state.touched),
     ...(state.claim !== undefined ? { claim: { ...state.claim } } : {}),
     ...(state.completedAt !== undefined ? { completedAt: state.completedAt } : {}),
+    ...(state.checkpoints !== undefined ? { checkpoints: { ...state.checkpoints } } : {}),
   };
 }
 
@@ -339,6 +341,14 @@ export function createMemoryWindowStore(options: MemoryWindowStoreOptions = {}):
       window.status = "done";
       window.completedAt = now;
       return true;
+    },
+
+    async checkpoint(input) {
+      const window = windowOf(input, input.windowId);
+      if (window === undefined) {
+        throw new Error(`window ${input.windowId} of stack ${input.stack} is missing`);
+      }
+      window.checkpoints = { ...window.checkpoints, [input.key]: input.value };
     },
   };
 }

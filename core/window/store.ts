@@ -61,6 +61,19 @@ export interface WindowStore {
     },
   ): Promise<ClaimResult>;
 
+  /**
+   * Records one checkpoint of the window's reaction (`key` ► `value`, replacing an earlier value),
+   * whatever the window's status. Optional: without it reactions keep no journal.
+   */
+  checkpoint?(
+    input: StackRef & {
+      readonly windowId: string;
+      readonly key: string;
+      readonly value: string;
+      readonly now: number;
+    },
+  ): Promise<void>;
+
   /** Marks a claimed window done; `false` when `owner` no longer holds it (its lease was taken over). */
   complete(
     input: StackRef & {

@@ -57,6 +57,11 @@ export interface Window extends StackRef {
   readonly claim?: Claim;
   /** Epoch ms the window was completed. */
   readonly completedAt?: number;
+  /**
+   * What its reactions already published (`settle.event`, `review.pull-request`, …: the reaction's
+   * journal, core/reactor/react.ts), so a retry after a crash does not publish it again.
+   */
+  readonly checkpoints?: Readonly<Record<string, string>>;
 }
 
 /** When windows settle. */

@@ -45,6 +45,12 @@ export interface AwsRetryOptions {
   readonly random?: () => number;
   /** Wall clock for `Retry-After` hints. */
   readonly now?: () => number;
+  /**
+   * An attempt unanswered this long fails with a `TimeoutError`, retried as a network failure.
+   * Default 30 s (`PHANTOM_REQUEST_TIMEOUT`); without one a hung connection would hold the Lambda
+   * until its own timeout.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export const DEFAULT_AWS_RETRY = {
@@ -52,6 +58,7 @@ export const DEFAULT_AWS_RETRY = {
   throttlingBaseMs: 500,
   baseMs: 100,
   maxDelayMs: 20_000,
+  requestTimeoutMs: 30_000,
 } as const;
 
 /** Full jitter: a random wait in `[0, min(cap, base × 2^retry))`, whole milliseconds. */
@@ -110,10 +117,30 @@ export function awsRetryStrategy(options: AwsRetryOptions = {}): RetryStrategy {
 export function awsRetry(options: AwsRetryOptions = {}): {
   readonly maxAttempts: number;
   readonly retryStrategy: RetryStrategy;
-} {
+} & ReturnType<typeof awsRequestTimeout> {
   return {
     maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_AWS_RETRY.maxAttempts)),
     retryStrategy: awsRetryStrategy(options),
+    ...awsRequestTimeout(options),
+  };
+}
+
+/** The policy's request timeout alone, for a client that retries by itself (spread into its configuration). */
+export function awsRequestTimeout(options: Pick<AwsRetryOptions, "requestTimeoutMs"> = {}): {
+  readonly requestHandler: {
+    readonly connectionTimeout: number;
+    readonly requestTimeout: number;
+    readonly throwOnRequestTimeout: true;
+  };
+} {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_AWS_RETRY.requestTimeoutMs;
+  return {
+    requestHandler: {
+      connectionTimeout: Math.min(requestTimeout, 3_000),
+      requestTimeout,
+      // Without it the handler only logs a warning and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   };
 }
 
@@ -210,17 +237,29 @@ export function throttleTally(): ThrottleTally {
 /** The environment variable that sets the throttling backoff base (a duration: `500ms`, `1s`). */
 export const BACKOFF_VARIABLE = "PHANTOM_AWS_BACKOFF";
 
+/** The environment variable that sets every client's request timeout (a duration: `30s`). */
+export const REQUEST_TIMEOUT_VARIABLE = "PHANTOM_REQUEST_TIMEOUT";
+
+function durationVariable(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0)
+    throw new Error(`${name} ${JSON.stringify(raw)} is not a positive duration (e.g. 500ms, 1s)`);
+  return ms;
+}
+
 /**
  * The policy the Lambdas use: the defaults, or `PHANTOM_AWS_BACKOFF` as the throttling base (the
- * 5xx base is a fifth of it, the cap 40 times it). `phantom rehearse` shortens it so a throttled
- * rehearsal does not wait in real time.
+ * 5xx base is a fifth of it, the cap 40 times it) and `PHANTOM_REQUEST_TIMEOUT` as the request
+ * timeout. `phantom rehearse` shortens them so a throttled or held rehearsal does not wait in real time.
  * @throws {Error} naming the variable when its value is not a duration.
  */
 export function awsRetryFromEnv(env: Record<string, string | undefined>): AwsRetryOptions {
-  const raw = env[BACKOFF_VARIABLE];
-  if (raw === undefined || raw === "") return {};
-  const ms = parseDuration(raw);
-  if (ms === undefined || ms <= 0)
-    throw new Error(`${BACKOFF_VARIABLE} ${JSON.stringify(raw)} is not a positive duration (e.g. 500ms, 1s)`);
-  return { throttlingBaseMs: ms, baseMs: ms / 5, maxDelayMs: ms * 40 };
+  const ms = durationVariable(env, BACKOFF_VARIABLE);
+  const requestTimeoutMs = durationVariable(env, REQUEST_TIMEOUT_VARIABLE);
+  return {
+    ...(ms !== undefined ? { throttlingBaseMs: ms, baseMs: ms / 5, maxDelayMs: ms * 40 } : {}),
+    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+  };
 }

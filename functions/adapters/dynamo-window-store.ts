@@ -234,6 +234,7 @@ const windowItemSchema = z.object({
   owner: z.string().optional(),
   until: z.number().optional(),
   completedAt: z.number().optional(),
+  checkpoints: z.record(z.string(), z.string()).optional(),
 });
 type WindowItem = z.infer<typeof windowItemSchema>;
 
@@ -271,6 +272,7 @@ function windowFromItem(item: WindowItem, ref: StackRef): Window {
       ? { claim: { owner: item.owner, until: item.until, attempts: item.attempts } }
       : {}),
     ...(item.completedAt !== undefined ? { completedAt: item.completedAt } : {}),
+    ...(item.checkpoints !== undefined ? { checkpoints: item.checkpoints } : {}),
   };
 }
 
@@ -731,6 +733,37 @@ export function createDynamoWindowStore(options: DynamoWindowStoreOptions): Wind
       if (done) return true;
       const window = await readWindow(stack, windowId);
       return window?.status === "done" && window.owner === owner;
+    },
+
+    async checkpoint(input) {
+      const { windowId, key: name, value } = input;
+      const stack = await locate(input, windowId);
+      const update = (expression: string, condition: string, values: Record<string, unknown>) =>
+        conditional(() =>
+          doc.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: key(stack, windowKeys.window(windowId)),
+              UpdateExpression: expression,
+              ConditionExpression: `attribute_exists(#pk) AND ${condition}`,
+              ExpressionAttributeNames: {
+                "#pk": WINDOW_TABLE.partitionKey,
+                "#cp": "checkpoints",
+                ...(expression.includes("#k") ? { "#k": name } : {}),
+              },
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+      // `checkpoints` is a map attribute: one key set in it, or the map created with its first key.
+      for (let round = 0; round < 3; round++) {
+        if (await update("SET #cp.#k = :v", "attribute_exists(#cp)", { ":v": value })) return;
+        if (await update("SET #cp = :map", "attribute_not_exists(#cp)", { ":map": { [name]: value } }))
+          return;
+      }
+      throw new WindowStoreError(
+        `checkpoint ${name} of window ${windowId} of stack ${describeStack(stack)}: no such window`,
+      );
     },
   };
 }

@@ -4,7 +4,12 @@ import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import picomatch from "picomatch";
 import { markerVerdict, parseMarker } from "../../core/publish/marker.ts";
-import type { ChangeRequests, PullRequestOutcome, PullRequestRequest } from "../../core/publish/ports.ts";
+import type {
+  ChangeRequestProgress,
+  ChangeRequests,
+  PullRequestOutcome,
+  PullRequestRequest,
+} from "../../core/publish/ports.ts";
 import { assertSafeRequest } from "../../core/publish/safe.ts";
 import type { Logger } from "../log.ts";
 
@@ -95,6 +100,8 @@ export interface CreateOctokitOptions {
   readonly logger?: Logger;
   /** A `fetch` implementation (default: the global one). */
   readonly fetch?: typeof fetch;
+  /** A request unanswered this long fails (and is retried as a server error). Default: none. */
+  readonly requestTimeoutMs?: number;
 }
 
 /** A Bottleneck group stand-in that runs jobs at once (no pacing). */
@@ -159,7 +166,9 @@ export function createOctokit(options: CreateOctokitOptions = {}): PhantomOctoki
       : {}),
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     userAgent: options.userAgent ?? "phantom-drift-reactor",
-    ...(options.fetch ? { request: { fetch: options.fetch } } : {}),
+    ...(options.fetch || options.requestTimeoutMs
+      ? { request: { fetch: timedFetch(options.fetch ?? globalThis.fetch, options.requestTimeoutMs) } }
+      : {}),
     throttle: {
       onRateLimit: onLimit("primary", retries),
       onSecondaryRateLimit: onLimit("secondary", secondaryRetries),
@@ -183,6 +192,18 @@ export function createOctokit(options: CreateOctokitOptions = {}): PhantomOctoki
           : logger?.log("error", "github.octokit", { detail: message }),
     },
   });
+}
+
+/** `fetch` whose every request is aborted after `ms` (Octokit then fails it as a 500, which is retried). */
+function timedFetch(fetcher: typeof fetch, ms: number | undefined): typeof fetch {
+  if (ms === undefined) return fetcher;
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(ms);
+    return fetcher(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+    });
+  };
 }
 
 /* ---------- errors ---------- */
@@ -546,6 +567,7 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
     open: OpenPull,
     request: PullRequestRequest,
     prepared?: { sha: string; baseBranch: string },
+    progress?: ChangeRequestProgress,
   ): Promise<PullRequestOutcome> {
     const existing = parseMarker(open.body ?? "");
     const verdict = markerVerdict(existing, request.marker);
@@ -573,6 +595,7 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
         ? prepared.sha
         : await commitFiles(owner, repo, request, await baseCommit(owner, repo, baseBranch));
     await forceBranch(owner, repo, request.branch, sha);
+    await progress?.branchPushed?.();
     const updated = await step(`update pull request #${open.number}`, () =>
       octokit.rest.pulls.update({
         owner,
@@ -611,6 +634,7 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
     owner: string,
     repo: string,
     request: PullRequestRequest,
+    progress?: ChangeRequestProgress,
   ): Promise<PullRequestOutcome> {
     const baseBranch =
       request.baseBranch ??
@@ -625,9 +649,10 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
       }
       // The branch outlived a closed PR, or another writer just made it: look again before forcing.
       const raced = await findOpenPull(owner, repo, request.branch);
-      if (raced) return updateOpen(owner, repo, raced, request, { sha, baseBranch });
+      if (raced) return updateOpen(owner, repo, raced, request, { sha, baseBranch }, progress);
       await forceBranch(owner, repo, request.branch, sha);
     }
+    await progress?.branchPushed?.();
     let created: Awaited<ReturnType<typeof octokit.rest.pulls.create>>;
     try {
       created = await octokit.rest.pulls.create({
@@ -643,7 +668,7 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
         const raced = await findOpenPull(owner, repo, request.branch);
         if (raced) {
           logger?.log("info", "github.pull-request.raced", { repo: request.repo, number: raced.number });
-          return updateOpen(owner, repo, raced, request, { sha, baseBranch });
+          return updateOpen(owner, repo, raced, request, { sha, baseBranch }, progress);
         }
       }
       throw new GitHubChangeRequestsError(`open pull request from ${request.branch}`, error);
@@ -672,7 +697,7 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
   }
 
   return {
-    async ensure(request) {
+    async ensure(request, progress) {
       // Paths and refs are data from tags and config: refused before any call (core/publish/safe.ts).
       try {
         assertSafeRequest(request);
@@ -681,7 +706,9 @@ export function createGitHubChangeRequests(options: GitHubChangeRequestsOptions)
       }
       const { owner, repo } = splitRepo(request.repo);
       const open = await findOpenPull(owner, repo, request.branch);
-      return open ? updateOpen(owner, repo, open, request) : create(owner, repo, request);
+      return open
+        ? updateOpen(owner, repo, open, request, undefined, progress)
+        : create(owner, repo, request, progress);
     },
   };
 }

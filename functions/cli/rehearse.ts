@@ -1,7 +1,9 @@
 import { formatDuration } from "../../core/config/duration.ts";
+import { visible } from "../../core/report/inert.ts";
+import { FaultSpecError, parseFaultSpec } from "../rehearse/faults.ts";
 import { RehearsalError, type RehearsalReport, runRehearsal } from "../rehearse/rehearse.ts";
 import type { Scenario } from "../replay/scenario.ts";
-import type { Output } from "./output.ts";
+import { type Output, UsageError } from "./output.ts";
 
 export interface RehearseCommandOptions {
   readonly json: boolean;
@@ -9,6 +11,8 @@ export interface RehearseCommandOptions {
   readonly sweep?: boolean;
   readonly quietMs?: number;
   readonly maxWaitMs?: number;
+  /** `--fault` values (functions/rehearse/faults.ts); a malformed one is a usage error. */
+  readonly faults?: readonly string[];
 }
 
 function plural(n: number, word: string): string {
@@ -28,21 +32,29 @@ export function rehearsalStory(report: RehearsalReport): string {
   for (const s of report.skipped) lines.push(`  skipped publishing ${s.window} of ${s.stack}: ${s.reason}`);
   for (const pr of report.pullRequests) {
     lines.push(
-      `pull request ${pr.repo}#${pr.number} on ${pr.branch}: ${pr.title}\n` +
-        `  ${plural(pr.commits, "commit")}, ${plural(pr.updates, "update")}, files: ${Object.keys(pr.files).join(", ")}` +
-        (pr.reviewers.length > 0 ? `\n  reviewers: ${pr.reviewers.join(", ")}` : ""),
+      `pull request ${pr.repo}#${pr.number} on ${pr.branch}: ${pr.title}`,
+      `  ${plural(pr.commits, "commit")}, ${plural(pr.updates, "update")}, files: ${Object.keys(pr.files).join(", ")}`,
+      ...(pr.reviewers.length > 0 ? [`  reviewers: ${pr.reviewers.join(", ")}`] : []),
     );
   }
   lines.push(
     `${plural(report.events.length, "Phantom Drift Analyzed event")}, ${plural(report.metrics.length, "metric point")} in Datadog; ` +
       `DLQ: changes ${report.dlq.changes}, settle ${report.dlq.settle}; ${plural(report.filtered, "record")} no rule matched`,
   );
+  const faults = Object.entries(report.faults).map(([fault, n]) => `${fault} ${n}`);
+  if (faults.length > 0) {
+    lines.push(`faults injected: ${faults.join(", ")}; ${plural(report.aborted, "invocation")} died`);
+  }
+  for (const w of report.unfinished) {
+    lines.push(`window ${w.window} of ${w.stack} (${w.account}/${w.region}) left ${w.status}`);
+  }
   const calls = Object.entries(report.calls).map(([call, n]) => `${call} ${n}`);
   lines.push(`calls: ${calls.join(", ")}`);
   lines.push(
     `rehearsed ${formatDuration(report.rehearsalMs)} of incident time in ${(report.wallMs / 1000).toFixed(1)} s`,
   );
-  return `${lines.join("\n")}\n`;
+  // One line each: what a line quotes (ids, titles, reasons) is console text, its controls escaped.
+  return `${lines.map(visible).join("\n")}\n`;
 }
 
 /** `phantom rehearse`: the deployed handlers over local stand-ins; fails when a stand-in saw a request no service would take. */
@@ -51,7 +63,16 @@ export async function runRehearseCommand(
   options: RehearseCommandOptions,
   io: Output,
 ): Promise<RehearsalReport> {
+  const faults = (options.faults ?? []).map((spec) => {
+    try {
+      return parseFaultSpec(spec);
+    } catch (error) {
+      if (error instanceof FaultSpecError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
   const report = await runRehearsal(scenario, {
+    ...(faults.length > 0 ? { faults } : {}),
     ...(options.quietMs !== undefined ? { quietMs: options.quietMs } : {}),
     ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
     ...(options.verbose ? { onLog: (line: string) => io.err(line) } : {}),

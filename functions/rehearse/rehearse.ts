@@ -17,6 +17,7 @@ import { configDocument } from "../../core/config/schema.ts";
 import { CLOUDTRAIL_DETAIL_TYPE, eventPatterns } from "../../core/pattern/generate.ts";
 import { patternMatcher } from "../../core/pattern/match.ts";
 import { templateLocation } from "../../core/publish/location.ts";
+import { InvocationAborted } from "../../core/reactor/steps.ts";
 import { type Place, samePlace } from "../../core/window/stack.ts";
 import { DLQ_RETRY, SUBSCRIPTIONS, TIMEOUTS } from "../infra/app.ts";
 import { listCaptureFiles, readCaptureFile } from "../io/read-captures.ts";
@@ -29,6 +30,7 @@ import { loadRecordedSignals, loadSignalsFile } from "../replay/recorded-signals
 import { recordedTemplateSource } from "../replay/recorded-templates.ts";
 import type { Scenario } from "../replay/scenario.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
+import { asDriver, type FaultSpec, faultPlan } from "./faults.ts";
 import { startBedrockStandIn } from "./stand-ins/bedrock.ts";
 import { startCloudControlStandIn } from "./stand-ins/cloudcontrol.ts";
 import { startCloudFormationStandIn } from "./stand-ins/cloudformation.ts";
@@ -92,6 +94,8 @@ export interface RehearsalOptions {
   readonly env?: Record<string, string | undefined>;
   /** Every handler log line, as it is written. */
   readonly onLog?: (line: string) => void;
+  /** Failures to inject (`--fault`, functions/rehearse/faults.ts); default none. */
+  readonly faults?: readonly FaultSpec[];
 }
 
 /** The `--json` document (DESIGN §4 "Rehearsal"). */
@@ -102,6 +106,18 @@ export interface RehearsalReport {
   readonly windows: readonly RehearsedWindow[];
   readonly skipped: readonly { stack: string; window: string; reason: string }[];
   readonly dlq: { readonly changes: number; readonly settle: number };
+  /** Windows the rehearsal left open or claimed: a lost window unless its settle message is in the DLQ. */
+  readonly unfinished: readonly {
+    stack: string;
+    account: string;
+    region: string;
+    window: string;
+    status: string;
+  }[];
+  /** Faults injected (`--fault`): `<service>.<Operation>:<kind>` and `crash:<handler>:<step>` ► how many. */
+  readonly faults: Readonly<Record<string, number>>;
+  /** Handler invocations that died (a crash fault): their messages came back after the visibility timeout. */
+  readonly aborted: number;
   readonly calls: Readonly<Record<string, number>>;
   /** The same, made while each handler ran (`on-change`, `on-settle`, `on-sweep`): what its IAM role must allow. */
   readonly callsByHandler: Readonly<Record<string, Readonly<Record<string, number>>>>;
@@ -156,6 +172,8 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: "rehearsal", AWS_SECRET_ACCESS_KEY: "re
 const GITHUB_TOKEN = "ghs_rehearsal";
 const DATADOG_API_KEY = "0123456789abcdef0123456789abcdef";
 const DATADOG_APP_KEY = "fedcba9876543210fedcba9876543210fedcba98";
+/** Every client's request timeout when a `timeout` fault holds requests: a held call costs a second a try. */
+const HELD_TIMEOUT_MS = 1_000;
 const QUEUES = { changes: "Changes", changesDlq: "ChangesDlq", settle: "Settle", settleDlq: "SettleDlq" };
 
 /** A clock the driver moves forward, never back. */
@@ -370,12 +388,15 @@ export async function runRehearsal(
     return standIn;
   };
   const scratch = await mkdtemp(path.join(tmpdir(), "phantom-rehearse-"));
+  const plan = faultPlan(options.faults ?? []);
+  const faults = { faults: plan };
   let restore = () => {};
   try {
-    const dynamo = own(await startDynamoStandIn());
+    const dynamo = own(await startDynamoStandIn(faults));
     const table = await dynamo.createWindowTable("phantom-rehearsal-windows");
     const sqs = own(
       await startSqsStandIn({
+        ...faults,
         clock,
         account: captured.account,
         region: REGION,
@@ -409,9 +430,10 @@ export async function runRehearsal(
         ? startPlaceRouter({
             homeAccount: CENTRAL_ACCOUNT,
             standInAt: async (place) =>
-              own(await startCloudFormationStandIn({ accountDir: dirAt(place), clock, ...place })),
+              own(await startCloudFormationStandIn({ ...faults, accountDir: dirAt(place), clock, ...place })),
           })
         : startCloudFormationStandIn({
+            ...faults,
             accountDir: single,
             clock,
             region: REGION,
@@ -422,9 +444,10 @@ export async function runRehearsal(
       spans
         ? startPlaceRouter({
             homeAccount: CENTRAL_ACCOUNT,
-            standInAt: async (place) => own(await startCloudControlStandIn({ accountDir: dirAt(place) })),
+            standInAt: async (place) =>
+              own(await startCloudControlStandIn({ ...faults, accountDir: dirAt(place) })),
           })
-        : startCloudControlStandIn({ accountDir: single }),
+        : startCloudControlStandIn({ ...faults, accountDir: single }),
     );
     const resources = recorded.flatMap(({ account }) =>
       account.stacks.flatMap((stack) =>
@@ -435,6 +458,7 @@ export async function runRehearsal(
     );
     const datadog = await endpoint("DATADOG_HOST", () =>
       startDatadogStandIn({
+        ...faults,
         clock,
         ...(signals ? { signals: signals.recorded } : {}),
         resources,
@@ -442,14 +466,16 @@ export async function runRehearsal(
         applicationKey: DATADOG_APP_KEY,
       }),
     );
-    const bedrock = await endpoint("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", () => startBedrockStandIn({ clock }));
+    const bedrock = await endpoint("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", () =>
+      startBedrockStandIn({ ...faults, clock }),
+    );
     const eventBridge = await endpoint("AWS_ENDPOINT_URL_EVENTBRIDGE", () =>
-      startEventBridgeStandIn({ clock }),
+      startEventBridgeStandIn({ ...faults, clock }),
     );
     const repos = await repositories(scenario, recorded);
     const gitHub = env.GITHUB_API_URL
       ? undefined
-      : own(await startGitHubStandIn({ repos, token: GITHUB_TOKEN }));
+      : own(await startGitHubStandIn({ ...faults, repos, token: GITHUB_TOKEN }));
     const configFile = path.join(scratch, "phantom.yaml");
     await writeFile(configFile, stringify(configDocument(scenario.config)));
 
@@ -463,7 +489,11 @@ export async function runRehearsal(
       AWS_ENDPOINT_URL_CLOUDCONTROL: cloudControl,
       AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge,
-      AWS_ENDPOINT_URL_STS: await endpoint("AWS_ENDPOINT_URL_STS", () => startStsStandIn({ clock })),
+      AWS_ENDPOINT_URL_STS: await endpoint("AWS_ENDPOINT_URL_STS", () =>
+        startStsStandIn({ ...faults, clock }),
+      ),
+      // A held request (`timeout`) fails after a second a try instead of the production timeouts.
+      ...(plan.holds ? { PHANTOM_REQUEST_TIMEOUT: `${HELD_TIMEOUT_MS}ms` } : {}),
       DATADOG_HOST: datadog,
       GITHUB_API_URL: env.GITHUB_API_URL ?? gitHub?.url ?? "",
       PHANTOM_WINDOWS_TABLE: table,
@@ -489,7 +519,11 @@ export async function runRehearsal(
     const inputs = {
       env: process.env,
       clock,
+      // `crash:<handler>:<step>` faults abort an invocation right after the step.
+      observe: (handler: Parameters<typeof plan.afterStep>[0], step: string) => plan.afterStep(handler, step),
       gitHubPacing: false,
+      // GitHub's retry waits are real time: a rehearsal's are a hundredth of Octokit's.
+      gitHubRetryBaseMs: 10,
       resource: {
         GithubToken: { value: env.GITHUB_TOKEN ?? GITHUB_TOKEN },
         DatadogApiKey: { value: env.DD_API_KEY ?? DATADOG_API_KEY },
@@ -540,7 +574,9 @@ export async function runRehearsal(
       }
     };
 
-    const client = new SQSClient({ region: REGION, endpoint: sqs.url });
+    // Lambda's event source mapping, not a handler: its calls are never faulted.
+    const client = asDriver(new SQSClient({ region: REGION, endpoint: sqs.url }));
+    let aborted = 0;
     const poll = async (
       queue: string,
       size: number,
@@ -556,7 +592,15 @@ export async function runRehearsal(
       );
       const messages = received.Messages ?? [];
       if (messages.length === 0) return false;
-      const response = await handler(sqsEvent(messages, sqs.queueArn(queue)));
+      let response: { batchItemFailures: { itemIdentifier: string }[] };
+      try {
+        response = await handler(sqsEvent(messages, sqs.queueArn(queue)));
+      } catch (error) {
+        if (!(error instanceof InvocationAborted)) throw error;
+        // The function died: nothing is deleted, every message comes back after its visibility timeout.
+        aborted += 1;
+        return true;
+      }
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       const done = messages.filter((m) => !failed.has(m.MessageId ?? ""));
       if (done.length > 0) {
@@ -649,6 +693,17 @@ export async function runRehearsal(
         l.skipped ? [{ stack: l.stack ?? "", window: l.window ?? "", reason: l.skipped }] : [],
       ),
       dlq: { changes: sqs.depth(QUEUES.changesDlq).visible, settle: sqs.depth(QUEUES.settleDlq).visible },
+      unfinished: (await dynamo.windows(table))
+        .filter((w) => w.status !== "done")
+        .map((w) => ({
+          stack: w.stack,
+          account: w.account ?? captured.account,
+          region: w.region ?? REGION,
+          window: w.window,
+          status: w.status,
+        })),
+      faults: plan.injected(),
+      aborted,
       calls: Object.fromEntries(Object.entries(calls).sort(([a], [b]) => a.localeCompare(b))),
       callsByHandler: Object.fromEntries(
         [...byHandler].map(([handler, booked]) => [

@@ -126,7 +126,7 @@ describe("functions/observability/monitors.json", () => {
     expect(confidence).toMatch(/phantom\.decision\.confidence.* < 0\.5$/);
     expect(sla).toMatch(/phantom\.settle\.seconds.* > 1200$/);
     expect(dlq).toMatch(
-      /^change\(.*aws\.sqs\.approximate_number_of_messages_visible\{queuename:\*changesdlq\* OR queuename:\*settledlq\*\}.* > 0$/,
+      /^change\(.*aws\.sqs\.approximate_number_of_messages_visible\{queuename:\*changesdlq\* OR queuename:\*settledlq\* OR queuename:\*sweepdlq\*\}.* > 0$/,
     );
   });
 });

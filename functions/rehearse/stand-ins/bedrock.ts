@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createServer, type Http2ServerRequest, type Http2Session } from "node:http2";
+import { constants, createServer, type Http2ServerRequest, type Http2Session } from "node:http2";
 import { z } from "zod";
 import { DATA_BEGIN, DATA_END, estimateTokens } from "../../../core/analysis/prompt.ts";
 import { createRulesAnalyst } from "../../../core/analysis/rules.ts";
@@ -12,7 +12,9 @@ import {
 } from "../../../core/analysis/types.ts";
 import { DIFFERENCE_TYPES } from "../../../core/drift/types.ts";
 import type { SignalsReport } from "../../../core/signals/types.ts";
+import type { FaultPlan } from "../faults.ts";
 import {
+  injectedFault,
   listenLocally,
   type RehearsalClock,
   type Served,
@@ -81,6 +83,8 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Options of {@link startBedrockStandIn}. */
 export interface BedrockStandInOptions {
+  /** Faults to inject (`phantom rehearse --fault`); default none. */
+  readonly faults?: FaultPlan;
   /** The rehearsal clock, for the prompt cache's five minutes. Default: the wall clock. */
   readonly clock?: RehearsalClock;
   /** Model ids served; another gets `ValidationException`. Default: any. */
@@ -483,8 +487,21 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
         body: await readBody(req),
       };
       let outcome: Served;
+      const fault = injectedFault(
+        SERVICE,
+        CONVERSE_PATH.test(request.path.split("?")[0] ?? "") ? "Converse" : "",
+        req.headers,
+        options.faults,
+      );
+      if (fault !== undefined && fault.kind !== "reply") {
+        calls.set(`${SERVICE}.Converse`, (calls.get(`${SERVICE}.Converse`) ?? 0) + 1);
+        // reset: the stream is refused; timeout: held until the client gives up (or the stand-in closes).
+        if (fault.kind === "reset") req.stream.close(constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
       try {
-        outcome = await handle(request);
+        outcome =
+          fault?.kind === "reply" ? { operation: "Converse", reply: fault.reply } : await handle(request);
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         outcome = {

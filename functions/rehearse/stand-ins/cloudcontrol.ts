@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CLOUD_CONTROL_ERRORS } from "../../adapters/cloudcontrol-live-state.ts";
 import { loadRecordedAccount, notRecordedMessage } from "../../replay/recorded-account.ts";
+import type { FaultPlan } from "../faults.ts";
 import { type Served, type StandIn, type StandInRequest, startStandIn } from "./stand-in.ts";
 
 /**
@@ -35,6 +36,8 @@ export type CloudControlAnswer =
   | { readonly error: string; readonly message?: string; readonly status?: number };
 
 export interface CloudControlStandInOptions {
+  /** Faults to inject (`phantom rehearse --fault`); default none. */
+  readonly faults?: FaultPlan;
   /** The scenario's `account/` directory; without it nothing is recorded (every read is not found). */
   readonly accountDir?: string;
   /** Asked first for every GetResource; `undefined` falls through to the recorded state. */
@@ -142,5 +145,5 @@ export async function startCloudControlStandIn(options: CloudControlStandInOptio
     return { operation, reply: getResource(input.data.TypeName, input.data.Identifier) };
   }
 
-  return startStandIn("cloudcontrol", serve);
+  return startStandIn("cloudcontrol", serve, { ...(options.faults ? { faults: options.faults } : {}) });
 }

@@ -11,6 +11,7 @@ import {
 import { stackNameOf } from "../../adapters/cloudformation.ts";
 import { loadRecordedAccount } from "../../replay/recorded-account.ts";
 import { recordedTemplateSource } from "../../replay/recorded-templates.ts";
+import type { FaultPlan } from "../faults.ts";
 import {
   type RehearsalClock,
   type Served,
@@ -64,6 +65,8 @@ import {
  */
 
 export interface CloudFormationStandInOptions {
+  /** Faults to inject (`phantom rehearse --fault`); default none. */
+  readonly faults?: FaultPlan;
   /** The scenario's `account/` directory (or one `accounts/<AccountId>/<region>/` tree). */
   readonly accountDir: string;
   readonly clock: RehearsalClock;
@@ -748,6 +751,8 @@ export async function startCloudFormationStandIn(
     }
   }
 
-  const standIn = await startStandIn("cloudformation", serve);
+  const standIn = await startStandIn("cloudformation", serve, {
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   return { ...standIn, stacks: recorded.stacks, throttled };
 }

@@ -9,6 +9,7 @@ import type {
   SignalResource,
   SignalsReport,
 } from "../../../core/signals/types.ts";
+import type { FaultPlan } from "../faults.ts";
 import {
   type RehearsalClock,
   type Served,
@@ -124,6 +125,8 @@ export interface RehearsalWindow {
 
 /** Options of {@link startDatadogStandIn}. */
 export interface DatadogStandInOptions {
+  /** Faults to inject (`phantom rehearse --fault`); default none. */
+  readonly faults?: FaultPlan;
   /** The scenario's signals (`loadRecordedSignals(dir).recorded`, or `parseSignalsFile`'s report). */
   readonly signals?: SignalsReport;
   /**
@@ -868,29 +871,28 @@ export async function startDatadogStandIn(options: DatadogStandInOptions): Promi
     });
   }
 
-  const standIn = await startStandIn(SERVICE, (request): Served => {
-    const url = new URL(request.path, "http://127.0.0.1");
-    const route = `${request.method} ${url.pathname}`;
-    const monitor = /^\/api\/v1\/monitor\/([^/]+)$/.exec(url.pathname);
-    const routes: { operation: string; read: boolean; serve: () => Served } | undefined =
-      route === "POST /api/v2/series"
-        ? { operation: "SubmitMetrics", read: false, serve: () => submitMetrics(request) }
-        : route === "POST /api/v1/events"
-          ? { operation: "CreateEvent", read: false, serve: () => createEvent(request) }
-          : route === "POST /api/v2/events/search"
-            ? { operation: "SearchEvents", read: true, serve: () => searchEvents(request, url) }
-            : route === "GET /api/v1/query"
-              ? { operation: "QueryMetrics", read: true, serve: () => queryMetrics(url) }
-              : request.method === "GET" && monitor?.[1] !== undefined
-                ? {
-                    operation: "GetMonitor",
-                    read: true,
-                    serve: () => getMonitor(decodeURIComponent(monitor[1] ?? ""), url),
-                  }
-                : undefined;
-    if (routes === undefined) return refuse("", 404, "Not found", `no operation at ${route}`);
-    return authorised(request, routes.operation, routes.read) ?? routes.serve();
-  });
+  const standIn = await startStandIn(
+    SERVICE,
+    (request): Served => {
+      const url = new URL(request.path, "http://127.0.0.1");
+      const operation = datadogOperationOf(request);
+      const serve: Readonly<Record<string, { read: boolean; serve: () => Served }>> = {
+        SubmitMetrics: { read: false, serve: () => submitMetrics(request) },
+        CreateEvent: { read: false, serve: () => createEvent(request) },
+        SearchEvents: { read: true, serve: () => searchEvents(request, url) },
+        QueryMetrics: { read: true, serve: () => queryMetrics(url) },
+        GetMonitor: {
+          read: true,
+          serve: () => getMonitor(decodeURIComponent(url.pathname.split("/").pop() ?? ""), url),
+        },
+      };
+      const route = serve[operation];
+      if (route === undefined)
+        return refuse("", 404, "Not found", `no operation at ${request.method} ${url.pathname}`);
+      return authorised(request, operation, route.read) ?? route.serve();
+    },
+    { ...(options.faults ? { faults: options.faults } : {}), operationOf: datadogOperationOf },
+  );
 
   return {
     ...standIn,
@@ -899,4 +901,16 @@ export async function startDatadogStandIn(options: DatadogStandInOptions): Promi
     dropped: () => [...dropped],
     events: () => [...posted],
   };
+}
+
+/** The operation a Datadog request names (as `calls` counts it), read before the stand-in serves it. */
+function datadogOperationOf(request: StandInRequest): string {
+  const { pathname } = new URL(request.path, "http://127.0.0.1");
+  const route = `${request.method} ${pathname}`;
+  if (route === "POST /api/v2/series") return "SubmitMetrics";
+  if (route === "POST /api/v1/events") return "CreateEvent";
+  if (route === "POST /api/v2/events/search") return "SearchEvents";
+  if (route === "GET /api/v1/query") return "QueryMetrics";
+  if (request.method === "GET" && /^\/api\/v1\/monitor\/[^/]+$/.test(pathname)) return "GetMonitor";
+  return "";
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { MAX_ENTRY_BYTES } from "../../../core/publish/domain-event.ts";
 import { putEventsEntrySize } from "../../adapters/eventbridge-events.ts";
+import type { FaultPlan } from "../faults.ts";
 import {
   type RehearsalClock,
   type Served,
@@ -30,6 +31,8 @@ import {
  */
 
 export interface EventBridgeStandInOptions {
+  /** Faults to inject (`phantom rehearse --fault`); default none. */
+  readonly faults?: FaultPlan;
   /** Stamps events sent without `Time`. */
   readonly clock: RehearsalClock;
 }
@@ -206,6 +209,8 @@ export async function startEventBridgeStandIn(
     return putEvents(json);
   }
 
-  const standIn = await startStandIn("eventbridge", serve);
+  const standIn = await startStandIn("eventbridge", serve, {
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   return { ...standIn, events: () => [...events] };
 }

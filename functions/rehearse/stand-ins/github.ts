@@ -2,6 +2,7 @@ import { createHash, createPublicKey, type KeyObject, randomBytes, verify } from
 import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
 import { formatIssues } from "../../../core/drift/schema.ts";
+import type { FaultPlan } from "../faults.ts";
 import {
   type RehearsalClock,
   type Served,
@@ -96,6 +97,8 @@ export interface GitHubApiValidator {
 }
 
 export interface GitHubStandInOptions {
+  /** Faults to inject (`phantom rehearse --fault`); default none. */
+  readonly faults?: FaultPlan;
   readonly repos: readonly GitHubRepoInit[];
   /** The token Octokit must send (an installation token minted for {@link app} works too). Default `test-token`. */
   readonly token?: string;
@@ -1699,7 +1702,12 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     );
   };
 
-  const standIn = await startStandIn("github", serve);
+  const standIn = await startStandIn("github", serve, {
+    ...(options.faults ? { faults: options.faults } : {}),
+    operationOf: (request) =>
+      matchRoute(request.method.toUpperCase(), new URL(request.path, "http://127.0.0.1").pathname)
+        ?.operationId ?? "",
+  });
   url = standIn.url;
 
   return {

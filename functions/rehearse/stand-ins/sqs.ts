@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { formatIssues } from "../../../core/drift/schema.ts";
+import type { FaultPlan } from "../faults.ts";
 import {
   type RehearsalClock,
   type Served,
@@ -77,6 +78,8 @@ export interface SqsQueueOptions {
 }
 
 export interface SqsStandInOptions {
+  /** Faults to inject (`phantom rehearse --fault`); default none. */
+  readonly faults?: FaultPlan;
   readonly clock: RehearsalClock;
   /** The account in queue URLs and ARNs. Default `000000000000`. */
   readonly account?: string;
@@ -476,7 +479,9 @@ export async function startSqsStandIn(options: SqsStandInOptions): Promise<SqsSt
   let messageSeq = 0;
   let receiptSeq = 0;
 
-  const standIn = await startStandIn("sqs", (request) => serve(request));
+  const standIn = await startStandIn("sqs", (request) => serve(request), {
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   for (const q of parsed.data.queues) {
     queues.set(q.name, {
       name: q.name,

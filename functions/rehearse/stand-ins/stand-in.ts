@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo, Server as NetServer } from "node:net";
+import { awsOperationOf, type FaultPlan, faultReply, fromDriver } from "../faults.ts";
 
 /**
  * What every rehearsal stand-in shares: a small stateful HTTP server on 127.0.0.1 (ephemeral port)
@@ -77,15 +78,48 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+/** The fault layer of a stand-in (`phantom rehearse --fault`). */
+export interface StandInFaults {
+  /** The rehearsal's faults; absent: none. */
+  readonly faults?: FaultPlan;
+  /** The operation a request names, read before the service sees it; default {@link awsOperationOf}. */
+  readonly operationOf?: (request: StandInRequest) => string;
+}
+
+/**
+ * What the fault layer does with one request of a handler (the driver's own are never faulted): a
+ * throttle or 5xx answer in the service's own shape instead of the service's, `drop` (the socket is
+ * destroyed: `reset`; or the request is held unanswered until the client times out: `timeout`), or
+ * nothing (`undefined`): the service answers. A faulted request never reaches the service.
+ */
+export function injectedFault(
+  service: string,
+  operation: string,
+  headers: IncomingHttpHeaders,
+  faults: FaultPlan | undefined,
+):
+  | { readonly kind: "reply"; readonly reply: StandInReply }
+  | { readonly kind: "reset" | "timeout" }
+  | undefined {
+  if (faults === undefined || fromDriver(headers)) return undefined;
+  const fault = faults.serviceFault(service, operation);
+  if (fault === undefined) return undefined;
+  if (fault === "reset" || fault === "timeout") return { kind: fault };
+  return { kind: "reply", reply: faultReply(service, fault) };
+}
+
 /**
  * Starts a stand-in for `service` on 127.0.0.1 at an ephemeral port: every request goes through
  * `handle`, is counted in `calls` under `<service>.<operation>` (`<service>.(none)` when it named no
  * operation) and, when `handle` says it was unexpected, listed in `unexpected`. A `handle` that throws
- * is a stand-in bug: the client gets HTTP 500 and the failure is listed as unexpected.
+ * is a stand-in bug: the client gets HTTP 500 and the failure is listed as unexpected. With
+ * `options.faults`, a request may get an injected fault instead (see {@link injectedFault}); it is
+ * counted as a call too.
  */
 export async function startStandIn(
   service: string,
   handle: (request: StandInRequest) => Served | Promise<Served>,
+  options: StandInFaults = {},
 ): Promise<StandIn> {
   const calls = new Map<string, number>();
   const unexpected: string[] = [];
@@ -100,8 +134,19 @@ export async function startStandIn(
         body: await readBody(req),
       };
       let served: Served;
+      const operation = options.faults
+        ? (options.operationOf ?? ((r: StandInRequest) => awsOperationOf(r.headers, r.body)))(request)
+        : "";
+      const fault = injectedFault(service, operation, req.headers, options.faults);
+      if (fault !== undefined && fault.kind !== "reply") {
+        const key = `${service}.${operation || "(none)"}`;
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        // reset: no answer at all; timeout: held until the client gives up (or the stand-in closes).
+        if (fault.kind === "reset") req.socket.destroy();
+        return;
+      }
       try {
-        served = await handle(request);
+        served = fault?.kind === "reply" ? { operation, reply: fault.reply } : await handle(request);
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         served = {

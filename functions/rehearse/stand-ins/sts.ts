@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { FaultPlan } from "../faults.ts";
 import {
   type RehearsalClock,
   type Served,
@@ -30,6 +31,8 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
 export interface StsStandInOptions {
+  /** Faults to inject (`phantom rehearse --fault`); default none. */
+  readonly faults?: FaultPlan;
   /** Session expirations are on this clock. */
   readonly clock: RehearsalClock;
   /** Which role ARNs exist and trust the caller; default every well-formed role ARN. */
@@ -173,6 +176,8 @@ export async function startStsStandIn(options: StsStandInOptions): Promise<StsSt
     };
   }
 
-  const standIn = await startStandIn("sts", serve);
+  const standIn = await startStandIn("sts", serve, {
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   return { ...standIn, sessions: () => [...granted] };
 }
