@@ -7,7 +7,7 @@ import type { SignalsReport } from "../signals/types.ts";
 import type { Window } from "../window/types.ts";
 import { buildContext } from "./context.ts";
 import { applyGuardrails, type GuardedRecommendation, type Guardrail, maxSeverity } from "./guardrails.ts";
-import { REDACTED } from "./redact.ts";
+import { REDACTED, redactAt, redactStrings } from "./redact.ts";
 import { judgeChange, severityScore } from "./rules.ts";
 import { type SeverityReason, severityReason } from "./severity.ts";
 import type {
@@ -209,6 +209,7 @@ export async function analyzeWindow(
     signals: ports.signals,
     ...(ports.template ? { template: ports.template.text } : {}),
     costOf: (change) => priceChange(change, driftOf.get(change.logicalId), ports.region),
+    propertiesOf: (change) => propertiesOf(driftOf.get(change.logicalId)),
   });
   const result = await runAnalyst(ports, context);
   const guarded = keepSecretsOut(
@@ -264,7 +265,9 @@ export async function analyzeWindow(
     return {
       ...change,
       decision: rec.decision,
-      ...(rec.proposed !== undefined ? { proposed: rec.proposed } : {}),
+      ...(rec.proposed !== undefined
+        ? { proposed: redactAt(change.propertyPath, rec.proposed, propertiesOf(d)) }
+        : {}),
       confidence: rec.confidence,
       severity: rec.severity,
       severityReason: severityReason(context.changes[i] as ContextChange, rec, ports.environment),
@@ -335,5 +338,12 @@ export async function analyzeWindow(
       : {}),
     ...(revert ? { revert } : {}),
   };
-  return { report: analyzed, artifacts };
+  // The last net before anything leaves: every string of the report (reasoning, notes, manual
+  // items, proposals) loses what looks like a credential; values were redacted by key above.
+  return { report: redactStrings(analyzed), artifacts };
+}
+
+/** A drifted resource's whole properties, template and live, for judging a value by its siblings. */
+function propertiesOf(drift: ResourceDrift | undefined): unknown[] {
+  return [drift?.expectedProperties, drift?.actualProperties].filter((p) => p !== undefined);
 }

@@ -2,7 +2,7 @@ import type { ReportChange, WindowReport } from "../report/analysis.ts";
 import type { SignalsReport } from "../signals/types.ts";
 import { templateFragments } from "../template/fragments.ts";
 import type { Window } from "../window/types.ts";
-import { redact, redactAt, redactText } from "./redact.ts";
+import { redact, redactAt, redactString, redactText } from "./redact.ts";
 import type { AnalysisContext, ContextChange, CostFigures, Environment } from "./types.ts";
 
 export const UNPRICED: CostFigures = { safeMonthlyUsd: null, currentMonthlyUsd: null, deltaMonthlyUsd: null };
@@ -17,6 +17,11 @@ export interface ContextInputs {
   readonly signals: SignalsReport;
   /** Prices a change; unpriced when absent. */
   readonly costOf?: (change: ReportChange) => CostFigures;
+  /**
+   * The changed resource's whole properties (template and live, as drift gives them): a `Value` is
+   * judged by its sibling name there (`{Key: db_pwd, Value}`, an SSM parameter's `Name`).
+   */
+  readonly propertiesOf?: (change: ReportChange) => readonly unknown[];
 }
 
 /**
@@ -58,25 +63,31 @@ const hhmmss = (iso: string) => `${iso.slice(11, 19)}Z`;
 export function buildContext(inputs: ContextInputs): AnalysisContext {
   const { report, window } = inputs;
   const ids = changeIds(report.changes);
-  const changes: ContextChange[] = report.changes.map((c, i) => ({
-    id: ids[i] ?? `${c.logicalId}${c.propertyPath}`,
-    logicalId: c.logicalId,
-    ...(c.physicalId ? { physicalId: c.physicalId } : {}),
-    resourceType: c.resourceType,
-    propertyPath: c.propertyPath,
-    differenceType: c.differenceType,
-    expected: redactAt(c.propertyPath, c.expected),
-    actual: redactAt(c.propertyPath, c.actual),
-    cost: compactCost(inputs.costOf?.(c) ?? UNPRICED),
-    actors: c.actors.flatMap((a) =>
-      a.events.map((e) => `${a.name}${a.console ? " (console)" : ""} ${e.eventName} ${hhmmss(e.eventTime)}`),
-    ),
-  }));
-  const timeline = window.events.map(
-    (e) =>
+  const changes: ContextChange[] = report.changes.map((c, i) => {
+    const properties = inputs.propertiesOf?.(c) ?? [];
+    return {
+      id: ids[i] ?? `${c.logicalId}${c.propertyPath}`,
+      logicalId: c.logicalId,
+      ...(c.physicalId ? { physicalId: c.physicalId } : {}),
+      resourceType: c.resourceType,
+      propertyPath: c.propertyPath,
+      differenceType: c.differenceType,
+      expected: redactAt(c.propertyPath, c.expected, properties),
+      actual: redactAt(c.propertyPath, c.actual, properties),
+      cost: compactCost(inputs.costOf?.(c) ?? UNPRICED),
+      actors: c.actors.flatMap((a) =>
+        a.events.map((e) =>
+          redactString(`${a.name}${a.console ? " (console)" : ""} ${e.eventName} ${hhmmss(e.eventTime)}`),
+        ),
+      ),
+    };
+  });
+  const timeline = window.events.map((e) =>
+    redactString(
       `${hhmmss(e.eventTime)} ${e.actor.name}${e.actor.console ? " (console)" : ""} ${e.eventName} ${e.resources
         .map((r) => r.logicalId)
         .join(",")}`,
+    ),
   );
   const drifted = [...new Set(report.changes.map((c) => c.logicalId))];
   return {

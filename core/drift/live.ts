@@ -1,7 +1,7 @@
-import { redactAt } from "../analysis/redact.ts";
 import { createCatalog } from "../catalog/catalog.ts";
 import { type PropertyWrite, requestWrites } from "../catalog/request-properties.ts";
 import { cloudTrailRecordSchema } from "../change/schema.ts";
+import { REDACTED, redactAt } from "../secrets.ts";
 import { isTruncatedRequest } from "../window/memory-store.ts";
 import type { WindowEvent } from "../window/types.ts";
 import { attachmentRows, attachmentsOf, type DeclaredAttachment, targetsOf } from "./attachments.ts";
@@ -752,6 +752,15 @@ export async function seeBlindSpots(
       }
     }
 
+    // A window keeps its requests with secrets redacted (core/reactor/touch.ts): such a value says
+    // the request set the property, never what to, so it is not taken for a real value.
+    if (
+      differences.some((d) => d.source === "request" && JSON.stringify(d.actual ?? null).includes(REDACTED))
+    ) {
+      notes.push(
+        "a request set a secret, which Phantom does not keep: whether it equals the template's value is not known",
+      );
+    }
     const changed = differences.length > 0;
     const note = [
       ...(subject.through.size > 0 ? [`changed through ${names(subject.through)}`] : []),

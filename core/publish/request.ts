@@ -5,6 +5,7 @@ import {
   pullRequestMarker,
   pullRequestTitle,
 } from "../report/pull-request.ts";
+import { redact } from "../secrets.ts";
 import type { SignalsReport } from "../signals/types.ts";
 import type { Place } from "../window/stack.ts";
 import { mappedHandles, mention } from "./identities.ts";
@@ -47,7 +48,8 @@ export function pullRequestRequest(input: {
     branch: pullRequestBranch(report.stack, input.place),
     title: pullRequestTitle(report),
     body: pullRequestBody(report, {
-      ...(input.signals ? { signals: input.signals } : {}),
+      // Monitor names, notes and queries are people's text: their secrets never reach the PR.
+      ...(input.signals ? { signals: redact(input.signals) as SignalsReport } : {}),
       identities,
       ...(input.place ? { place: input.place } : {}),
     }),

@@ -1,4 +1,5 @@
 import { DIFFERENCE_TYPES } from "../drift/types.ts";
+import { secretPaths } from "../secrets.ts";
 import { DocumentError, type EditableDocument, type TextEdit } from "./document.ts";
 import { openJson } from "./json-document.ts";
 import { parameterFileEntry, parameterRejects, parameterText, parameterUses } from "./parameters.ts";
@@ -46,6 +47,16 @@ import {
   type RevertedChange,
 } from "./types.ts";
 import { openYaml } from "./yaml-document.ts";
+
+/**
+ * The manual item for a value that holds a secret: which property, and how to set it without its
+ * value in Git. The value itself is never shown.
+ */
+function secretManual(change: RectifyChange, paths: readonly string[]): string {
+  const where = paths.length === 1 && paths[0] === change.propertyPath ? "" : ` (at ${paths.join(", ")})`;
+  const goal = change.decision === "legitimize" ? "keep the live value" : "take the proposed value";
+  return `${change.logicalId} ${change.propertyPath || "(whole resource)"}: the value holds a secret${where}, so Phantom does not write it into the template. If this stack should ${goal}, declare it without the value: a NoEcho parameter set at deploy time, or a dynamic reference such as {{resolve:secretsmanager:<secret-id>:SecretString:<json-key>}} or {{resolve:ssm-secure:<parameter-name>}}; rotate the secret if it was ever exposed.`;
+}
 
 /** Attachment types rectify writes as their own resources (separate-rules.ts); any other is a manual item. */
 const SEPARATE_RULE_TYPES: ReadonlySet<string> = new Set([
@@ -394,6 +405,11 @@ class Rectifier {
       });
       return;
     }
+    const secrets = this.secretsIn(change, resourceEntry);
+    if (secrets.length > 0) {
+      manual(secretManual(change, secrets));
+      return;
+    }
     const attached = change.attachment;
     if (attached !== undefined && !SEPARATE_RULE_TYPES.has(attached.type)) {
       // Written as a property of the target, a bucket policy or a Lambda permission would make the
@@ -440,6 +456,26 @@ class Rectifier {
             : plan.notes,
       });
     }
+  }
+
+  /**
+   * Where the value a legitimize or refactor would write holds a secret (core/secrets.ts), judged with
+   * the resource's properties (drift's, and the template's own, for a `Value`'s sibling name). A
+   * secret is never written into a template or parameter file that goes to Git.
+   */
+  private secretsIn(change: RectifyChange, resourceEntry: MapEntry): string[] {
+    const removal =
+      (change.decision === "legitimize" && change.differenceType === "REMOVE") ||
+      (change.decision === "refactor" && change.proposed === null);
+    if (removal) return [];
+    const value = change.decision === "legitimize" ? change.actual : change.proposed;
+    const declared = nodeAt(resourceEntry.value, ["Properties"]);
+    const properties = [
+      change.actualProperties,
+      change.expectedProperties,
+      declared ? plainOf(declared) : undefined,
+    ].filter((p) => p !== undefined && p !== null);
+    return secretPaths(change.propertyPath, value, properties);
   }
 
   /** A manual item for a change Phantom could not apply: where, why, and what a person should do. */

@@ -2,6 +2,7 @@ import { normalizeEnvironment } from "../analysis/environment.ts";
 import { severityScore } from "../analysis/rules.ts";
 import { SEVERITIES, type Severity } from "../analysis/types.ts";
 import type { MetricPoint } from "../publish/ports.ts";
+import { redactString } from "../secrets.ts";
 import { parseStackKey } from "../window/stack.ts";
 
 /**
@@ -265,7 +266,8 @@ export function tag(key: string, value: string): string {
       .trim()
       .toLowerCase()
       .replace(/[^a-z0-9_\-./:]/g, "_");
-  return `${clean(key)}:${clean(value)}`.slice(0, 200);
+  // A tag value may come from people's text (a stack tag's environment): never a secret in Datadog.
+  return `${clean(key)}:${clean(redactString(value))}`.slice(0, 200);
 }
 
 type TagValues = Readonly<Record<string, string | undefined>>;

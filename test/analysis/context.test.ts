@@ -234,7 +234,8 @@ describe("buildContext: secrets", () => {
     expect(byId.get("AppSecurityGroup/SecurityGroupIngress/1")?.actual).toMatchObject({
       CidrIp: "0.0.0.0/0",
       FromPort: 22,
-      Description: "[redacted]",
+      // Only the credentials go: the host stays for the analysis.
+      Description: "debug via postgres://[redacted]@payments-prod-db:5432/payments",
     });
     expect(context.templateFragments).toContain("MasterUsername: payments");
     expect(context.templateFragments).toContain("MasterUserPassword: [redacted]");

@@ -14,6 +14,7 @@ import {
   type TemplateNode,
 } from "../../core/rectify/tree.ts";
 import type { RectifyChange } from "../../core/rectify/types.ts";
+import { secretPaths } from "../../core/secrets.ts";
 import { CORPUS } from "../support/corpus.ts";
 import { pointerOf } from "./support.ts";
 
@@ -599,7 +600,28 @@ export function fabricateWindow(text: string, seed: number): Fabricated[] {
     });
   }
 
-  return window;
+  // A value that holds a secret by the one table (core/secrets.ts) is never written: a manual item.
+  return window.map((f) => (holdsTemplateSecret(root, f.change) ? { ...f, expect: "manual", lines: [] } : f));
+}
+
+/** Whether the value a legitimize or refactor would write holds a secret, judged as the rectifier does. */
+function holdsTemplateSecret(root: TemplateNode | undefined, change: RectifyChange): boolean {
+  if (change.decision === "revert") return false;
+  if (change.decision === "legitimize" && change.differenceType === "REMOVE") return false;
+  const value = change.decision === "legitimize" ? change.actual : change.proposed;
+  const declared = nodeAt(root, ["Resources", change.logicalId, "Properties"]);
+  const properties = [
+    change.actualProperties,
+    change.expectedProperties,
+    declared ? plainOf(declared) : undefined,
+  ];
+  return (
+    secretPaths(
+      change.propertyPath,
+      value,
+      properties.filter((p) => p !== undefined && p !== null),
+    ).length > 0
+  );
 }
 
 /** The original's lines a rewrite removed or changed (1-based), and how many lines it added. */
