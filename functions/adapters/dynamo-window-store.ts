@@ -11,7 +11,7 @@
  * | kind     | pk              | sk               | attributes |
  * |----------|-----------------|------------------|------------|
  * | `head`   | `stack#<key>`   | `head`           | `windowId` (the stack's current window), `generation` (N, +1 per advance), `expiresAt` |
- * | `window` | `stack#<key>`   | `window#<id>`    | `account`, `region`, `stack`, `windowId`, `status` (open/claimed/done), `openedAt`, `lastTouchedAt` (epoch ms), `openedBy` (event key), `events` (M: event key ► event, its `request` as JSON text), `eventCount`, `eventBytes`, `dropped` (N), `touched` (SS), `attempts` (N), `owner`, `until` (epoch ms), `completedAt`, `expiresAt` |
+ * | `window` | `stack#<key>`   | `window#<id>`    | `account`, `region`, `stack`, `windowId`, `status` (open/claimed/done), `openedAt`, `lastTouchedAt` (epoch ms), `openedBy` (event key), `events` (M: event key ► event, its `request` as JSON text), `eventCount`, `eventBytes`, `dropped` (N), `touched` (SS), `attempts` (N), `owner`, `until` (epoch ms), `completedAt`, `checkpoints` (M: `<settle|review>.<step>` ► text, what the reaction published), `expiresAt` |
  * | `event`  | `stack#<key>`   | `event#<key>`    | `windowId` (the window that took the event), `at` (epoch ms), `token` (random, per touch), `expiresAt` |
  *
  * `expiresAt` is now + `ttlSeconds` at each write of the item: a head's at each advance, a window's at
