@@ -255,6 +255,8 @@ export interface RuntimeInputs {
   readonly observe?: StepObserver;
   /** The first step of GitHub's retry waits (ms; Octokit's default 1000); the rehearsal shortens it. */
   readonly gitHubRetryBaseMs?: number;
+  /** The first backoff step of Datadog's 5xx retries (ms; default 500); the rehearsal shortens it. */
+  readonly datadogRetryBaseMs?: number;
 }
 
 /** How long a Bedrock Converse call may take (a whole assessment); `PHANTOM_REQUEST_TIMEOUT` replaces it. */
@@ -349,6 +351,7 @@ function publishing(
     /** Every GitHub and Datadog request's timeout (`PHANTOM_REQUEST_TIMEOUT`). */
     timeoutMs: number;
     gitHubRetryBaseMs?: number;
+    datadogRetryBaseMs?: number;
   },
 ): Publishing {
   const { clock, log } = inputs;
@@ -391,7 +394,10 @@ function publishing(
       }),
       inputs.timeoutMs,
     );
-  const site = config.datadogSite && !config.datadogHost ? { site: config.datadogSite } : {};
+  const datadogOptions = {
+    ...(config.datadogSite && !config.datadogHost ? { site: config.datadogSite } : {}),
+    ...(inputs.datadogRetryBaseMs !== undefined ? { baseDelayMs: inputs.datadogRetryBaseMs } : {}),
+  };
   let metrics = NO_METRICS;
   let datadogEvents: DomainEvents | undefined;
   let signals: Signals = { around: async () => NO_SIGNALS };
@@ -399,9 +405,9 @@ function publishing(
     disabled.push({ port: "datadog", reason: "DatadogApiKey is not set: no metrics, events or signals" });
   } else {
     const intake = datadogConfig({ apiKeyAuth: secrets.DatadogApiKey });
-    metrics = bestEffortMetrics(createDatadogMetrics({ configuration: intake, ...site }), log);
+    metrics = bestEffortMetrics(createDatadogMetrics({ configuration: intake, ...datadogOptions }), log);
     datadogEvents = bestEffortEvents(
-      datadogDomainEvents(createDatadogEvents({ configuration: intake, ...site })),
+      datadogDomainEvents(createDatadogEvents({ configuration: intake, ...datadogOptions })),
       log,
       "datadog",
     );
@@ -418,7 +424,7 @@ function publishing(
           apiKeyAuth: secrets.DatadogApiKey,
           appKeyAuth: secrets.DatadogAppKey,
         }),
-        ...site,
+        ...datadogOptions,
         now: () => clock.now(),
       });
     }
@@ -493,6 +499,7 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     role: inputs.role ?? "reaction",
     timeoutMs: retry.requestTimeoutMs ?? DEFAULT_AWS_RETRY.requestTimeoutMs,
     ...(inputs.gitHubRetryBaseMs !== undefined ? { gitHubRetryBaseMs: inputs.gitHubRetryBaseMs } : {}),
+    ...(inputs.datadogRetryBaseMs !== undefined ? { datadogRetryBaseMs: inputs.datadogRetryBaseMs } : {}),
   });
   for (const { port, reason } of published.disabled) log.log("warn", "port disabled", { port, reason });
   const disabledPoints: MetricPoint[] = published.disabled.map(({ port }) =>

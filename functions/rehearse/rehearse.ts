@@ -522,8 +522,9 @@ export async function runRehearsal(
       // `crash:<handler>:<step>` faults abort an invocation right after the step.
       observe: (handler: Parameters<typeof plan.afterStep>[0], step: string) => plan.afterStep(handler, step),
       gitHubPacing: false,
-      // GitHub's retry waits are real time: a rehearsal's are a hundredth of Octokit's.
+      // GitHub's and Datadog's retry waits are real time: a rehearsal's are a hundredth of theirs.
       gitHubRetryBaseMs: 10,
+      datadogRetryBaseMs: 5,
       resource: {
         GithubToken: { value: env.GITHUB_TOKEN ?? GITHUB_TOKEN },
         DatadogApiKey: { value: env.DD_API_KEY ?? DATADOG_API_KEY },
