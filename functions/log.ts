@@ -1,4 +1,5 @@
 import { inertJson } from "../core/report/inert.ts";
+import { redact } from "../core/secrets.ts";
 
 /**
  * Structured JSON logs: a fixed message and the data in fields, one line each, so Datadog can group
@@ -21,8 +22,10 @@ export function jsonLogger(
 ): Logger {
   return {
     log(level, message, fields = {}) {
+      // Fields carry console text and AWS answers: their secrets are redacted (core/secrets.ts).
+      const safe = redact(fields) as Record<string, unknown>;
       write(
-        `${inertJson(JSON.stringify({ level, message, time: new Date(now()).toISOString(), ...fields }))}\n`,
+        `${inertJson(JSON.stringify({ level, message, time: new Date(now()).toISOString(), ...safe }))}\n`,
       );
     },
   };
