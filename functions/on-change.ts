@@ -3,6 +3,7 @@ import { intakeContextAt } from "../core/change/context.ts";
 import { judgeDocument } from "../core/change/intake.ts";
 import { isCachedDirectory } from "../core/drift/directory-cache.ts";
 import { readStackStatusChange } from "../core/pattern/stack-status.ts";
+import { InvocationAborted } from "../core/reactor/steps.ts";
 import { type TouchPorts, touch } from "../core/reactor/touch.ts";
 import { intakePoints } from "../core/report/metrics.ts";
 import { stackKey } from "../core/window/stack.ts";
@@ -33,6 +34,8 @@ export async function processChanges(event: SQSEvent, runtime: Runtime): Promise
     try {
       await processMessage(message, runtime, tally);
     } catch (error) {
+      // The invocation died (a rehearsal's crash): no answer, so every message of the batch comes back.
+      if (error instanceof InvocationAborted) throw error;
       runtime.log.log("error", "change processing failed; message will be retried", {
         messageId: message.messageId,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
@@ -69,6 +72,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
   if (await stackChanged(body, message, runtime, tally)) return;
   const context = intakeContextAt(runtime.config, runtime.clock.now());
   const judged = judgeDocument(body, context);
+  await runtime.observe?.("on-change", "classify");
   if (judged.length === 0) {
     tally.received += 1;
     bump(tally.rejected, "malformed");
@@ -163,6 +167,7 @@ export function touchPorts(runtime: Runtime): TouchPorts {
       ...(reach?.homeRegion ? { region: reach.homeRegion } : {}),
     },
     regionsOf: () => regions,
+    ...(runtime.observe ? { afterStep: (step) => runtime.observe?.("on-change", step) } : {}),
   };
 }
 

@@ -1,8 +1,10 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
-import { type Reaction, react, reviewAt } from "../core/reactor/react.ts";
+import { type Reaction, type ReactJournal, react, reviewAt } from "../core/reactor/react.ts";
 import { settle } from "../core/reactor/settle.ts";
+import { InvocationAborted } from "../core/reactor/steps.ts";
 import { publicationPoint } from "../core/report/metrics.ts";
+import type { Window } from "../core/window/types.ts";
 import { containerRuntime, createRuntime, portsAt, type Runtime } from "./runtime.ts";
 
 /** A settle message; one sent before stacks had a place has no `account`/`region`: the home place's. */
@@ -90,6 +92,8 @@ export async function processSettles(
     try {
       await processMessage(message, runtime, `${owner}:${message.messageId}`);
     } catch (error) {
+      // The invocation died (a rehearsal's crash): no answer, so the message comes back.
+      if (error instanceof InvocationAborted) throw error;
       runtime.log.log("error", "settle failed; message will be retried", {
         messageId: message.messageId,
         error: describe(error),
@@ -128,6 +132,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
     return;
   }
   const place = { account, region };
+  const observe = runtime.observe;
   const outcome = await settle(
     { ...parsed.data, ...place },
     {
@@ -137,11 +142,18 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
       policy: runtime.policy,
       owner,
       reviewAt,
+      ...(observe ? { afterStep: (step) => observe("on-settle", step) } : {}),
       react: async (window, settled) => {
         try {
-          // The place's own clients (a member account through its read role).
-          return await react(window, settled, portsAt(runtime, place).reaction);
+          // The place's own clients (a member account through its read role), and the window's
+          // checkpoints, so a retry publishes nothing an earlier attempt published.
+          return await react(window, settled, {
+            ...portsAt(runtime, place).reaction,
+            ...journalOf(runtime, window),
+            ...(observe ? { afterStep: (step) => observe("on-settle", step) } : {}),
+          });
         } catch (error) {
+          if (error instanceof InvocationAborted) throw error;
           const target = failedService(error);
           runtime.log.log("error", "reaction failed", {
             ...place,
@@ -179,6 +191,23 @@ async function processMessage(message: SQSRecord, runtime: Runtime, owner: strin
     ...(outcome.kind === "rearmed" ? { at: new Date(outcome.at).toISOString(), why: outcome.why } : {}),
     ...(outcome.kind === "skipped" ? { why: outcome.why } : {}),
   });
+}
+
+/** The reaction's journal on the window's checkpoints (core/reactor/react.ts, `ReactJournal`). */
+function journalOf(runtime: Runtime, window: Window): { journal?: ReactJournal } {
+  const store = runtime.windows;
+  if (store.checkpoint === undefined) return {};
+  const recorded = new Map(Object.entries(window.checkpoints ?? {}));
+  return {
+    journal: {
+      get: (key) => recorded.get(key),
+      async put(key, value) {
+        const { account, region, stack, id: windowId } = window;
+        await store.checkpoint?.({ account, region, stack, windowId, key, value, now: runtime.clock.now() });
+        recorded.set(key, value);
+      },
+    },
+  };
 }
 
 const runtime = containerRuntime(() => createRuntime());

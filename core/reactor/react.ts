@@ -41,9 +41,48 @@ export interface Settled {
   readonly reason: "quiet" | "max-wait" | "sweep" | "review";
 }
 
-/** The steps of a reaction, in order; `afterStep` runs after each (logs, fault injection). */
-export const REACT_STEPS = ["drift", "analysis", "pull-request", "metrics", "event"] as const;
+/**
+ * The steps of a reaction, in order; `afterStep` runs after each (logs, fault injection): `branch`
+ * when the pull request's commit is on its branch (only when one was pushed), `pull-request` when the
+ * PR was opened, updated or found unchanged, `metrics` and `event` once sent (and recorded).
+ */
+export const REACT_STEPS = ["drift", "analysis", "branch", "pull-request", "metrics", "event"] as const;
 export type ReactStep = (typeof REACT_STEPS)[number];
+
+/**
+ * Where a reaction records the effects it made, so a retry after a crash does not make them again
+ * (on-settle: the window's checkpoints). Keys are `<phase>.<step>`, phase `settle` or `review`:
+ * `pull-request` holds the PR's fingerprint and outcome (a retry whose analysis has the same
+ * fingerprint does not ask GitHub again), `metrics` and `event` that they were sent.
+ */
+export interface ReactJournal {
+  /** The value an earlier attempt recorded for `key`, if any. */
+  get(key: string): string | undefined;
+  put(key: string, value: string): Promise<void>;
+}
+
+/** What the journal keeps of a published pull request. */
+interface PublishedRecord {
+  readonly fingerprint: string;
+  readonly outcome: PullRequestOutcome;
+}
+
+function publishedRecord(text: string | undefined): PublishedRecord | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<PublishedRecord>;
+    const outcome = value.outcome;
+    return typeof value.fingerprint === "string" &&
+      outcome !== undefined &&
+      typeof outcome.url === "string" &&
+      typeof outcome.number === "number" &&
+      ["created", "updated", "unchanged", "stale"].includes(outcome.kind)
+      ? { fingerprint: value.fingerprint, outcome }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Why a window with drift got no pull request (`phantom.publish.skipped`'s `reason` tag). */
 export type SkipReason = "no-repository" | "template-missing" | "github-disabled";
@@ -114,6 +153,8 @@ export interface ReactPorts {
    */
   readonly home?: Place | "none";
   readonly afterStep?: (step: ReactStep, reaction: Partial<Reaction>) => void | Promise<void>;
+  /** Absent: every attempt publishes again (replay, the sweep). */
+  readonly journal?: ReactJournal;
 }
 
 const HOUR = 3_600_000;
@@ -179,6 +220,15 @@ export async function react(
   known?: DriftReport,
 ): Promise<Reaction> {
   const step = async (name: ReactStep, partial: Partial<Reaction>) => ports.afterStep?.(name, partial);
+  const phase = settled.reason === "review" ? "review" : "settle";
+  const journal = ports.journal;
+  /** Runs `effect` unless an earlier attempt of this reaction recorded it, then records it. */
+  const once = async (name: "metrics" | "event", effect: () => Promise<void>) => {
+    const key = `${phase}.${name}`;
+    if (journal?.get(key) !== undefined) return;
+    await effect();
+    await journal?.put(key, "done");
+  };
   const detected = known ?? (await ports.drift.detect(window.stack, window.touched));
   const { region, account } = window;
 
@@ -237,18 +287,22 @@ export async function react(
       }),
       ...extra,
     ];
-    try {
-      await ports.metrics.emit(points);
-    } catch (error) {
-      failed.push({ step: "metrics", error: describe(error) });
-    }
-    await step("metrics", { ...reaction, points });
-    await ports.events.driftAnalyzed({
-      report: reaction.report,
-      ...(prUrl ? { prUrl } : {}),
-      ...(reaction.publication.kind === "skipped" ? { skipped: reaction.publication.reason } : {}),
-      ...(env ? { env } : {}),
+    await once("metrics", async () => {
+      try {
+        await ports.metrics.emit(points);
+      } catch (error) {
+        failed.push({ step: "metrics", error: describe(error) });
+      }
     });
+    await step("metrics", { ...reaction, points });
+    await once("event", () =>
+      ports.events.driftAnalyzed({
+        report: reaction.report,
+        ...(prUrl ? { prUrl } : {}),
+        ...(reaction.publication.kind === "skipped" ? { skipped: reaction.publication.reason } : {}),
+        ...(env ? { env } : {}),
+      }),
+    );
     const done: Reaction = { ...reaction, points, failed };
     await step("event", done);
     return done;
@@ -301,7 +355,18 @@ export async function react(
     ...(awayFromHome(ports.home, window) ? { place: { account, region } } : {}),
     ...(ports.config.identities ? { identities: ports.config.identities } : {}),
   });
-  const outcome = await ports.changeRequests.ensure(request);
+  // A retry whose analysis is the one an earlier attempt published does not ask GitHub again.
+  const key = `${phase}.pull-request`;
+  const recorded = publishedRecord(journal?.get(key));
+  const outcome =
+    recorded?.fingerprint === request.marker.fingerprint
+      ? recorded.outcome
+      : await ports.changeRequests.ensure(request, {
+          branchPushed: () => step("branch", { ...base }),
+        });
+  if (recorded?.fingerprint !== request.marker.fingerprint) {
+    await journal?.put(key, JSON.stringify({ fingerprint: request.marker.fingerprint, outcome }));
+  }
   const publication: Publication = { kind: "pull-request", request, outcome };
   await step("pull-request", { ...base, publication });
   return finish({ ...base, publication });

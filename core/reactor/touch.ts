@@ -3,6 +3,7 @@ import type { Judgement } from "../change/classify.ts";
 import { eventKey } from "../change/fingerprint.ts";
 import type { Clock, Ids } from "../clock.ts";
 import type { StackDirectory, StackResource } from "../drift/ports.ts";
+import { redact } from "../secrets.ts";
 import { dueAt } from "../window/policy.ts";
 import { isGlobalEvent, type Place, type StackRef, stackKey } from "../window/stack.ts";
 import type { WindowStore } from "../window/store.ts";
@@ -33,6 +34,11 @@ export interface TouchPorts {
    * Absent: only the event's region is searched.
    */
   readonly regionsOf?: (account: string) => readonly string[];
+  /**
+   * Sees the event added to a window (`touch`) and the window's settle timer armed (`timer`)
+   * (core/reactor/steps.ts); may abort the invocation.
+   */
+  readonly afterStep?: (step: "touch" | "timer") => void | Promise<void>;
 }
 
 /** What one change did to the windows. */
@@ -128,7 +134,9 @@ export async function touch(change: Change, ports: TouchPorts): Promise<TouchOut
       account,
       actor: change.actor,
       resources,
-      ...(record.requestParameters ? { request: record.requestParameters } : {}),
+      // Kept in the windows table for 14 days: its secrets redacted, its names and shape intact for
+      // the blind-spot comparison (core/drift/live.ts never takes a redacted value for a real one).
+      ...(record.requestParameters ? { request: redact(record.requestParameters) } : {}),
     };
     const now = ports.clock.now();
     const result = await ports.windows.touch({
@@ -138,13 +146,16 @@ export async function touch(change: Change, ports: TouchPorts): Promise<TouchOut
       now,
       newId: () => ports.ids.next(ref.stack),
     });
+    await ports.afterStep?.("touch");
     if (result.opened) {
       await ports.timer.arm({ ...ref, windowId: result.window.id }, now + ports.policy.quietMs);
+      await ports.afterStep?.("timer");
     } else if (result.duplicate && result.window.status === "open" && result.window.events[0]?.key === key) {
       // A redelivery of the window's first event: the first delivery may have died between opening
       // the window and arming its timer. Arming again is harmless (a settle of a done window is
       // skipped), and without it the window would wait for the weekly sweep.
       await ports.timer.arm({ ...ref, windowId: result.window.id }, dueAt(result.window, ports.policy));
+      await ports.afterStep?.("timer");
     }
     stacks.push({ ...ref, windowId: result.window.id, opened: result.opened, duplicate: result.duplicate });
   }

@@ -343,3 +343,86 @@ describe("react", () => {
     expect(reviewAt(reviewed)).toBeUndefined();
   });
 });
+
+describe("react's journal: a retry publishes nothing an earlier attempt published", () => {
+  /** A journal in memory, as the window's checkpoints keep it between attempts. */
+  function journal(recorded = new Map<string, string>()) {
+    return {
+      recorded,
+      journal: {
+        get: (key: string) => recorded.get(key),
+        put: async (key: string, value: string) => void recorded.set(key, value),
+      },
+    };
+  }
+
+  it("records the PR, the figures and the event; the retry asks GitHub nothing and sends nothing again", async () => {
+    const kept = journal();
+    const first = await harness({ journal: kept.journal });
+    await react(window, SETTLED, first.ports);
+    expect([...kept.recorded.keys()].sort()).toEqual([
+      "settle.event",
+      "settle.metrics",
+      "settle.pull-request",
+    ]);
+
+    const retry = await harness({ journal: kept.journal });
+    const reaction = await react(window, SETTLED, retry.ports);
+
+    expect(retry.requests).toEqual([]);
+    expect(retry.points).toEqual([]);
+    expect(retry.events).toEqual([]);
+    // The retry's reaction still says what the window published.
+    expect(reaction.publication).toMatchObject({
+      kind: "pull-request",
+      outcome: { kind: "created", url: "https://github.com/acme/payments-infra/pull/7" },
+    });
+    expect(retry.steps).toEqual(["drift", "analysis", "pull-request", "metrics", "event"]);
+  });
+
+  it("a retry whose analysis changed (another fingerprint) brings the PR to it", async () => {
+    const kept = journal(
+      new Map([
+        [
+          "settle.pull-request",
+          JSON.stringify({ fingerprint: "0ld", outcome: { kind: "created", number: 7, url: "https://x/7" } }),
+        ],
+      ]),
+    );
+    const retry = await harness({ journal: kept.journal });
+    await react(window, SETTLED, retry.ports);
+    expect(retry.requests).toHaveLength(1);
+    expect(JSON.parse(kept.recorded.get("settle.pull-request") ?? "{}")).toMatchObject({
+      fingerprint: retry.requests[0]?.marker.fingerprint,
+    });
+  });
+
+  it("the review keeps its own checkpoints: the settle's never silence it", async () => {
+    const kept = journal();
+    await react(window, SETTLED, (await harness({ journal: kept.journal })).ports);
+    const review = await harness({ journal: kept.journal });
+    await react(window, { at: SETTLED.at + 3_600_000, reason: "review" }, review.ports);
+    expect(review.events).toHaveLength(1);
+    expect([...kept.recorded.keys()].filter((k) => k.startsWith("review."))).toHaveLength(3);
+  });
+
+  it("a checkpoint that is not ours (unreadable) is ignored: the PR is ensured", async () => {
+    const kept = journal(new Map([["settle.pull-request", "{not json"]]));
+    const retry = await harness({ journal: kept.journal });
+    await react(window, SETTLED, retry.ports);
+    expect(retry.requests).toHaveLength(1);
+  });
+
+  it("passes the branch step when the PR's commit is on its branch", async () => {
+    const h = await harness({
+      changeRequests: {
+        ensure: async (_request, progress) => {
+          await progress?.branchPushed?.();
+          return { kind: "created", number: 7, url: "https://github.com/acme/payments-infra/pull/7" };
+        },
+      },
+    });
+    await react(window, SETTLED, h.ports);
+    expect(h.steps).toEqual(["drift", "analysis", "branch", "pull-request", "metrics", "event"]);
+  });
+});

@@ -475,6 +475,57 @@ export function windowStoreContract(name: string, makeStore: MakeWindowStore): v
       });
     });
 
+    describe("checkpoint", () => {
+      it("records a reaction's checkpoints on the window, whatever its status, and get and claim return them", async () => {
+        const { touch, claim, store } = await fresh();
+        await touch("payments", windowEvent("e1", 0), T0);
+        const at = { ...HOME, stack: "payments", windowId: "w-1", now: T0 + 1 };
+        expect(store.checkpoint).toBeDefined();
+        await store.checkpoint?.({ ...at, key: "settle.metrics", value: "done" });
+        await claim("payments", "w-1", "a", T0 + 200_000);
+        await store.checkpoint?.({ ...at, key: "settle.pull-request", value: '{"fingerprint":"f1"}' });
+        await store.checkpoint?.({ ...at, key: "settle.pull-request", value: '{"fingerprint":"f2"}' });
+        await store.complete({ ...HOME, stack: "payments", windowId: "w-1", owner: "a", now: T0 + 250_000 });
+        await store.checkpoint?.({ ...at, key: "review.event", value: "done" });
+
+        expect((await store.get({ ...HOME, stack: "payments" }, "w-1"))?.checkpoints).toEqual({
+          "settle.metrics": "done",
+          "settle.pull-request": '{"fingerprint":"f2"}',
+          "review.event": "done",
+        });
+      });
+
+      it("a claim after a crash sees what the first attempt recorded", async () => {
+        const { touch, claim, store } = await fresh();
+        await touch("payments", windowEvent("e1", 0), T0);
+        await claim("payments", "w-1", "a", T0 + 200_000);
+        await store.checkpoint?.({
+          ...HOME,
+          stack: "payments",
+          windowId: "w-1",
+          key: "settle.event",
+          value: "done",
+          now: T0,
+        });
+        const retried = await claim("payments", "w-1", "b", T0 + 200_000 + LEASE + 1);
+        expect(retried.ok && retried.window.checkpoints).toEqual({ "settle.event": "done" });
+      });
+
+      it("refuses a window that does not exist", async () => {
+        const { store } = await fresh();
+        await expect(
+          store.checkpoint?.({
+            ...HOME,
+            stack: "payments",
+            windowId: "w-9",
+            key: "settle.event",
+            value: "done",
+            now: T0,
+          }),
+        ).rejects.toThrow(/w-9/);
+      });
+    });
+
     describe("complete", () => {
       it("completes for the owner", async () => {
         const { touch, claim, store } = await fresh();
