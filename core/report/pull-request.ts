@@ -528,7 +528,30 @@ export function pullRequestBody(report: AnalyzedReport, options: PullRequestBody
   const note = "\n\n… cut to stay under GitHub's body limit: see analysis.json.\n\n";
   const text = render(ctx, { json: "none", rows: 0, reasoningLimit: REASONING_LIMIT }, "");
   const room = Math.max(0, maxChars - marker.length - note.length - 1);
-  return `${text.slice(0, room)}${note}${marker}\n`.slice(-maxChars);
+  let cut = text.slice(0, room);
+  let tail = closing(cut);
+  while (cut.length > 0 && cut.length + tail.length > room) {
+    cut = cut.slice(0, Math.max(0, room - tail.length));
+    tail = closing(cut);
+  }
+  return `${cut}${tail}${note}${marker}\n`.slice(-maxChars);
+}
+
+/**
+ * What closes the fenced code block and the `<details>` folds a cut left open, so the note and the
+ * marker after it are read as written, not as code or inside a fold. Phantom's own fences and folds
+ * start their lines; console text never does (it is in code spans, prose or escaped labels).
+ */
+function closing(text: string): string {
+  let fence: string | undefined;
+  for (const line of text.split("\n")) {
+    const run = /^ {0,3}(`{3,})/.exec(line)?.[1];
+    if (run === undefined) continue;
+    if (fence === undefined) fence = run;
+    else if (run.length >= fence.length && line.trim() === run) fence = undefined;
+  }
+  const open = (text.match(/^\s*<details>/gm)?.length ?? 0) - (text.match(/^\s*<\/details>/gm)?.length ?? 0);
+  return `${fence ? `\n${fence}` : ""}${"\n\n</details>".repeat(Math.max(0, open))}`;
 }
 
 // --- files --------------------------------------------------------------------------------------

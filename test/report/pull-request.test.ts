@@ -127,6 +127,29 @@ describe("pullRequestBody", () => {
     expect(body).not.toContain("more changes in analysis.json");
   });
 
+  it("cut anywhere, closes the code block and the fold it cut, so the marker is never shown as code", () => {
+    const fences = (text: string) => {
+      let open: string | undefined;
+      for (const line of text.split("\n")) {
+        const run = /^ {0,3}(`{3,})/.exec(line)?.[1];
+        if (run === undefined) continue;
+        if (open === undefined) open = run;
+        else if (run.length >= open.length && line.trim() === run) open = undefined;
+      }
+      return open;
+    };
+    for (let maxChars = 600; maxChars <= 6_000; maxChars += 37) {
+      const body = pullRequestBody(report, { signals, maxChars });
+      expect(body.length).toBeLessThanOrEqual(maxChars);
+      const beforeMarker = body.trimEnd().split("\n").slice(0, -1).join("\n");
+      expect(fences(beforeMarker), `cut at ${maxChars}`).toBeUndefined();
+      expect(beforeMarker.match(/^\s*<details>/gm)?.length ?? 0).toBe(
+        beforeMarker.match(/^\s*<\/details>/gm)?.length ?? 0,
+      );
+      expect(parseMarker(body)?.window).toBe("payments-prod-w1");
+    }
+  });
+
   it("keeps the marker even under an absurdly small limit", () => {
     const body = pullRequestBody(report, { maxChars: 600 });
     expect(body.length).toBeLessThanOrEqual(600);
