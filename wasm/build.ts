@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const SOURCE = path.join(root, "wasm", "scan.ts");
 export const TARGET = path.join(root, "core", "change", "scan-wasm-binary.ts");
 
-/** The compiler's flags: optimised, no runtime to speak of, SIMD, a fixed 2 MiB memory. */
+/** The compiler's flags: optimised, no runtime to speak of, SIMD, a fixed 4 MiB memory. */
 const FLAGS = [
   "-O3",
   "--runtime",
@@ -25,9 +25,9 @@ const FLAGS = [
   "--enable",
   "simd",
   "--initialMemory",
-  "32",
+  "64",
   "--maximumMemory",
-  "32",
+  "64",
 ];
 
 /** Compiles wasm/scan.ts with the AssemblyScript compiler the lock file pins; the binary's bytes. */

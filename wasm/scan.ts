@@ -8,7 +8,7 @@
 // bytes at a time (SIMD): a quote, a backslash or a control character ends the fast loop. Keys are
 // found in the intake's key table (quick.ts KeyTable), which JavaScript keeps in this module's memory.
 //
-// Memory (fixed, 2 MiB, never grown, so JavaScript's views on it stay valid): the key table, two
+// Memory (fixed, 4 MiB, never grown, so JavaScript's views on it stay valid): the key table, two
 // member sets (the record's and its `detail` object's), the nesting stack, and the input region where
 // JavaScript copies a record, followed by a NUL byte that stops any scan running past the record.
 
@@ -45,6 +45,15 @@ export const STACK_END: i32 = STACK + MAX_NESTING + 2;
 export const INPUT: i32 = 1 << 19;
 /** Room for a record, its NUL and the 16 bytes a vector load may read past it (a longer one is scanned in JavaScript). */
 export const INPUT_MAX: i32 = (2 << 20) - INPUT - 64;
+/** `phantom inspect --json`'s output, written here (`emit`) and read out as text by JavaScript. */
+export const OUT: i32 = 2 << 20;
+export const OUT_MAX: i32 = 1 << 19;
+/** Pieces of output lines JavaScript writes once and `emit` copies: constants, reasons, actors. */
+export const PIECES: i32 = OUT + OUT_MAX;
+export const PIECES_MAX: i32 = 1 << 20;
+/** The (offset, length) pairs of one line for `emit`. */
+export const PAIRS: i32 = PIECES + PIECES_MAX;
+export const PAIRS_MAX: i32 = 64;
 
 // Kinds (scan.ts Kind).
 const STRING: i32 = 0;
@@ -383,4 +392,41 @@ export function scan(start: i32, end: i32, fields: i32, detailField: i32): i32 {
     if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return INVALID;
   }
   return VALID;
+}
+
+/** Writes the decimal digits of `n` (not negative) at `at`; the index after them. */
+function decimal(at: i32, n: i32): i32 {
+  let digits: i32 = 1;
+  for (let rest = n; rest >= 10; rest /= 10) digits++;
+  let i = at + digits;
+  let rest = n;
+  do {
+    i--;
+    store<u8>(i, 48 + (rest % 10));
+    rest /= 10;
+  } while (rest > 0);
+  return at + digits;
+}
+
+/**
+ * Appends one output line to OUT from `at`: the `n` (offset, length) pairs at PAIRS, each bytes of this
+ * memory, or a length of -1 for the decimal digits of the offset. Returns where the output ends, or -1
+ * when it does not fit (nothing is counted written).
+ */
+export function emit(n: i32, at: i32): i32 {
+  let i = OUT + at;
+  const limit = OUT + OUT_MAX;
+  for (let k: i32 = 0; k < n; k++) {
+    const from = load<i32>(PAIRS + 8 * k);
+    const length = load<i32>(PAIRS + 8 * k + 4);
+    if (length < 0) {
+      if (i + 11 > limit) return -1;
+      i = decimal(i, from);
+    } else {
+      if (i + length > limit) return -1;
+      memory.copy(i, from, length);
+      i += length;
+    }
+  }
+  return i - OUT;
 }

@@ -3,7 +3,7 @@ import { ascii, isWellFormed, utf8 } from "./bytes.ts";
 import type { IntakeContext, Judgement } from "./classify.ts";
 import { canonicalKey, canonicalKeys, IDENTITY_SHAPE, RECORD_SHAPE } from "./normalize.ts";
 import { BAIL, Kind, Members, type Memo, NONE, type ScanHooks, scanRecord, UNKNOWN } from "./scan.ts";
-import { type KeyTableViews, WASM_SCANNER } from "./scan-wasm.ts";
+import { type KeyTableViews, WASM_SCANNER, type WasmScanner } from "./scan-wasm.ts";
 import type { CloudTrailRecord, UserIdentity } from "./schema.ts";
 import { EARLIEST_EVENT_TIME, LATEST_EVENT_TIME, toIsoTime } from "./schema.ts";
 import { type ScreenReason, screen } from "./screen.ts";
@@ -86,6 +86,7 @@ const F = {
   records: id("records"),
   awsRegion: id("awsRegion"),
   recipientAccountId: id("recipientAccountId"),
+  eventID: id("eventID"),
 };
 const OPTIONAL_STRING_IDS = OPTIONAL_STRINGS.map(id);
 const BOOLEAN_IDS = BOOLEANS.map(id);
@@ -339,6 +340,9 @@ export function useScanner(kind: "wasm" | "js"): boolean {
   return useWasm === (kind === "wasm");
 }
 
+/** The members the last quick judgement read its record from (the envelope's detail, or the record). */
+let judgedMembers: Members = top;
+
 /** The members a scan found: in the record's own bytes, or in the WebAssembly module's memory. */
 interface Scanned {
   b: Buffer;
@@ -535,6 +539,7 @@ export function quickJudgeBytes(
   }
   const record = lightRecord(b, members, envelope);
   if (record === undefined) return undefined;
+  judgedMembers = members;
   // A time out of the plausible range is rejected on the full path (implausibleTime), with its words.
   const time = record.eventTime;
   if (time < EARLIEST_EVENT_TIME || time > (context.latestEventTime ?? LATEST_EVENT_TIME)) return undefined;
@@ -664,4 +669,262 @@ function deepFreeze<T extends object>(value: T): T {
     if (typeof inner === "object" && inner !== null) deepFreeze(inner);
   }
   return Object.freeze(value);
+}
+
+/** A run of bytes in the module's memory. */
+interface Piece {
+  readonly at: number;
+  readonly length: number;
+}
+
+/** The constant pieces of a quick line, in the order of their indexes below. */
+const CONSTANTS = [
+  '","eventID":',
+  "null",
+  ',"eventName":',
+  ',"eventSource":',
+  ',"eventTime":"',
+  '","verdict":"ignored","reason":',
+];
+const EVENT_ID = 0;
+const NULL = 1;
+const EVENT_NAME = 2;
+const EVENT_SOURCE = 3;
+const EVENT_TIME = 4;
+const VERDICT = 5;
+/** Printable ASCII that JSON.stringify leaves as it is. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/** Callers whose actor pieces are kept; past it, a line's actor is written for that line only. */
+const MAX_ACTORS = 8192;
+/** Room at the end of the pieces for an actor not kept. */
+const SCRATCH = 65536;
+
+/**
+ * `phantom inspect --json`'s output: lines written into the WebAssembly module's memory, and read out
+ * as one string per `flush`. A line the quick path judged is put together there from its record's own
+ * bytes (eventID, eventName and eventSource, when they are plain ASCII strings, are their own JSON
+ * text) and pieces written once (a reason, a caller's actor), by one call; it is the same text as
+ * `inspectJsonAt` (test/change/quick.test.ts holds them to it). Any other line is written as text.
+ * Without the module, lines are kept as text.
+ */
+export class JsonLines {
+  readonly #wasm = useWasm ? WASM_SCANNER : undefined;
+  #text = "";
+  #at = 0;
+  #ascii = true;
+  // Pieces: the file's source, constants, the last time, then reasons and actors as they come.
+  #source = -1;
+  #sourceLength = 0;
+  #sourceAscii = true;
+  #time = 0;
+  #lastTime = "";
+  #next = 0;
+  readonly #constants: Piece[] = [];
+  readonly #reasons = new Map<string, Map<string, Piece>>();
+  readonly #actors = new Map<object | undefined, (Piece | undefined)[]>();
+
+  static readonly #FILE_ROOM = 1 << 14;
+
+  constructor() {
+    const wasm = this.#wasm;
+    if (wasm === undefined) return;
+    this.#time = wasm.pieces + JsonLines.#FILE_ROOM;
+    this.#next = this.#time + 32;
+    for (const text of CONSTANTS) this.#constants.push(this.#piece(text) as Piece);
+  }
+
+  /** Bytes written (or characters held) since the last flush. */
+  get size(): number {
+    return this.#wasm === undefined ? this.#text.length : this.#at;
+  }
+
+  /** Writes ASCII `text` as a piece; undefined when it is not ASCII or there is no room. */
+  #piece(text: string): Piece | undefined {
+    const wasm = this.#wasm as WasmScanner;
+    if (this.#next + text.length > wasm.pieces + wasm.piecesMax - SCRATCH) return undefined;
+    const at = this.#next;
+    const n = wasm.memory.write(text, at, "utf8");
+    if (n !== text.length) return undefined;
+    this.#next += n;
+    return { at, length: n };
+  }
+
+  /** Adds the pair of a member that is a plain ASCII string (its own JSON text); false when it is not. */
+  #raw(members: Members, field: number, put: (at: number, length: number) => void): boolean {
+    const m = members.slot[field] as number;
+    if (m === NONE || members.kind[m] !== Kind.String || members.ascii[m] !== 1) return false;
+    const start = members.valueStart[m] as number;
+    put(start, (members.valueEnd[m] as number) - start);
+    return true;
+  }
+
+  /** A new file: its lines' source starts with `prefix` (sourcePrefix of its name). */
+  file(prefix: string): void {
+    const wasm = this.#wasm;
+    if (wasm === undefined) return;
+    const text = `{"source":${prefix}`;
+    this.#source = -1;
+    if (text.length * 3 > JsonLines.#FILE_ROOM) return;
+    this.#sourceLength = wasm.memory.write(text, wasm.pieces, "utf8");
+    this.#sourceAscii = this.#sourceLength === text.length;
+    this.#source = wasm.pieces;
+  }
+
+  /** A line of text (its line feed added). */
+  line(text: string): void {
+    const wasm = this.#wasm;
+    if (wasm === undefined) {
+      this.#text += `${text}\n`;
+      return;
+    }
+    if (this.#at + text.length * 3 + 1 > wasm.outMax) this.#spill();
+    if (text.length * 3 + 1 > wasm.outMax) {
+      this.#text += `${text}\n`;
+      return;
+    }
+    const n = wasm.memory.write(text, wasm.out + this.#at, "utf8");
+    if (n !== text.length) this.#ascii = false;
+    this.#at += n;
+    wasm.memory[wasm.out + this.#at++] = 10;
+  }
+
+  /** The written bytes move to the text, to make room. */
+  #spill(): void {
+    this.#text += this.#decode();
+  }
+
+  #decode(): string {
+    const wasm = this.#wasm as WasmScanner;
+    const from = wasm.out;
+    const text = this.#ascii
+      ? ascii(wasm.memory, from, from + this.#at)
+      : utf8(wasm.memory, from, from + this.#at);
+    this.#at = 0;
+    this.#ascii = true;
+    return text;
+  }
+
+  /**
+   * Writes what was written since the last flush to `to`: as bytes when it is all printable ASCII and
+   * line feeds and `to` takes them (`ascii`), else as one string.
+   */
+  flushTo(to: { out(text: string): void; ascii?(bytes: Uint8Array): void }): void {
+    const wasm = this.#wasm;
+    if (wasm !== undefined && to.ascii !== undefined && this.#ascii && this.#text === "") {
+      const bytes = wasm.memory.subarray(wasm.out, wasm.out + this.#at);
+      // DEL is ASCII, but not printable: the terminal's choke point escapes it, so it goes as text.
+      if (bytes.indexOf(0x7f) < 0) {
+        this.#at = 0;
+        if (bytes.length > 0) to.ascii(bytes);
+        return;
+      }
+    }
+    const text = this.flush();
+    if (text !== "") to.out(text);
+  }
+
+  /** The text written since the last flush. */
+  flush(): string {
+    if (this.#wasm === undefined) {
+      const text = this.#text;
+      this.#text = "";
+      return text;
+    }
+    const text = this.#text + this.#decode();
+    this.#text = "";
+    return text;
+  }
+
+  /**
+   * The line of a judgement `quickJudgeBytes` just gave (before any other record is judged), at
+   * `index`; false when it cannot be put together from pieces (the caller writes inspectJsonAt's text).
+   */
+  quick(judgement: Judgement, index: number): boolean {
+    const wasm = this.#wasm;
+    if (wasm === undefined || this.#source < 0 || scanned.b !== wasm.memory) return false;
+    if (judgement.verdict !== "ignored" || judgement.resources.length > 0) return false;
+    const { record, actor } = judgement;
+    const members = judgedMembers;
+    const pairs = wasm.pairs;
+    const c = this.#constants as Piece[];
+    let k = 0;
+    const put = (at: number, length: number) => {
+      pairs[k++] = at;
+      pairs[k++] = length;
+    };
+    const constant = (i: number) => {
+      const piece = c[i] as Piece;
+      put(piece.at, piece.length);
+    };
+    put(this.#source, this.#sourceLength);
+    put(index, -1);
+    constant(EVENT_ID);
+    // eventID: absent, null or empty is `null`; a plain ASCII string is its own JSON text.
+    if (record.eventID === undefined) constant(NULL);
+    else if (!this.#raw(members, F.eventID, put)) return false;
+    constant(EVENT_NAME);
+    if (!this.#raw(members, F.eventName, put)) return false;
+    constant(EVENT_SOURCE);
+    if (!this.#raw(members, F.eventSource, put)) return false;
+    // The time (toIsoTime's, ASCII), written again only when it changes.
+    const time = record.eventTime;
+    if (time !== this.#lastTime) {
+      if (time.length !== 24 || !PLAIN.test(time)) return false;
+      wasm.memory.write(time, this.#time, "latin1");
+      this.#lastTime = time;
+    }
+    constant(EVENT_TIME);
+    put(this.#time, 24);
+    constant(VERDICT);
+    // The reason and its code, and the caller's actor: pieces kept by their words and identity.
+    let byDetail = this.#reasons.get(judgement.reason);
+    if (byDetail === undefined) {
+      byDetail = new Map();
+      this.#reasons.set(judgement.reason, byDetail);
+    }
+    let reason = byDetail.get(judgement.detail);
+    if (reason === undefined) {
+      const code = JSON.stringify(judgement.reason);
+      reason = this.#piece(
+        `${JSON.stringify(`${judgement.reason}: ${judgement.detail}`)},"reasonCode":${code}`,
+      );
+      if (reason === undefined) return false;
+      byDetail.set(judgement.detail, reason);
+    }
+    put(reason.at, reason.length);
+    const identity = record.userIdentity ?? undefined;
+    let actors = this.#actors.get(identity);
+    const slot = actor.console ? 1 : 0;
+    let piece = actors?.[slot];
+    if (piece === undefined) {
+      const arn = actor.arn ? `,"arn":${JSON.stringify(actor.arn)}` : "";
+      const type = actor.type ? `,"type":${JSON.stringify(actor.type)}` : "";
+      const text = `,"actor":{"name":${JSON.stringify(actor.name)}${arn}${type},"console":${actor.console}},"resources":[]}\n`;
+      // Kept for a remembered caller's identity (identityAt's, frozen and shared by its records).
+      if (actors === undefined && Object.isFrozen(identity) && this.#actors.size < MAX_ACTORS) {
+        actors = [];
+        this.#actors.set(identity, actors);
+      }
+      if (actors !== undefined) {
+        piece = this.#piece(text);
+        if (piece !== undefined) actors[slot] = piece;
+      }
+      if (piece === undefined) {
+        // Not kept: written to the scratch room at the end of the pieces, for this line only.
+        const at = wasm.pieces + wasm.piecesMax - SCRATCH;
+        if (text.length > SCRATCH || wasm.memory.write(text, at, "utf8") !== text.length) return false;
+        piece = { at, length: text.length };
+      }
+    }
+    put(piece.at, piece.length);
+    let end = wasm.emit(k >> 1, this.#at);
+    if (end < 0) {
+      this.#spill();
+      end = wasm.emit(k >> 1, this.#at);
+      if (end < 0) return false;
+    }
+    this.#at = end;
+    if (!this.#sourceAscii) this.#ascii = false;
+    return true;
+  }
 }

@@ -21,6 +21,7 @@ interface WasmApi {
 interface ScanExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   scan(start: number, end: number, fields: number, detailField: number): number;
+  emit(n: number, at: number): number;
   readonly [constant: string]: unknown;
 }
 
@@ -64,6 +65,17 @@ export interface WasmScanner {
   scan(length: number, fields: number, detailField: number): number;
   /** The key the table lacked, after ASK: where it sits in `memory`, and whether it is ASCII. */
   unknownKey(): { start: number; end: number; ascii: boolean };
+  /** Where output lines are written, and their room. */
+  readonly out: number;
+  readonly outMax: number;
+  /** Where pieces of lines are kept, and their room. */
+  readonly pieces: number;
+  readonly piecesMax: number;
+  /** The (offset, length) pairs of a line, as a view; at most `pairsMax` pairs. */
+  readonly pairs: Int32Array<ArrayBuffer>;
+  readonly pairsMax: number;
+  /** Appends the line of the first `n` pairs to the output at `at`: where it ends, or -1 when it does not fit. */
+  emit(n: number, at: number): number;
 }
 
 /** The scanner, or undefined when the module cannot be compiled or is not the one this code expects. */
@@ -104,7 +116,8 @@ function instantiate(): WasmScanner | undefined {
   const max = constant("KEY_MAX");
   const input = constant("INPUT");
   // The regions must not overlap, and the table and member sets must fit what quick.ts keeps.
-  if (constant("STACK_END") > input || memory.length < input + constant("INPUT_MAX") + 64) return undefined;
+  if (constant("STACK_END") > input || input + constant("INPUT_MAX") + 64 > constant("OUT")) return undefined;
+  if (constant("PAIRS") + 8 * constant("PAIRS_MAX") > memory.length) return undefined;
   const unknownStart = exports.unknownStart as WasmGlobal;
   const unknownEnd = exports.unknownEnd as WasmGlobal;
   const unknownAscii = exports.unknownAscii as WasmGlobal;
@@ -130,6 +143,13 @@ function instantiate(): WasmScanner | undefined {
       memory[input + length] = 0;
       return exports.scan(input, input + length, fields, detailField);
     },
+    out: constant("OUT"),
+    outMax: constant("OUT_MAX"),
+    pieces: constant("PIECES"),
+    piecesMax: constant("PIECES_MAX"),
+    pairs: new Int32Array(buffer, constant("PAIRS"), 2 * constant("PAIRS_MAX")),
+    pairsMax: constant("PAIRS_MAX"),
+    emit: (n, at) => exports.emit(n, at),
     unknownKey: () => ({
       start: unknownStart.value as number,
       end: unknownEnd.value as number,

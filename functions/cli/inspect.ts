@@ -2,7 +2,7 @@ import path from "node:path";
 import type { IntakeContext } from "../../core/change/classify.ts";
 import { intakeContextAt } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
-import { quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
+import { JsonLines, quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
 import { type InspectLine, inspectJsonAt, inspectLine, sourcePrefix } from "../../core/change/report.ts";
 import type { PhantomConfig } from "../../core/config/schema.ts";
 import {
@@ -45,32 +45,47 @@ export async function* inspectBatches(
   config: PhantomConfig,
   limits: CaptureLimits = DEFAULT_CAPTURE_LIMITS,
 ): AsyncGenerator<InspectLine[]> {
-  yield* lineBatches(paths, config, false, limits) as AsyncGenerator<InspectLine[]>;
+  yield* lineBatches(paths, config, undefined, limits);
+}
+
+/** Where `--json` lines go as they are judged, in order: the lines, and the captures over a cap. */
+interface JsonSink {
+  readonly lines: JsonLines;
+  readonly overCap: string[];
 }
 
 /**
- * The inspect lines in batches; with `json`, a line judged on the quick path (past a file's first)
- * comes as its JSON text already, written from the judgement (inspectJson) without a line object.
+ * The inspect lines in batches. With a `json` sink, every line is written to it as JSON text instead,
+ * in order, and the batches are empty: a line judged on the quick path (past a file's first) is
+ * written straight from the judgement (JsonLines.quick, else inspectJsonAt), without a line object.
  */
 async function* lineBatches(
   paths: readonly string[],
   config: PhantomConfig,
-  json: boolean,
+  json: JsonSink | undefined,
   limits: CaptureLimits,
-): AsyncGenerator<(InspectLine | string)[]> {
+): AsyncGenerator<InspectLine[]> {
   const context = intakeContextAt(config, Date.now());
   for (const file of await listCaptureFiles(paths)) {
     const display = path.relative(process.cwd(), file) || file;
     const prefix = sourcePrefix(display);
+    json?.lines.file(prefix);
     let index = 0;
     // The file's first line waits until a second one comes: a lone record is sourced by the name alone.
     let first: { line: InspectLine; lone: boolean } | undefined;
-    let out: (InspectLine | string)[] = [];
+    let out: InspectLine[] = [];
+    const emit = (line: InspectLine): void => {
+      if (json === undefined) out.push(line);
+      else {
+        if (line.reasonCode === TOO_LARGE) json.overCap.push(overCapText(line));
+        json.lines.line(JSON.stringify(line));
+      }
+    };
     const add = (line: InspectLine, lone: boolean): void => {
       if (index === 0) first = { line, lone };
       else {
-        if (index === 1 && first !== undefined) out.push(first.line);
-        out.push(line);
+        if (index === 1 && first !== undefined) emit(first.line);
+        emit(line);
       }
       index++;
     };
@@ -89,8 +104,9 @@ async function* lineBatches(
             const quick = quickJudgeBytes(entry.bytes, start, entry.ends[i] as number, context);
             if (quick === undefined) {
               for (const line of linesOf(lineEntry(entry, i), context, display, index)) add(line, true);
-            } else if (json && index > 1) {
-              out.push(inspectJsonAt(prefix, display, index, quick));
+            } else if (json !== undefined && index > 1) {
+              if (!json.lines.quick(quick, index))
+                json.lines.line(inspectJsonAt(prefix, display, index, quick));
               index++;
             } else add(inspectLine(`${display}#${index}`, quick), true);
           }
@@ -98,12 +114,16 @@ async function* lineBatches(
         }
         for (const line of linesOf(entry, context, display, index)) add(line, entry.kind !== "error");
       }
-      if (out.length > 0) {
+      // With a sink, an empty batch: the caller writes out what the sink holds.
+      if (out.length > 0 || json !== undefined) {
         yield out;
         out = [];
       }
     }
-    if (first !== undefined && index === 1) yield [first.line];
+    if (first !== undefined && index === 1) {
+      emit(first.line);
+      if (out.length > 0) yield out.splice(0);
+    }
   }
 }
 
@@ -140,6 +160,11 @@ function linesOf(entry: CaptureEntry, context: IntakeContext, display: string, i
 
 /** The reason code of a file, line or record over a capture cap (CaptureLimits): an input error. */
 const TOO_LARGE = "too-large";
+
+/** `<source>: <reason>` of a line over a cap, for the command's error. */
+function overCapText(line: InspectLine): string {
+  return `${line.source}: ${line.reason?.slice(TOO_LARGE.length + 2)}`;
+}
 
 function rejectedLine(source: string, error: string, code: string): InspectLine {
   return {
@@ -211,35 +236,35 @@ export async function runInspect(
   io: Output,
 ): Promise<void> {
   const tally = new Tally();
-  let pending = "";
+  const limits = options.limits ?? DEFAULT_CAPTURE_LIMITS;
   const overCap: string[] = [];
-  try {
-    for await (const batch of lineBatches(
-      paths,
-      options.config,
-      options.json,
-      options.limits ?? DEFAULT_CAPTURE_LIMITS,
-    )) {
-      for (const line of batch) {
-        if (typeof line === "string") pending += `${line}\n`;
-        else {
-          if (line.reasonCode === TOO_LARGE)
-            overCap.push(`${line.source}: ${line.reason?.slice(TOO_LARGE.length + 2)}`);
-          if (options.json) pending += `${JSON.stringify(line)}\n`;
-          else {
-            pending += humanLine(line);
-            tally.add(line.verdict, line.reasonCode);
-          }
+  if (options.json) {
+    const lines = new JsonLines();
+    try {
+      for await (const _ of lineBatches(paths, options.config, { lines, overCap }, limits)) {
+        if (lines.size >= WRITE_AT) lines.flushTo(io);
+      }
+    } finally {
+      // What was judged before a failure is still written.
+      if (lines.size > 0) lines.flushTo(io);
+    }
+  } else {
+    let pending = "";
+    try {
+      for await (const batch of lineBatches(paths, options.config, undefined, limits)) {
+        for (const line of batch) {
+          if (line.reasonCode === TOO_LARGE) overCap.push(overCapText(line));
+          pending += humanLine(line);
+          tally.add(line.verdict, line.reasonCode);
+        }
+        if (pending.length >= WRITE_AT) {
+          io.out(pending);
+          pending = "";
         }
       }
-      if (pending.length >= WRITE_AT) {
-        io.out(pending);
-        pending = "";
-      }
+    } finally {
+      if (pending !== "") io.out(pending);
     }
-  } finally {
-    // What was judged before a failure is still written.
-    if (pending !== "") io.out(pending);
   }
   if (!options.json) io.out(`${tally}\n`);
   if (overCap.length > 0) {

@@ -10,6 +10,12 @@ export interface Output {
    * it, `out`.
    */
   file?(text: string): void;
+  /**
+   * Text of printable ASCII and line feeds, as bytes (`phantom inspect --json`'s lines, written from
+   * the capture's bytes without a string): the caller guarantees no other byte, so the terminal's choke
+   * point has nothing to escape; the bytes are lent for the call only. Without it, the caller uses `out`.
+   */
+  ascii?(bytes: Uint8Array): void;
 }
 
 /**
@@ -20,11 +26,13 @@ export interface Output {
  */
 export function inertOutput(io: Output): Output {
   if (INERT.has(io)) return io;
-  const { file } = io;
+  const { file, ascii } = io;
   const inert: Output = {
     out: (text) => io.out(terminalText(text)),
     err: (text) => io.err(terminalText(text)),
     file: file ? (text) => file.call(io, text) : (text) => io.out(terminalText(text)),
+    // Printable ASCII and line feeds: nothing to escape.
+    ...(ascii ? { ascii: (bytes: Uint8Array) => ascii.call(io, bytes) } : {}),
   };
   INERT.add(inert);
   return inert;
@@ -42,6 +50,10 @@ export const processOutput: Output = inertOutput({
   },
   file: (text) => {
     process.stdout.write(process.stdout.isTTY ? terminalText(text) : text);
+  },
+  ascii: (bytes) => {
+    // A copy: the bytes are only lent.
+    process.stdout.write(Buffer.from(bytes));
   },
 });
 
