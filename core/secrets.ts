@@ -35,8 +35,9 @@ const SECRET_WORDS =
   /password|passwd|passphrase|pwd|secret|credential|token|apikey|accesskey|privatekey|authkey|sessionkey|signingkey|signature|connectionstring|connstr/;
 /** Whole keys that are secrets on their own. */
 const SECRET_KEYS = new Set(["pass", "dsn", "authorization", "proxyauthorization", "cookie", "setcookie"]);
-/** A key whose last word is `pass` (`db_pass`, `mysqlPass`). */
-const PASS_WORD = /(^|[^a-z])pass$|[a-z]Pass$/;
+/** A key whose last word is `pass` (`db_pass`, `DB_PASS`, `mysqlPass`), not `bypass` or `compass`. */
+const PASS_WORD = /(^|[^a-z])pass$/;
+const CAMEL_PASS = /[a-z0-9]Pass$/;
 /**
  * ...unless the key names a reference to a secret or a setting about one, not the secret itself
  * (`SecretArn`, `PasswordPolicy`, `MinimumPasswordLength`, `TokenValidityUnits`, `SecretStringTemplate`).
@@ -67,7 +68,7 @@ export function isSecretKey(key: string): boolean {
   const k = compact(key);
   if (k === "" || SAFE_KEYS.has(k)) return false;
   if (SECRET_KEYS.has(k)) return true;
-  const named = SECRET_WORDS.test(k) || PASS_WORD.test(key);
+  const named = SECRET_WORDS.test(k) || PASS_WORD.test(key.toLowerCase()) || CAMEL_PASS.test(key);
   return named && !REFERENCE.test(k);
 }
 
