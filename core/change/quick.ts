@@ -711,6 +711,8 @@ export class JsonLines {
   readonly #wasm = useWasm ? WASM_SCANNER : undefined;
   #text = "";
   #at = 0;
+  /** Pairs of the line being put together. */
+  #k = 0;
   #ascii = true;
   // Pieces: the file's source, constants, the last time, then reasons and actors as they come.
   #source = -1;
@@ -749,12 +751,24 @@ export class JsonLines {
     return { at, length: n };
   }
 
+  /** The line's next (offset, length) pair. */
+  #put(at: number, length: number): void {
+    const pairs = (this.#wasm as WasmScanner).pairs;
+    pairs[this.#k++] = at;
+    pairs[this.#k++] = length;
+  }
+
+  #constant(i: number): void {
+    const piece = this.#constants[i] as Piece;
+    this.#put(piece.at, piece.length);
+  }
+
   /** Adds the pair of a member that is a plain ASCII string (its own JSON text); false when it is not. */
-  #raw(members: Members, field: number, put: (at: number, length: number) => void): boolean {
+  #raw(members: Members, field: number): boolean {
     const m = members.slot[field] as number;
     if (m === NONE || members.kind[m] !== Kind.String || members.ascii[m] !== 1) return false;
     const start = members.valueStart[m] as number;
-    put(start, (members.valueEnd[m] as number) - start);
+    this.#put(start, (members.valueEnd[m] as number) - start);
     return true;
   }
 
@@ -845,27 +859,17 @@ export class JsonLines {
     if (judgement.verdict !== "ignored" || judgement.resources.length > 0) return false;
     const { record, actor } = judgement;
     const members = judgedMembers;
-    const pairs = wasm.pairs;
-    const c = this.#constants as Piece[];
-    let k = 0;
-    const put = (at: number, length: number) => {
-      pairs[k++] = at;
-      pairs[k++] = length;
-    };
-    const constant = (i: number) => {
-      const piece = c[i] as Piece;
-      put(piece.at, piece.length);
-    };
-    put(this.#source, this.#sourceLength);
-    put(index, -1);
-    constant(EVENT_ID);
+    this.#k = 0;
+    this.#put(this.#source, this.#sourceLength);
+    this.#put(index, -1);
+    this.#constant(EVENT_ID);
     // eventID: absent, null or empty is `null`; a plain ASCII string is its own JSON text.
-    if (record.eventID === undefined) constant(NULL);
-    else if (!this.#raw(members, F.eventID, put)) return false;
-    constant(EVENT_NAME);
-    if (!this.#raw(members, F.eventName, put)) return false;
-    constant(EVENT_SOURCE);
-    if (!this.#raw(members, F.eventSource, put)) return false;
+    if (record.eventID === undefined) this.#constant(NULL);
+    else if (!this.#raw(members, F.eventID)) return false;
+    this.#constant(EVENT_NAME);
+    if (!this.#raw(members, F.eventName)) return false;
+    this.#constant(EVENT_SOURCE);
+    if (!this.#raw(members, F.eventSource)) return false;
     // The time (toIsoTime's, ASCII), written again only when it changes.
     const time = record.eventTime;
     if (time !== this.#lastTime) {
@@ -873,9 +877,9 @@ export class JsonLines {
       wasm.memory.write(time, this.#time, "latin1");
       this.#lastTime = time;
     }
-    constant(EVENT_TIME);
-    put(this.#time, 24);
-    constant(VERDICT);
+    this.#constant(EVENT_TIME);
+    this.#put(this.#time, 24);
+    this.#constant(VERDICT);
     // The reason and its code, and the caller's actor: pieces kept by their words and identity.
     let byDetail = this.#reasons.get(judgement.reason);
     if (byDetail === undefined) {
@@ -891,7 +895,7 @@ export class JsonLines {
       if (reason === undefined) return false;
       byDetail.set(judgement.detail, reason);
     }
-    put(reason.at, reason.length);
+    this.#put(reason.at, reason.length);
     const identity = record.userIdentity ?? undefined;
     let actors = this.#actors.get(identity);
     const slot = actor.console ? 1 : 0;
@@ -916,11 +920,12 @@ export class JsonLines {
         piece = { at, length: text.length };
       }
     }
-    put(piece.at, piece.length);
-    let end = wasm.emit(k >> 1, this.#at);
+    this.#put(piece.at, piece.length);
+    const n = this.#k >> 1;
+    let end = wasm.emit(n, this.#at);
     if (end < 0) {
       this.#spill();
-      end = wasm.emit(k >> 1, this.#at);
+      end = wasm.emit(n, this.#at);
       if (end < 0) return false;
     }
     this.#at = end;
