@@ -11,6 +11,7 @@ import {
   type Throttle,
   throttleTally,
 } from "../../functions/adapters/aws-retry.ts";
+import { faultPlan, parseFaultSpec } from "../../functions/rehearse/faults.ts";
 import {
   type CloudFormationStandIn,
   startCloudFormationStandIn,
@@ -141,6 +142,37 @@ describe("awsRetry over a throttled CloudFormation", () => {
       retryAfterHint: new Date(now + 60_000),
     });
     expect(capped.getRetryDelay()).toBe(5_000);
+  });
+});
+
+describe("the request timeout", () => {
+  it("fails a held attempt after the timeout and retries it, instead of waiting for the socket forever", async () => {
+    standIn = await startCloudFormationStandIn({
+      accountDir: ACCOUNT_DIR,
+      clock,
+      faults: faultPlan([parseFaultSpec("cloudformation.DescribeStacks:timeout:1")]),
+    });
+    const sdk = client(standIn.url, awsRetry({ requestTimeoutMs: 200, baseMs: 1 }));
+    const started = performance.now();
+
+    const out = await sdk.send(new DescribeStacksCommand({ StackName: "payments-prod" }));
+
+    expect(out.Stacks?.[0]?.StackName).toBe("payments-prod");
+    expect(out.$metadata.attempts).toBe(2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+    sdk.destroy();
+  });
+
+  it("is 30 s by default, PHANTOM_REQUEST_TIMEOUT sets it", () => {
+    expect(awsRetry().requestHandler).toEqual({
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    });
+    expect(awsRetryFromEnv({ PHANTOM_REQUEST_TIMEOUT: "2s" })).toEqual({ requestTimeoutMs: 2_000 });
+    expect(() => awsRetryFromEnv({ PHANTOM_REQUEST_TIMEOUT: "never" })).toThrow(
+      'PHANTOM_REQUEST_TIMEOUT "never" is not a positive duration',
+    );
   });
 });
 
