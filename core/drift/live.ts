@@ -450,6 +450,24 @@ function toDifference(
   };
 }
 
+/**
+ * The differences the window's requests can show. A window keeps its requests with their secrets
+ * redacted (core/reactor/touch.ts): a redacted value says the request set the property, never to
+ * what, so it is never compared with the template's as if it were real. Its `NOT_EQUAL` is dropped
+ * with a note; an `ADD` (the request set what the template lacks) stands.
+ */
+function known(found: readonly Difference[], notes: string[]): Difference[] {
+  const withheld = found.filter(
+    (d) => d.type === "NOT_EQUAL" && JSON.stringify(d.actual ?? null).includes(REDACTED),
+  );
+  if (withheld.length > 0) {
+    notes.push(
+      `the requests set ${names(withheld.map((d) => d.path))} to a secret Phantom does not keep, so it is not compared with the template`,
+    );
+  }
+  return found.filter((d) => !withheld.includes(d));
+}
+
 /** Unknown parts of a declared value shown as CloudFormation would not resolve them: null. */
 function plainValue(value: unknown): unknown {
   if (isUnknown(value)) return null;
@@ -655,7 +673,10 @@ export async function seeBlindSpots(
         differences.push(...found.map((d) => toDifference(d, "cloudcontrol", declared)));
         if (writeOnly.length > 0) {
           const implied = simulate(declared.properties, own);
-          const fromRequests = compareNamed(declared, subject.type, implied, new Set(writeOnly), requested);
+          const fromRequests = known(
+            compareNamed(declared, subject.type, implied, new Set(writeOnly), requested),
+            notes,
+          );
           differences.push(...fromRequests.map((d) => toDifference(d, "request", declared)));
         }
         notes.push(
@@ -666,7 +687,7 @@ export async function seeBlindSpots(
       } else {
         source = "request";
         const implied = simulate(declared.properties, own);
-        const fromRequests = compareNamed(declared, subject.type, implied, compared, requested);
+        const fromRequests = known(compareNamed(declared, subject.type, implied, compared, requested), notes);
         differences.push(...fromRequests.map((d) => toDifference(d, "request", declared)));
         notes.push(
           `${unavailableText(read)}; ${
@@ -752,15 +773,6 @@ export async function seeBlindSpots(
       }
     }
 
-    // A window keeps its requests with secrets redacted (core/reactor/touch.ts): such a value says
-    // the request set the property, never what to, so it is not taken for a real value.
-    if (
-      differences.some((d) => d.source === "request" && JSON.stringify(d.actual ?? null).includes(REDACTED))
-    ) {
-      notes.push(
-        "a request set a secret, which Phantom does not keep: whether it equals the template's value is not known",
-      );
-    }
     const changed = differences.length > 0;
     const note = [
       ...(subject.through.size > 0 ? [`changed through ${names(subject.through)}`] : []),
@@ -848,12 +860,13 @@ async function lookAtAttachment(
     };
   }
   const implied = simulate(properties, writes);
-  const fromRequests = compareNamed(declared, type, implied, compared, requested);
+  const withheld: string[] = [];
+  const fromRequests = known(compareNamed(declared, type, implied, compared, requested), withheld);
   const note = `${through}; ${unavailableText(read)}; ${
     fromRequests.length > 0
       ? "differences taken from the requests"
       : "the requests imply no difference from the template"
-  }`;
+  }${withheld.map((w) => `; ${w}`).join("")}`;
   return fromRequests.length > 0
     ? {
         drift: {
