@@ -89,6 +89,10 @@ const F = {
   eventID: id("eventID"),
 };
 const OPTIONAL_STRING_IDS = OPTIONAL_STRINGS.map(id);
+/** Optional strings a quick verdict, its actor or its line reads; the others are only type-checked. */
+const UNREAD: readonly Field[] = ["eventVersion", "awsRegion", "recipientAccountId", "errorMessage"];
+const UNREAD_IDS = UNREAD.map(id);
+const READ_STRING_IDS = OPTIONAL_STRING_IDS.filter((field) => !UNREAD_IDS.includes(field));
 const BOOLEAN_IDS = BOOLEANS.map(id);
 const OBJECT_IDS = OBJECTS.map(id);
 const OTHER_JSON_IDS = OTHER_JSON.map(id);
@@ -583,7 +587,9 @@ function filled(
 
 /**
  * The record's scalar fields and identity as the schema yields them; undefined when the schema would
- * reject the record or transform a field the quick path does not (then the full path decides).
+ * reject the record or transform a field the quick path does not (then the full path decides). Fields
+ * no quick verdict, actor or line reads (UNREAD: eventVersion, awsRegion, recipientAccountId,
+ * errorMessage) are checked to be what the schema takes as it is, but not decoded into the record.
  */
 function lightRecord(
   text: Buffer,
@@ -599,7 +605,11 @@ function lightRecord(
   if (isString(kindAt(members, F.userIdentity))) return undefined;
 
   const record: Record<string, unknown> = {};
-  for (const field of OPTIONAL_STRING_IDS) {
+  for (const field of UNREAD_IDS) {
+    const kind = kindAt(members, field);
+    if (kind !== NONE && kind !== Kind.Null && !isString(kind)) return undefined;
+  }
+  for (const field of READ_STRING_IDS) {
     const value = optionalString(text, members, members.slot[field] as number);
     if (value === UNSURE) return undefined;
     if (value !== undefined) record[FIELDS[field] as string] = value;
@@ -617,10 +627,6 @@ function lightRecord(
   const eventSource = stringAt(text, members, members.slot[F.eventSource] as number);
   let time = stringAt(text, members, members.slot[F.eventTime] as number);
   if (envelope !== undefined) {
-    const region = filled(text, members, envelope, F.awsRegion, F.region);
-    if (region !== undefined) record.awsRegion = region === "" ? undefined : region;
-    const account = filled(text, members, envelope, F.recipientAccountId, F.account);
-    if (account !== undefined) record.recipientAccountId = account === "" ? undefined : account;
     const envelopeTime = filled(text, members, envelope, F.eventTime, F.time);
     if (envelopeTime !== undefined) time = envelopeTime;
   }
