@@ -442,7 +442,7 @@ function publishing(
  * Datadog's client waits for an answer as long as the socket lives: every attempt gets its own
  * timeout (the retrying wrappers of the adapters send through this one).
  */
-function withRequestTimeout(configuration: datadog.Configuration, ms: number): datadog.Configuration {
+export function withRequestTimeout(configuration: datadog.Configuration, ms: number): datadog.Configuration {
   const inner = configuration.httpApi;
   const httpApi: datadog.HttpLibrary = {
     send(request) {

@@ -100,7 +100,8 @@ function rateLimitResetMs(headers: Readonly<Record<string, string>>): number | u
 
 /**
  * The caller's configuration with a retrying HTTP library in front of its own: 429 waits
- * `x-ratelimit-reset` seconds, 5xx backs off exponentially with jitter. The last response is handed
+ * `x-ratelimit-reset` seconds, 5xx and a failed connection (reset, timed out) back off exponentially
+ * with jitter. The last response is handed
  * back as it is, so the client still turns a final error status into its `ApiException`. The
  * caller's object is not modified (servers, site and auth are read through the prototype).
  * @see https://docs.datadoghq.com/api/latest/rate-limits/
@@ -118,7 +119,16 @@ export function withDatadogRetries(
   const httpApi: client.HttpLibrary = {
     async send(request) {
       for (let attempt = 0; ; attempt += 1) {
-        const response = await inner.send(request);
+        let response: Awaited<ReturnType<typeof inner.send>>;
+        try {
+          response = await inner.send(request);
+        } catch (error) {
+          // A reset or timed-out connection is retried like a 5xx.
+          if (attempt >= retries) throw error;
+          const step = Math.min(baseDelayMs * 2 ** attempt, 20_000);
+          await sleep(Math.round(step / 2 + (random() * step) / 2));
+          continue;
+        }
         const status = response.httpStatusCode;
         if ((status !== 429 && status < 500) || attempt >= retries) return response;
         const step = Math.min(baseDelayMs * 2 ** attempt, 20_000);
