@@ -194,7 +194,7 @@ describe("react", () => {
     expect(reaction.publication).toMatchObject({
       kind: "skipped",
       reason: "no-repository",
-      detail: 'tag phantom:path "../../etc/passwd" is not a path inside the repository',
+      detail: 'tag phantom:path "../../etc/passwd" is not a path inside the repository: it has a ".." segment',
     });
   });
 
