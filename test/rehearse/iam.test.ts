@@ -56,15 +56,16 @@ describe("IAM follows use, at run time", () => {
   it("grants each function exactly what its handler calls in the rehearsals (with the sweep)", async () => {
     const grants = granted();
     const used = new Map<string, Set<string>>();
-    // The third run points the template location outside the repository: no repository, so the
-    // safe state comes from GetTemplate.
+    // The last run points the template location at a branch the repository does not have: the file
+    // is not there, so the safe state comes from GetTemplate (a path leaving the repository, which
+    // this run used, is now refused with the config).
     // sg-ssh-world-cdk-rules is blind to drift detection: on-settle reads the group's live state
     // (cloudcontrol.GetResource) and the stack's resources (ListStackResources).
     const runs = [
       ["payments-3am-incident", {}],
       ["two-stacks-interleaved", {}],
       ["sg-ssh-world-cdk-rules", {}],
-      ["payments-3am-incident", { stacks: { "payments-prod": { path: "../outside.yaml" } } }],
+      ["payments-3am-incident", { stacks: { "payments-prod": { branch: "no-such-branch" } } }],
     ] as const;
     for (const [name, base] of runs) {
       const scenario = await loadScenario(path.join(SCENARIOS, name), { base });
