@@ -1,7 +1,7 @@
 import { formatDuration } from "../../core/config/duration.ts";
 import { visible } from "../../core/report/inert.ts";
 import { FaultSpecError, parseFaultSpec } from "../rehearse/faults.ts";
-import { RehearsalError, type RehearsalReport, runRehearsal } from "../rehearse/rehearse.ts";
+import { lostWindows, RehearsalError, type RehearsalReport, runRehearsal } from "../rehearse/rehearse.ts";
 import type { Scenario } from "../replay/scenario.ts";
 import { type Output, UsageError } from "./output.ts";
 
@@ -82,6 +82,12 @@ export async function runRehearseCommand(
   if (report.unexpected.length > 0) {
     throw new RehearsalError(
       `stand-ins saw ${plural(report.unexpected.length, "request")} no service would take:\n${report.unexpected.map((u) => `  - ${u}`).join("\n")}`,
+    );
+  }
+  const lost = lostWindows(report);
+  if (lost.length > 0) {
+    throw new RehearsalError(
+      `${plural(lost.length, "window")} left unfinished with no message in a DLQ: lost\n${lost.map((w) => `  - ${w.window} of ${w.stack} (${w.account}/${w.region}), ${w.status}`).join("\n")}`,
     );
   }
   return report;

@@ -160,6 +160,22 @@ export interface RehearsedWindow {
   readonly decisions?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The windows a run left unfinished that no dead-lettered message accounts for: lost. A claimed
+ * window is accounted for by its settle message in the settle DLQ, an open one (its timer never
+ * armed) by its changes in the changes DLQ; counted, since a DLQ message names no window.
+ */
+export function lostWindows(
+  report: Pick<RehearsalReport, "unfinished" | "dlq">,
+): RehearsalReport["unfinished"] {
+  const claimed = report.unfinished.filter((w) => w.status === "claimed");
+  const open = report.unfinished.filter((w) => w.status !== "claimed");
+  return [
+    ...(claimed.length > report.dlq.settle ? claimed : []),
+    ...(open.length > 0 && report.dlq.changes === 0 ? open : []),
+  ];
+}
+
 /** The rehearsal could not run as production would: a stand-in saw requests no service would take. */
 export class RehearsalError extends Error {
   override readonly name = "RehearsalError";

@@ -7,6 +7,7 @@ import {
   formatFaultSpec,
   parseFaultSpec,
 } from "../../functions/rehearse/faults.ts";
+import { lostWindows } from "../../functions/rehearse/rehearse.ts";
 import { THREE_AM } from "./fault-matrix.ts";
 
 /** `phantom rehearse --fault SPEC`: what a spec means, and a clear usage error for one that means nothing. */
@@ -145,4 +146,26 @@ describe("phantom rehearse --fault", () => {
     expect(report.faults).toEqual({ "crash:on-change:touch": 1, "eventbridge.PutEvents:throttle": 2 });
     expect(report.aborted).toBe(1);
   }, 60_000);
+});
+
+describe("lostWindows", () => {
+  const window = (status: string) => ({
+    stack: "payments-prod",
+    account: "111122223333",
+    region: "us-east-1",
+    window: `w-${status}`,
+    status,
+  });
+
+  it("a window left unfinished is lost unless a DLQ message accounts for it", () => {
+    expect(lostWindows({ unfinished: [], dlq: { changes: 0, settle: 0 } })).toEqual([]);
+    expect(lostWindows({ unfinished: [window("claimed")], dlq: { changes: 0, settle: 1 } })).toEqual([]);
+    expect(lostWindows({ unfinished: [window("open")], dlq: { changes: 3, settle: 0 } })).toEqual([]);
+    expect(lostWindows({ unfinished: [window("claimed")], dlq: { changes: 2, settle: 0 } })).toEqual([
+      window("claimed"),
+    ]);
+    expect(lostWindows({ unfinished: [window("open")], dlq: { changes: 0, settle: 1 } })).toEqual([
+      window("open"),
+    ]);
+  });
 });
