@@ -21,7 +21,7 @@ import { type ChildResult, SAMPLE_INTERVAL_MS } from "./measure.ts";
  *   npm run bench -- --quick      50,000 records, 1 run (sizes 5k / 15k / 50k): a sanity run
  *   BENCH_RECORDS=200000 BENCH_RUNS=5 BENCH_SEED=7 npm run bench
  *   BENCH_SHAPE_RECORDS=100000    records per input shape for the memory table (default 100,000)
- *   npm run bench -- --only=intake      some parts only: intake, windows, rectify, rehearsal, throttling, sweep
+ *   npm run bench -- --only=intake      some parts only: intake, windows, rectify, rehearsal, throttling, sweep, load, contention
  *
  * Each measurement runs in its own child process (`node --expose-gc --import tsx <child>`), so
  * memory figures never mix. Progress goes to stderr, the tables to stdout, and the full results to a
@@ -45,7 +45,16 @@ function positiveInt(name: string, fallback: number): number {
 }
 
 const args = process.argv.slice(2);
-const PARTS = ["intake", "windows", "rectify", "rehearsal", "throttling", "sweep"] as const;
+const PARTS = [
+  "intake",
+  "windows",
+  "rectify",
+  "rehearsal",
+  "throttling",
+  "sweep",
+  "load",
+  "contention",
+] as const;
 for (const arg of args) {
   if (arg !== "--quick" && !/^--only=/.test(arg))
     throw new Error(`unknown argument ${arg} (--quick, --only=part,...)`);
@@ -393,3 +402,5 @@ if (runs_("rectify")) await runPart("rectify.ts");
 if (runs_("rehearsal")) await runPart("rehearsal.ts");
 if (runs_("throttling")) await runPart("throttling.ts");
 if (runs_("sweep")) await runPart("sweep.ts");
+if (runs_("load")) await runPart("load.ts");
+if (runs_("contention")) await runPart("contention.ts");
