@@ -55,14 +55,14 @@ export function reactionFields(reaction: Reaction): Record<string, unknown> {
     unverified: report.detection.unverified.length,
     calls: report.detection.calls,
     ...(report.detection.liveReads ? { liveReads: report.detection.liveReads } : {}),
+    // `[path, decision]` pairs, not an object keyed by path: a path such as
+    // `…/Variables/DB_PASSWORD` is a secret-named key, and the log's redaction would hide its decision.
     ...(report.changes.some((c) => "decision" in c)
       ? {
-          decisions: Object.fromEntries(
-            report.changes.map((c) => [
-              `${c.logicalId}${c.propertyPath}`,
-              "decision" in c ? c.decision : null,
-            ]),
-          ),
+          decisions: report.changes.map((c) => [
+            `${c.logicalId}${c.propertyPath}`,
+            "decision" in c ? c.decision : null,
+          ]),
         }
       : {}),
     ...(reaction.template ? { template: reaction.template } : {}),

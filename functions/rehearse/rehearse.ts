@@ -378,7 +378,8 @@ interface AnalysedLine {
   readonly liveReads?: number;
   readonly pullRequest?: { url: string };
   readonly skipped?: string;
-  readonly decisions?: Record<string, string>;
+  /** `[path, decision]` pairs (functions/on-settle.ts `reactionFields`). */
+  readonly decisions?: readonly (readonly [string, string])[];
 }
 
 /** Runs the rehearsal of one scenario and reports what the deployed path did. */
@@ -704,7 +705,7 @@ export async function runRehearsal(
         calls: l.calls ?? 0,
         liveReads: l.liveReads ?? 0,
         ...(l.pullRequest ? { pullRequest: l.pullRequest.url } : {}),
-        ...(l.decisions ? { decisions: l.decisions } : {}),
+        ...(l.decisions ? { decisions: Object.fromEntries(l.decisions) } : {}),
       })),
       skipped: lines.flatMap((l) =>
         l.skipped ? [{ stack: l.stack ?? "", window: l.window ?? "", reason: l.skipped }] : [],
