@@ -112,6 +112,16 @@ async function* lineBatches(
           }
           continue;
         }
+        if (json !== undefined && index > 1 && entry.kind === "text") {
+          // A document's record on the quick path: its line written straight from the judgement too.
+          const quick = quickJudge(entry.text, context);
+          if (quick !== undefined) {
+            if (!json.lines.quick(quick, index))
+              json.lines.line(inspectJsonAt(prefix, display, index, quick));
+            index++;
+            continue;
+          }
+        }
         for (const line of linesOf(entry, context, display, index)) add(line, entry.kind !== "error");
       }
       // With a sink, an empty batch: the caller writes out what the sink holds.
