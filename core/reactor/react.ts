@@ -18,6 +18,7 @@ import type {
 import { pullRequestRequest } from "../publish/request.ts";
 import { buildWindowReport, type WindowReport } from "../report/analysis.ts";
 import { publicationPoint, reactionSeconds, windowPoints } from "../report/metrics.ts";
+import { redactStrings } from "../secrets.ts";
 import { METRIC_CATALOG } from "../signals/catalog.ts";
 import type { Signals, SignalsReport } from "../signals/types.ts";
 import type { SafeStateTemplate, StackTags, TemplateSource } from "../template/ports.ts";
@@ -308,7 +309,10 @@ export async function react(
     return done;
   };
 
-  if (report.changes.length === 0) return finish({ report, publication: { kind: "in-sync" } });
+  // Nothing drifted: the report still leaves (analysis.json, logs); its notes lose any credential.
+  if (report.changes.length === 0) {
+    return finish({ report: redactStrings(report), publication: { kind: "in-sync" } });
+  }
 
   const safe = await readTemplate(location);
   const query = signalsQuery(report);
