@@ -21,7 +21,7 @@ import { type ChildResult, SAMPLE_INTERVAL_MS } from "./measure.ts";
  *   npm run bench -- --quick      50,000 records, 1 run (sizes 5k / 15k / 50k): a sanity run
  *   BENCH_RECORDS=200000 BENCH_RUNS=5 BENCH_SEED=7 npm run bench
  *   BENCH_SHAPE_RECORDS=100000    records per input shape for the memory table (default 100,000)
- *   npm run bench -- --only=intake      some parts only: intake, windows, rectify, rehearsal, throttling, sweep, load, contention
+ *   npm run bench -- --only=intake      some parts only: intake, windows, rectify, rehearsal, throttling, sweep, templates, load, contention
  *
  * Each measurement runs in its own child process (`node --expose-gc --import tsx <child>`), so
  * memory figures never mix. Progress goes to stderr, the tables to stdout, and the full results to a
@@ -52,6 +52,7 @@ const PARTS = [
   "rehearsal",
   "throttling",
   "sweep",
+  "templates",
   "load",
   "contention",
 ] as const;
@@ -402,5 +403,6 @@ if (runs_("rectify")) await runPart("rectify.ts");
 if (runs_("rehearsal")) await runPart("rehearsal.ts");
 if (runs_("throttling")) await runPart("throttling.ts");
 if (runs_("sweep")) await runPart("sweep.ts");
+if (runs_("templates")) await runPart("templates.ts");
 if (runs_("load")) await runPart("load.ts");
 if (runs_("contention")) await runPart("contention.ts");
