@@ -194,7 +194,8 @@ describe("react", () => {
     expect(reaction.publication).toMatchObject({
       kind: "skipped",
       reason: "no-repository",
-      detail: 'tag phantom:path "../../etc/passwd" is not a path inside the repository: it has a ".." segment',
+      detail:
+        'tag phantom:path "../../etc/passwd" is not a path inside the repository: it has a ".." segment',
     });
   });
 
