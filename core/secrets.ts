@@ -91,14 +91,19 @@ interface Shape {
   readonly replace?: (match: string, ...groups: string[]) => string;
 }
 
-const KEY_WORD =
-  "[A-Za-z0-9_.-]*(?:password|passwd|passphrase|pwd|pass|secret|credential|token|api[-_]?key|access[-_]?key|private[-_]?key|auth[-_]?key|signature)[A-Za-z0-9_.-]*";
+/**
+ * A key in text: one run of key characters, whose secret word `isSecretKey` finds in the replacer.
+ * No alternation inside the run, so a long run costs linear time, not quadratic.
+ */
+const KEY_RUN = "[A-Za-z0-9_.-]+";
 /**
  * What joins a key to its value in text: `=` (query and connection strings, scripts), `: ` (YAML,
  * prose) or a quoted JSON `":"`, never a bare `:` (an ARN's `secretsmanager:us-east-1`, a dynamic
  * reference's `SecretString:password`).
  */
 const ASSIGN = `(?:["']?[ \\t]*=[ \\t]*["']?|["'][ \\t]*:[ \\t]*["']?|:[ \\t]+["']?)`;
+
+const AUTHORIZATION = /^(proxy-)?authorization$/i;
 
 /** Credentials by shape: the table every redaction reads. */
 export const SHAPES: readonly Shape[] = [
@@ -131,14 +136,14 @@ export const SHAPES: readonly Shape[] = [
   {
     name: "a secret-named key=value or key: value pair (query and connection strings, scripts, JSON text)",
     // Not a JSON pointer's last segment (`/Variables/DB_PASSWORD: the live value…` is Phantom's own "where: what").
-    pattern: new RegExp(`(?<![/A-Za-z0-9_.-])(${KEY_WORD})(${ASSIGN})([^\\s"'&;,)}\\]]+)`, "gi"),
+    pattern: new RegExp(`(?<![/A-Za-z0-9_.-])(${KEY_RUN})(${ASSIGN})([^\\s"'&;,)}\\]]+)`, "g"),
     replace: (match, key: string, sep: string, value: string) =>
-      !isSecretKey(key) || keptValue(value) ? match : `${key}${sep}${REDACTED}`,
+      // An Authorization header keeps its scheme: its own shape above redacted the credential.
+      !isSecretKey(key) || keptValue(value) || AUTHORIZATION.test(key) ? match : `${key}${sep}${REDACTED}`,
   },
   {
     name: "a secret-named command-line flag (`--password hunter2`)",
-    pattern:
-      /(?<![A-Za-z0-9_-])(--?[A-Za-z0-9-]*(?:password|passwd|pwd|secret|token|api-?key)[A-Za-z0-9-]*)([ \t]+)(?!-)([^\s"'&;,)}\]]+)/gi,
+    pattern: /(?<![A-Za-z0-9_-])(--?[A-Za-z0-9-]+)([ \t]+)(?!-)([^\s"'&;,)}\]]+)/g,
     replace: (match, flag: string, sep: string, value: string) =>
       !isSecretKey(flag) || keptValue(value) ? match : `${flag}${sep}${REDACTED}`,
   },
@@ -409,8 +414,7 @@ export function holdsSecret(path: string, value: unknown, properties: readonly u
 
 const SECRET_LINE = /^(\s*-?\s*"?)([A-Za-z0-9_.-]+)("?\s*:\s*)(.+)$/;
 const INTRINSIC_OR_REFERENCE = /^\s*["']?\s*(!|\{\{resolve:|\{\s*"?(Ref|Fn::))/;
-const NAME_LINE =
-  /^(\s*-?\s*)"?(Key|Name|HeaderName|ParameterKey|ParameterName)"?\s*:\s*["']?([^"'#]*?)["']?\s*,?\s*$/;
+const NAME_LINE = /^(\s*-?\s*)"?(Key|Name|HeaderName|ParameterKey|ParameterName)"?\s*:(.*)$/;
 const VALUE_LINE = /^(\s*-?\s*)"?(Value|HeaderValue|ParameterValue)"?\s*:\s*(.+)$/;
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
 const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
@@ -423,6 +427,16 @@ function indentOf(line: string): number {
 function fieldIndent(line: string): number {
   const m = /^(\s*-?\s*)/.exec(line);
   return m?.[1]?.length ?? 0;
+}
+
+/** A name line's value, without its quotes, comma and comment. */
+function nameValue(raw: string | undefined): string {
+  return (raw ?? "")
+    .replace(/\s#.*$/, "")
+    .trim()
+    .replace(/,$/, "")
+    .trim()
+    .replace(/^["']|["']$/g, "");
 }
 
 /** Whether the `Value:` line at `index` belongs to a pair named as a secret (a nearby `Key:`/`Name:` line). */
@@ -438,11 +452,11 @@ function valueOfSecretPair(lines: readonly string[], index: number): boolean {
       if (other.trim() === "") continue;
       if (fieldIndent(other) !== indent && indentOf(other) <= indentOf(line) - 2) break;
       const name = NAME_LINE.exec(other);
-      if (name !== null && fieldIndent(other) === indent) return isSecretKey(name[3] ?? "");
+      if (name !== null && fieldIndent(other) === indent) return isSecretKey(nameValue(name[3]));
       if (step === 1 && /^\s*-/.test(other)) break;
       if (step === -1 && /^\s*-/.test(other) && fieldIndent(other) === indent) {
         const own = NAME_LINE.exec(other);
-        return own !== null && isSecretKey(own[3] ?? "");
+        return own !== null && isSecretKey(nameValue(own[3]));
       }
     }
   }
