@@ -1,6 +1,9 @@
 import { gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { REDACTED, redact, redactAt, redactText } from "../../core/analysis/redact.ts";
+import { redactString } from "../../core/secrets.ts";
+import { shapedSecret } from "./planted.ts";
 
 /**
  * The one secrets table (core/secrets.ts), shape by shape: each shape issue 15 found leaking, and the
@@ -238,5 +241,19 @@ describe("in template text", () => {
       "        -----END PGP PRIVATE KEY BLOCK-----",
     ].join("\n");
     expect(redactText(template)).not.toContain(PASSWORD);
+  });
+});
+
+describe("any text", () => {
+  it("redacts every planted shape wherever it sits in a string, idempotently", () => {
+    const filler = fc.string({ maxLength: 40 });
+    fc.assert(
+      fc.property(filler, shapedSecret, filler, (before, shape, after) => {
+        const once = redactString(`${before} ${shape.text} ${after}`);
+        for (const secret of shape.secrets) expect(once).not.toContain(secret);
+        expect(redactString(once)).toBe(once);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
