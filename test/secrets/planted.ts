@@ -189,13 +189,13 @@ const EDGE_ID = "E2QWRUHAPOMQZL";
 const HOST_ID = "i-0a1b2c3d4e5f60718";
 const BUILD_ID = "vault-build";
 
-interface Res {
+export interface Res {
   readonly logicalId: string;
   readonly physicalId: string;
   readonly type: string;
 }
 
-function resources(p: Planted): Res[] {
+export function resources(p: Planted): Res[] {
   return [
     { logicalId: "App", physicalId: fnId, type: "AWS::Lambda::Function" },
     { logicalId: "Db", physicalId: DB_ID, type: "AWS::RDS::DBInstance" },
@@ -412,7 +412,7 @@ function drifts(p: Planted): Record<string, unknown> {
 }
 
 /** The window's CloudTrail records, each carrying planted secrets in its request parameters. */
-function events(p: Planted): Record<string, unknown>[] {
+export function events(p: Planted): Record<string, unknown>[] {
   const at = (i: number) => new Date(T0 + i * 40_000).toISOString();
   const record = (i: number, eventSource: string, eventName: string, requestParameters: unknown) => ({
     eventVersion: "1.09",
