@@ -14,6 +14,7 @@ import type {
 } from "../../core/publish/ports.ts";
 import { checkPathSegment, checkRepositoryPath, mustBe } from "../../core/publish/safe.ts";
 import type { Reaction, ReactPorts } from "../../core/reactor/react.ts";
+import { redactString } from "../../core/secrets.ts";
 import type { Signals } from "../../core/signals/types.ts";
 import { createLocalGitChangeRequests } from "../adapters/local-git-change-requests.ts";
 import type { RecordedAccount } from "./recorded-account.ts";
@@ -156,7 +157,11 @@ const INTAKE_NOTES = 20;
  */
 export function intakeNote(unread: readonly string[]): IntakeNote | undefined {
   if (unread.length === 0) return undefined;
-  return { unread: unread.length, notes: unread.slice(0, INTAKE_NOTES).map((n) => n.slice(0, 400)) };
+  // A note quotes the record where it broke (JSON.parse shows a few characters): no secret in it.
+  return {
+    unread: unread.length,
+    notes: unread.slice(0, INTAKE_NOTES).map((n) => redactString(n).slice(0, 400)),
+  };
 }
 
 /**
