@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { intakeContextAt } from "../core/change/context.ts";
 import { judgeDocument } from "../core/change/intake.ts";
 import { isCachedDirectory } from "../core/drift/directory-cache.ts";
@@ -21,13 +21,29 @@ function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/** What on-change knows of its invocation: Lambda's context, or the rehearsal's stand-in for it. */
+export type Invocation = Pick<Context, "getRemainingTimeInMillis">;
+
+/** Seconds past the invocation's end before a message it held comes back (sqs-redelivery.ts). */
+const REDELIVERY_MARGIN_SECONDS = 15;
+
 /**
  * on-change: SQS batch of EventBridge events ► intake ► owning stack ► window.touch ► settle timer.
  * Partial batch responses: a message fails (and is retried) only when a dependency failed; a
  * malformed or irrelevant event is logged with its reason and dropped, never blocking the batch.
  * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
-export async function processChanges(event: SQSEvent, runtime: Runtime): Promise<SQSBatchResponse> {
+export async function processChanges(
+  event: SQSEvent,
+  runtime: Runtime,
+  invocation?: Invocation,
+): Promise<SQSBatchResponse> {
+  // If this invocation dies, its changes come back just after it, inside their burst's quiet period.
+  if (invocation !== undefined)
+    await runtime.redelivery?.hasten(
+      event.Records,
+      invocation.getRemainingTimeInMillis() / 1000 + REDELIVERY_MARGIN_SECONDS,
+    );
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   const tally: Tally = { received: 0, ignored: new Map(), rejected: new Map(), opened: new Map() };
   for (const message of event.Records) {
@@ -220,5 +236,5 @@ async function stackChanged(
 const runtime = containerRuntime(() => createRuntime({ role: "intake" }));
 
 /** The Lambda entry point; the runtime is built once per container. */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
-  processChanges(event, await runtime());
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processChanges(event, await runtime(), context);

@@ -48,6 +48,7 @@ import { createDynamoWindowStore } from "./adapters/dynamo-window-store.ts";
 import { createEventBridgeEvents } from "./adapters/eventbridge-events.ts";
 import { createGitHubChangeRequests, createOctokit } from "./adapters/github-change-requests.ts";
 import { createGitHubTemplateSource } from "./adapters/github-templates.ts";
+import { createSqsRedelivery, type Redelivery } from "./adapters/sqs-redelivery.ts";
 import { createSqsTimer } from "./adapters/sqs-timer.ts";
 import { loadConfig } from "./config/load-config.ts";
 import { jsonLogger, type Logger } from "./log.ts";
@@ -98,6 +99,8 @@ const envSchema = z.object({
     .string({ error: "is required (the DynamoDB windows table name)" })
     .min(1, "is required (the DynamoDB windows table name)"),
   PHANTOM_SETTLE_QUEUE_URL: z.url({ error: "must be the settle queue URL" }),
+  /** on-change's own queue, where it brings a dead invocation's changes back early (sqs-redelivery.ts). */
+  PHANTOM_CHANGES_QUEUE_URL: z.url({ error: "must be the changes queue URL" }).optional(),
   /** Override the config file's `windows.quietPeriod` / `windows.maxWait`. */
   PHANTOM_QUIET_PERIOD: duration,
   PHANTOM_MAX_WAIT: duration,
@@ -135,6 +138,8 @@ export class RuntimeConfigError extends Error {
 export interface RuntimeConfig {
   readonly table: string;
   readonly settleQueueUrl: string;
+  /** The changes queue (on-change); absent: a dead invocation's changes keep the queue's timeout. */
+  readonly changesQueueUrl?: string;
   /** Overrides of the config file's window policy. */
   readonly quietMs?: number;
   readonly maxWaitMs?: number;
@@ -162,6 +167,7 @@ export function readRuntimeConfig(env: Record<string, string | undefined> = proc
   return {
     table: e.PHANTOM_WINDOWS_TABLE,
     settleQueueUrl: e.PHANTOM_SETTLE_QUEUE_URL,
+    ...(e.PHANTOM_CHANGES_QUEUE_URL ? { changesQueueUrl: e.PHANTOM_CHANGES_QUEUE_URL } : {}),
     ...(e.PHANTOM_QUIET_PERIOD !== undefined ? { quietMs: e.PHANTOM_QUIET_PERIOD } : {}),
     ...(e.PHANTOM_MAX_WAIT !== undefined ? { maxWaitMs: e.PHANTOM_MAX_WAIT } : {}),
     ...(e.PHANTOM_CONFIG_FILE ? { configFile: e.PHANTOM_CONFIG_FILE } : {}),
@@ -210,6 +216,8 @@ export interface Runtime {
   readonly at?: (place: Place) => PlaceReaction;
   /** Sees each handler step pass (core/reactor/steps.ts); absent in production. */
   readonly observe?: StepObserver;
+  /** Brings a dead on-change invocation's changes back within the quiet period (on-change only). */
+  readonly redelivery?: Redelivery;
 }
 
 /** What {@link Runtime.at} answers: the place's directory and the reaction ports reading there. */
@@ -559,6 +567,7 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
     // Home stacks keep the branch phantom/<stack>; others name their place (core/publish/request.ts).
     ...(homePlace ? { home: homePlace } : {}),
   };
+  const sqs = observed(new SQSClient({ ...region, ...awsRetry(retry) }), "sqs");
   const reactions = new Map<PlacePorts, ReactPorts>();
   const directories = new Map<PlacePorts, StackDirectory>();
   /**
@@ -592,11 +601,10 @@ export async function createRuntime(inputs: RuntimeInputs = {}): Promise<Runtime
       table: settings.table,
       ...(homePlace ? { legacyPlace: homePlace } : {}),
     }),
-    timer: createSqsTimer({
-      client: observed(new SQSClient({ ...region, ...awsRetry(retry) }), "sqs"),
-      queueUrl: settings.settleQueueUrl,
-      clock,
-    }),
+    timer: createSqsTimer({ client: sqs, queueUrl: settings.settleQueueUrl, clock }),
+    ...(settings.changesQueueUrl
+      ? { redelivery: createSqsRedelivery({ client: sqs, queueUrl: settings.changesQueueUrl, log }) }
+      : {}),
     clock,
     ids: randomIds(clock),
     log,

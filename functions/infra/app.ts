@@ -18,6 +18,7 @@ import {
   LIVE_READ_ACTIONS,
   REACTOR_ROLE_PATH,
   READ_ONLY_ACCESS,
+  REDELIVERY_ACTIONS,
   RESOURCE_DRIFT_ACTIONS,
   SETTLE_TIMER_ACTIONS,
   STACK_DRIFT_ACTIONS,
@@ -344,6 +345,8 @@ export function defineApp<O, P>(
   const environment: Record<string, Input<string, O>> = {
     PHANTOM_WINDOWS_TABLE: windows.name,
     PHANTOM_SETTLE_QUEUE_URL: settle.url,
+    // on-change's own queue: a dead invocation's changes come back within the quiet period.
+    PHANTOM_CHANGES_QUEUE_URL: changes.url,
     PHANTOM_EVENT_BUS: "default",
     ...(options.bedrockModelId ? { PHANTOM_BEDROCK_MODEL: options.bedrockModelId } : {}),
     ...(options.analyzer === "rules" ? { PHANTOM_ANALYZER: "rules" } : {}),
@@ -412,6 +415,7 @@ export function defineApp<O, P>(
         onStacks(STACK_LOOKUP_ACTIONS),
         onTable([...new Set([...WINDOW_TOUCH_ACTIONS, ...DIRECTORY_CACHE_ACTIONS])]),
         armSettle,
+        { actions: [...REDELIVERY_ACTIONS], resources: [changes.arn] },
       ],
     }),
     { batch: { ...SUBSCRIPTIONS.changes } },

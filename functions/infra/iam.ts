@@ -143,6 +143,12 @@ export const DIRECTORY_CACHE_ACTIONS = [
 /** `createSqsTimer` (on-change arms, on-settle re-arms): `SendMessageCommand` on the settle queue. */
 export const SETTLE_TIMER_ACTIONS = ["sqs:SendMessage"] as const;
 
+/**
+ * `createSqsRedelivery` (on-change): `ChangeMessageVisibilityBatchCommand` on the changes queue, which
+ * SQS authorizes as `ChangeMessageVisibility`.
+ */
+export const REDELIVERY_ACTIONS = ["sqs:ChangeMessageVisibility"] as const;
+
 /** `createBedrockAnalyst` (react): `ConverseCommand`, which Bedrock authorizes as `InvokeModel`. */
 export const ANALYST_ACTIONS = ["bedrock:InvokeModel"] as const;
 

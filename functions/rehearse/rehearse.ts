@@ -191,6 +191,8 @@ const DATADOG_APP_KEY = "fedcba9876543210fedcba9876543210fedcba98";
 /** Every client's request timeout when a `timeout` fault holds requests: a held call costs a second a try. */
 const HELD_TIMEOUT_MS = 1_000;
 const QUEUES = { changes: "Changes", changesDlq: "ChangesDlq", settle: "Settle", settleDlq: "SettleDlq" };
+/** Lambda's context as on-change sees it when invoked: its whole timeout ahead (the clock is virtual). */
+const onChangeInvocation = { getRemainingTimeInMillis: () => TIMEOUTS.onChange * 1000 };
 
 /** A clock the driver moves forward, never back. */
 class SteppingClock implements RehearsalClock {
@@ -515,6 +517,7 @@ export async function runRehearsal(
       GITHUB_API_URL: env.GITHUB_API_URL ?? gitHub?.url ?? "",
       PHANTOM_WINDOWS_TABLE: table,
       PHANTOM_SETTLE_QUEUE_URL: sqs.queueUrl(QUEUES.settle),
+      PHANTOM_CHANGES_QUEUE_URL: sqs.queueUrl(QUEUES.changes),
       PHANTOM_CONFIG_FILE: configFile,
       // Several places: the reactor runs in a central account and serves every recorded place.
       ...(spans
@@ -645,7 +648,9 @@ export async function runRehearsal(
       let busy = true;
       while (busy) {
         const changes = await poll(QUEUES.changes, SUBSCRIPTIONS.changes.size, (event) =>
-          timed("on-change", event, () => attributed("on-change", () => processChanges(event, intake))),
+          timed("on-change", event, () =>
+            attributed("on-change", () => processChanges(event, intake, onChangeInvocation)),
+          ),
         );
         const settles = await poll(QUEUES.settle, SUBSCRIPTIONS.settle.size, (event) =>
           timed("on-settle", event, () => attributed("on-settle", () => processSettles(event, runtime))),

@@ -121,6 +121,7 @@ function deployedEnv(f: FunctionArgs<Token>, region = "eu-west-1"): Record<strin
     "Windows.name": "phantom-windows",
     "Settle.url": `https://sqs.${region}.amazonaws.com/123456789012/phantom-settle`,
     "Changes.arn": `arn:aws:sqs:${region}:123456789012:phantom-changes`,
+    "Changes.url": `https://sqs.${region}.amazonaws.com/123456789012/phantom-changes`,
   };
   // The deploy-time account and region, as Pulumi renders them.
   const rendered = (v: unknown) =>
@@ -156,6 +157,7 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     "dynamodb:BatchWriteItem": ["Windows.arn"],
     "dynamodb:DeleteItem": ["Windows.arn"],
     "sqs:SendMessage": ["Settle.arn"],
+    "sqs:ChangeMessageVisibility": ["Changes.arn"],
   },
   [ON_SETTLE]: {
     "cloudformation:DetectStackResourceDrift": [STACKS],
@@ -194,6 +196,7 @@ const ADAPTERS: Record<string, string[]> = {
     "dynamo-directory-cache.ts",
     "dynamo-window-store.ts",
     "sqs-timer.ts",
+    "sqs-redelivery.ts",
   ],
   [ON_SETTLE]: [
     "dynamo-window-store.ts",
@@ -222,6 +225,9 @@ function commandsFor(action: string): readonly string[] {
   if (service === "dynamodb") return [`${name}Command`, `${name.replace(/Item$/, "")}Command`];
   // Bedrock authorizes Converse as InvokeModel.
   if (action === "bedrock:InvokeModel") return ["InvokeModelCommand", "ConverseCommand"];
+  // SQS authorizes ChangeMessageVisibilityBatch as ChangeMessageVisibility.
+  if (action === "sqs:ChangeMessageVisibility")
+    return ["ChangeMessageVisibilityCommand", "ChangeMessageVisibilityBatchCommand"];
   return [`${name}Command`];
 }
 
@@ -369,6 +375,7 @@ describe("defineApp (single region, single account)", () => {
     for (const [handler, f] of functions(recording)) {
       expect(Object.keys(f.environment).sort(), handler).toEqual([
         "PHANTOM_ACCOUNTS",
+        "PHANTOM_CHANGES_QUEUE_URL",
         "PHANTOM_EVENT_BUS",
         "PHANTOM_HOME_ACCOUNT",
         "PHANTOM_REGIONS",
@@ -378,6 +385,7 @@ describe("defineApp (single region, single account)", () => {
       const config = readRuntimeConfig(deployedEnv(f, "eu-west-1"));
       expect(config.table, handler).toBe("phantom-windows");
       expect(config.settleQueueUrl, handler).toContain("phantom-settle");
+      expect(config.changesQueueUrl, handler).toContain("phantom-changes");
       expect(config.eventBus, handler).toBe("default");
       // No model deployed: the runtime picks the profile of the function's geography.
       expect(config.bedrockModel, handler).toBe(defaultBedrockModel("eu-west-1"));

@@ -325,6 +325,12 @@ const requestSchemas = {
     ReceiptHandle: z.string(),
     VisibilityTimeout: z.number(),
   }),
+  ChangeMessageVisibilityBatch: z.looseObject({
+    QueueUrl: queueUrlSchema,
+    Entries: z.array(
+      z.looseObject({ Id: z.string(), ReceiptHandle: z.string(), VisibilityTimeout: z.number() }),
+    ),
+  }),
   GetQueueAttributes: z.looseObject({ QueueUrl: queueUrlSchema, AttributeNames: names }),
   PurgeQueue: z.looseObject({ QueueUrl: queueUrlSchema }),
   GetQueueUrl: z.looseObject({ QueueName: z.string(), QueueOwnerAWSAccountId: z.string().optional() }),
@@ -738,6 +744,17 @@ export async function startSqsStandIn(options: SqsStandInOptions): Promise<SqsSt
     queue.messages = queue.messages.filter((m) => m !== receipt.message);
   }
 
+  /** A received message's visibility, from now: only while it is in flight, as SQS does. */
+  function changeVisibility(queue: Queue, input: { ReceiptHandle: string; VisibilityTimeout: number }): void {
+    integerIn("VisibilityTimeout", input.VisibilityTimeout, 0, SQS_MAX_VISIBILITY_SECONDS);
+    const receipt = receiptOf(queue, input.ReceiptHandle);
+    const now = clock.now();
+    if (receipt.kind === "gone" || (receipt.kind === "current" && receipt.message.visibleAt <= now))
+      throw fail("MessageNotInflight", "The message referred to isn't in flight.", true);
+    if (receipt.kind !== "current") throw receiptFailure(receipt, input.ReceiptHandle);
+    receipt.message.visibleAt = now + input.VisibilityTimeout * 1000;
+  }
+
   function queueAttributes(queue: Queue, requested: readonly string[]): Record<string, string> {
     const now = clock.now();
     for (const name of requested) {
@@ -827,15 +844,24 @@ export async function startSqsStandIn(options: SqsStandInOptions): Promise<SqsSt
       }
       case "ChangeMessageVisibility": {
         const input = parseInput(operation, json);
-        const queue = queueOf(input.QueueUrl);
-        integerIn("VisibilityTimeout", input.VisibilityTimeout, 0, SQS_MAX_VISIBILITY_SECONDS);
-        const receipt = receiptOf(queue, input.ReceiptHandle);
-        const now = clock.now();
-        if (receipt.kind === "gone" || (receipt.kind === "current" && receipt.message.visibleAt <= now))
-          throw fail("MessageNotInflight", "The message referred to isn't in flight.", true);
-        if (receipt.kind !== "current") throw receiptFailure(receipt, input.ReceiptHandle);
-        receipt.message.visibleAt = now + input.VisibilityTimeout * 1000;
+        changeVisibility(queueOf(input.QueueUrl), input);
         return {};
+      }
+      case "ChangeMessageVisibilityBatch": {
+        const input = parseInput(operation, json);
+        const queue = queueOf(input.QueueUrl);
+        checkBatch(input.Entries);
+        const Successful: unknown[] = [];
+        const Failed: unknown[] = [];
+        for (const entry of input.Entries) {
+          try {
+            changeVisibility(queue, entry);
+            Successful.push({ Id: entry.Id });
+          } catch (error) {
+            Failed.push(batchFailure(entry.Id, error));
+          }
+        }
+        return { Successful, Failed };
       }
       case "GetQueueAttributes": {
         const input = parseInput(operation, json);
