@@ -31,7 +31,9 @@ function actionOf(call: string): string | undefined {
   if (service === "eventbridge") return `events:${operation}`;
   // Cloud Control API's IAM prefix is `cloudformation` (cloudformation:GetResource).
   if (service === "cloudcontrol") return `cloudformation:${operation}`;
-  if (["cloudformation", "dynamodb", "sqs"].includes(service)) return `${service}:${operation}`;
+  // SQS authorizes a batch call as its single action (ChangeMessageVisibilityBatch ► ChangeMessageVisibility).
+  if (service === "sqs") return `sqs:${operation.replace(/Batch$/, "")}`;
+  if (["cloudformation", "dynamodb"].includes(service)) return `${service}:${operation}`;
   return undefined;
 }
 
