@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { FAULT_KINDS } from "../../functions/rehearse/faults.ts";
 import type { RehearsalReport } from "../../functions/rehearse/rehearse.ts";
 import { expectConverged, expectInjected, outcome, rehearseWith } from "./fault-matrix.ts";
 
@@ -11,8 +12,6 @@ import { expectConverged, expectInjected, outcome, rehearseWith } from "./fault-
  * them (a blind spot, a member account) and must change nothing there.
  */
 
-const KINDS = ["throttle", "5xx", "timeout", "reset"] as const;
-
 /** The operation of each service whose failure hurts most on the 3 AM capture. */
 const TARGETS = [
   "cloudformation.DetectStackResourceDrift",
@@ -22,7 +21,7 @@ const TARGETS = [
   "sqs.SendMessage",
 ] as const;
 
-const cases = TARGETS.flatMap((target) => KINDS.map((kind) => `${target}:${kind}:2`));
+const cases = TARGETS.flatMap((target) => FAULT_KINDS.map((kind) => `${target}:${kind}:2`));
 
 describe("the 3 AM capture under AWS faults the retries absorb", () => {
   it.each(cases)(
@@ -54,7 +53,7 @@ describe.each([
   { service: "sts.AssumeRole", scenario: "same-stack-three-places" },
 ])("$service on $scenario", ({ service, scenario }) => {
   let baseline: RehearsalReport | undefined;
-  it.each(KINDS)(
+  it.each(FAULT_KINDS)(
     `${service}:%s:2 changes nothing`,
     async (kind) => {
       baseline ??= await rehearseWith([], SCENARIO(scenario));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FAULT_KINDS } from "../../functions/rehearse/faults.ts";
 import {
   eventKeys,
   expectConverged,
@@ -15,8 +16,6 @@ import {
  * EventBridge outage never blocks or duplicates the pull request.
  */
 
-const KINDS = ["throttle", "5xx", "timeout", "reset"] as const;
-
 const TARGETS = [
   "bedrock-runtime.Converse",
   "eventbridge.PutEvents",
@@ -26,7 +25,7 @@ const TARGETS = [
   "datadog.QueryMetrics",
 ] as const;
 
-const cases = TARGETS.flatMap((target) => KINDS.map((kind) => `${target}:${kind}:2`));
+const cases = TARGETS.flatMap((target) => FAULT_KINDS.map((kind) => `${target}:${kind}:2`));
 
 describe("the 3 AM capture under faults the retries absorb", () => {
   it.each(cases)(

@@ -744,6 +744,24 @@ export async function startSqsStandIn(options: SqsStandInOptions): Promise<SqsSt
     queue.messages = queue.messages.filter((m) => m !== receipt.message);
   }
 
+  /** A batch call's answer: each entry applied on its own, its failure reported under its `Id`. */
+  function eachEntry<E extends { Id: string }>(
+    entries: readonly E[],
+    apply: (entry: E) => unknown,
+  ): { Successful: unknown[]; Failed: unknown[] } {
+    const Successful: unknown[] = [];
+    const Failed: unknown[] = [];
+    for (const entry of entries) {
+      try {
+        const answer = apply(entry);
+        Successful.push({ Id: entry.Id, ...(typeof answer === "object" ? answer : {}) });
+      } catch (error) {
+        Failed.push(batchFailure(entry.Id, error));
+      }
+    }
+    return { Successful, Failed };
+  }
+
   /** A received message's visibility, from now: only while it is in flight, as SQS does. */
   function changeVisibility(queue: Queue, input: { ReceiptHandle: string; VisibilityTimeout: number }): void {
     integerIn("VisibilityTimeout", input.VisibilityTimeout, 0, SQS_MAX_VISIBILITY_SECONDS);
@@ -808,16 +826,7 @@ export async function startSqsStandIn(options: SqsStandInOptions): Promise<SqsSt
           input.Entries,
           input.Entries.reduce((sum, e) => sum + messageSize(e), 0),
         );
-        const Successful: unknown[] = [];
-        const Failed: unknown[] = [];
-        for (const entry of input.Entries) {
-          try {
-            Successful.push({ Id: entry.Id, ...send(queue, entry) });
-          } catch (error) {
-            Failed.push(batchFailure(entry.Id, error));
-          }
-        }
-        return { Successful, Failed };
+        return eachEntry(input.Entries, (entry) => send(queue, entry));
       }
       case "ReceiveMessage":
         return receive(parseInput(operation, json));
@@ -830,17 +839,7 @@ export async function startSqsStandIn(options: SqsStandInOptions): Promise<SqsSt
         const input = parseInput(operation, json);
         const queue = queueOf(input.QueueUrl);
         checkBatch(input.Entries);
-        const Successful: unknown[] = [];
-        const Failed: unknown[] = [];
-        for (const entry of input.Entries) {
-          try {
-            remove(queue, entry.ReceiptHandle);
-            Successful.push({ Id: entry.Id });
-          } catch (error) {
-            Failed.push(batchFailure(entry.Id, error));
-          }
-        }
-        return { Successful, Failed };
+        return eachEntry(input.Entries, (entry) => remove(queue, entry.ReceiptHandle));
       }
       case "ChangeMessageVisibility": {
         const input = parseInput(operation, json);
@@ -851,17 +850,7 @@ export async function startSqsStandIn(options: SqsStandInOptions): Promise<SqsSt
         const input = parseInput(operation, json);
         const queue = queueOf(input.QueueUrl);
         checkBatch(input.Entries);
-        const Successful: unknown[] = [];
-        const Failed: unknown[] = [];
-        for (const entry of input.Entries) {
-          try {
-            changeVisibility(queue, entry);
-            Successful.push({ Id: entry.Id });
-          } catch (error) {
-            Failed.push(batchFailure(entry.Id, error));
-          }
-        }
-        return { Successful, Failed };
+        return eachEntry(input.Entries, (entry) => changeVisibility(queue, entry));
       }
       case "GetQueueAttributes": {
         const input = parseInput(operation, json);
