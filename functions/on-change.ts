@@ -1,6 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { intakeContextAt } from "../core/change/context.ts";
 import { judgeDocument } from "../core/change/intake.ts";
+import { jsonErrorText } from "../core/change/json-error.ts";
 import { isCachedDirectory } from "../core/drift/directory-cache.ts";
 import { readStackStatusChange } from "../core/pattern/stack-status.ts";
 import { InvocationAborted } from "../core/reactor/steps.ts";
@@ -81,7 +82,7 @@ async function processMessage(message: SQSRecord, runtime: Runtime, tally: Tally
     bump(tally.rejected, "malformed");
     runtime.log.log("warn", "event rejected", {
       messageId: message.messageId,
-      reason: `malformed: message body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+      reason: `malformed: message body is not JSON: ${jsonErrorText(error)}`,
     });
     return;
   }

@@ -10,6 +10,7 @@
  *   read a request whatever exported it. A string that does not parse is left as it is, and
  *   `normalizeRecord` names it, so the intake rejects that record with the reason.
  */
+import { jsonErrorText } from "./json-error.ts";
 
 interface Shape {
   readonly keys: readonly string[];
@@ -150,7 +151,7 @@ function decodeJson(field: string, text: string, failures: UndecodedField[] | un
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    failures?.push({ field, error: error instanceof Error ? error.message : String(error), text });
+    failures?.push({ field, error: jsonErrorText(error), text });
     return text;
   }
 }

@@ -1,4 +1,5 @@
 import { MAX_DEPTH } from "./decode.ts";
+import { jsonErrorText } from "./json-error.ts";
 
 /**
  * Splits a JSON capture document, fed as text in pieces, into the JSON text of each record as soon as
@@ -491,9 +492,9 @@ export class DocumentSplitter {
       JSON.parse(`${before}[]}`);
     } catch (error) {
       this.#sink.problem(
-        `${this.#path === "" ? "the document" : this.#path} is not valid JSON before its ${key} array: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `${this.#path === "" ? "the document" : this.#path} is not valid JSON before its ${key} array: ${jsonErrorText(
+          error,
+        )}`,
       );
     }
     const trail: TrailLevel = { path: this.#path, key };
@@ -559,9 +560,9 @@ export class DocumentSplitter {
       }
     } catch (error) {
       this.#sink.problem(
-        `${trail.path === "" ? "the document" : trail.path} is not valid JSON after its ${trail.key} array: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `${trail.path === "" ? "the document" : trail.path} is not valid JSON after its ${trail.key} array: ${jsonErrorText(
+          error,
+        )}`,
       );
     }
     this.#afterValue(i);

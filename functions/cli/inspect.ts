@@ -2,6 +2,7 @@ import path from "node:path";
 import type { IntakeContext } from "../../core/change/classify.ts";
 import { intakeContextAt } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
+import { jsonErrorText } from "../../core/change/json-error.ts";
 import { JsonLines, quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
 import { type InspectLine, inspectJsonAt, inspectLine, sourcePrefix } from "../../core/change/report.ts";
 import type { PhantomConfig } from "../../core/config/schema.ts";
@@ -151,9 +152,12 @@ function linesOf(entry: CaptureEntry, context: IntakeContext, display: string, i
     try {
       value = JSON.parse(entry.text);
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
       return [
-        rejectedLine(`${display}#${index}`, `${whereIs(entry)} is not valid JSON: ${why}`, "malformed"),
+        rejectedLine(
+          `${display}#${index}`,
+          `${whereIs(entry)} is not valid JSON: ${jsonErrorText(error)}`,
+          "malformed",
+        ),
       ];
     }
     return judgeCandidates(value, context, entry.path, entry.depth).map(({ judgement }, i) =>

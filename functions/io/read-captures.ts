@@ -4,6 +4,7 @@ import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
+import { jsonErrorText } from "../../core/change/json-error.ts";
 import { DocumentSplitter, type SplitRecord, sizeText } from "../../core/change/stream.ts";
 
 /**
@@ -210,7 +211,7 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; err
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, error: message(error) };
+    return { ok: false, error: jsonErrorText(error) };
   }
 }
 
