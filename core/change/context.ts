@@ -26,9 +26,10 @@ export function catalogContext(config: PhantomConfig): IntakeContext {
 }
 
 /**
- * The intake context for a reader whose clock reads `nowMs`: a record more than a day after it is
- * rejected as implausible (schema.ts `implausibleTime`). The deployed handlers pass their clock, the
- * CLI the wall clock when it reads a capture (an old capture is in the past whenever it is replayed).
+ * The intake context for a live reader whose clock reads `nowMs`: a record more than a day after it is
+ * rejected as implausible (schema.ts `implausibleTime`). on-change passes its clock. The CLI reads
+ * captures offline with {@link catalogContext} and the absolute bounds only: a capture's times are its
+ * own, and a scenario written for a later date must replay the same on any machine.
  */
 export function intakeContextAt(config: PhantomConfig, nowMs: number): IntakeContext {
   return { ...catalogContext(config), latestEventTime: latestEventTimeAt(nowMs) };

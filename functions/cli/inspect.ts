@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { IntakeContext } from "../../core/change/classify.ts";
-import { intakeContextAt } from "../../core/change/context.ts";
+import { catalogContext } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
 import { jsonErrorText } from "../../core/change/json-error.ts";
 import { JsonLines, quickJudge, quickJudgeBytes } from "../../core/change/quick.ts";
@@ -66,7 +66,9 @@ async function* lineBatches(
   json: JsonSink | undefined,
   limits: CaptureLimits,
 ): AsyncGenerator<InspectLine[]> {
-  const context = intakeContextAt(config, Date.now());
+  // A capture read offline is judged by the absolute bounds only (2013-11-01 to year 9999), never
+  // by this machine's clock: a reader's clock says nothing of when a capture was made.
+  const context = catalogContext(config);
   for (const file of await listCaptureFiles(paths)) {
     const display = path.relative(process.cwd(), file) || file;
     const prefix = sourcePrefix(display);

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { AnalyzedReport } from "../../core/analysis/analyze.ts";
 import type { Analyst } from "../../core/analysis/types.ts";
 import type { Judgement } from "../../core/change/classify.ts";
-import { intakeContextAt } from "../../core/change/context.ts";
+import { catalogContext } from "../../core/change/context.ts";
 import { judgeCandidates } from "../../core/change/intake.ts";
 import type { PullRequestOutcome } from "../../core/publish/ports.ts";
 import { type Reaction, type ReactPorts, react, reviewAt } from "../../core/reactor/react.ts";
@@ -94,7 +94,8 @@ export async function runReplay(
     : scenario.root
       ? await loadRecordedSignals(scenario.root)
       : recordedSignals(NO_SIGNALS);
-  const context = intakeContextAt(scenario.config, Date.now());
+  // Replay runs on the capture's own time: only the absolute bounds apply, never this machine's clock.
+  const context = catalogContext(scenario.config);
   const ignored = new Map<string, number>();
   const rejected = new Map<string, number>();
   const changes: { change: Change; at: number; order: number }[] = [];
