@@ -50,6 +50,7 @@ import { createGitHubChangeRequests, createOctokit } from "./adapters/github-cha
 import { createGitHubTemplateSource } from "./adapters/github-templates.ts";
 import { createSqsRedelivery, type Redelivery } from "./adapters/sqs-redelivery.ts";
 import { createSqsTimer } from "./adapters/sqs-timer.ts";
+import { commaList } from "./config/comma-list.ts";
 import { loadConfig } from "./config/load-config.ts";
 import { jsonLogger, type Logger } from "./log.ts";
 import { gitHubAuth, readSecrets, type Secrets } from "./secrets.ts";
@@ -81,19 +82,6 @@ const duration = z
 
 const accountId = z.string().regex(/^\d{12}$/, "must be 12-digit account ids");
 
-/** A comma list (`a, b`), blanks dropped. */
-const list = (item: z.ZodString) =>
-  z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== ""),
-    )
-    .pipe(z.array(item));
-
 const envSchema = z.object({
   PHANTOM_WINDOWS_TABLE: z
     .string({ error: "is required (the DynamoDB windows table name)" })
@@ -120,9 +108,11 @@ const envSchema = z.object({
   /** The reactor's own account (the SST app sets it); its stacks are read with the function's role. */
   PHANTOM_HOME_ACCOUNT: accountId.optional(),
   /** Every account served, home included (comma list); an event from another is `unknown-account`. */
-  PHANTOM_ACCOUNTS: list(accountId),
+  PHANTOM_ACCOUNTS: commaList(accountId),
   /** Every region served, home included (comma list); the sweep walks accounts × regions. */
-  PHANTOM_REGIONS: list(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be regions such as eu-west-1")),
+  PHANTOM_REGIONS: commaList(
+    z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be regions such as eu-west-1"),
+  ),
   /** The read role's name in each member account. */
   PHANTOM_READ_ROLE: z
     .string()

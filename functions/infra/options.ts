@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { parseConfig } from "../../core/config/schema.ts";
+import { commaList } from "../config/comma-list.ts";
 
 /**
  * Deploy-time options of the SST app (README "In AWS"). They come from the deploying shell's
@@ -69,25 +70,13 @@ export interface AppOptions {
 /** Weekly, Mondays 06:00 UTC (EventBridge Scheduler cron: minutes hours day-of-month month day-of-week year). */
 export const DEFAULT_SWEEP_SCHEDULE = "cron(0 6 ? * MON *)";
 
-const list = (item: z.ZodString) =>
-  z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== ""),
-    )
-    .pipe(z.array(item));
-
 const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name");
 
 const envSchema = z
   .object({
     PHANTOM_DEPLOY_HOME_REGION: regionSchema.optional(),
-    PHANTOM_DEPLOY_REGIONS: list(regionSchema),
-    PHANTOM_DEPLOY_MEMBER_ACCOUNTS: list(z.string().regex(/^\d{12}$/, "must be 12-digit account ids")),
+    PHANTOM_DEPLOY_REGIONS: commaList(regionSchema),
+    PHANTOM_DEPLOY_MEMBER_ACCOUNTS: commaList(z.string().regex(/^\d{12}$/, "must be 12-digit account ids")),
     PHANTOM_DEPLOY_READ_ROLE_NAME: roleName.default("PhantomReadOnly"),
     PHANTOM_DEPLOY_MEMBER_DEPLOY_ROLE_NAME: roleName.default("OrganizationAccountAccessRole"),
     PHANTOM_DEPLOY_ORG_ID: z

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { createTagsRecord } from "./cloudtrail.ts";
-import { securityGroupTemplate } from "./security-group-template.ts";
+import { securityGroupStack, securityGroupTemplate } from "./security-group-template.ts";
 import { groupId, prng } from "./windows.ts";
 
 /**
@@ -141,22 +141,12 @@ export async function writeLoadScenario(root: string, options: LoadScenarioOptio
     if (isDrifted) drifted.push(name);
     await writeFile(
       path.join(dir, "account/stacks", `${name}.json`),
-      JSON.stringify({
-        StackResources: Array.from({ length: groups }, (_, i) => ({
-          StackName: name,
-          StackId: stackId,
-          LogicalResourceId: `Group${i}`,
-          PhysicalResourceId: groupId(k * groups + i),
-          ResourceType: "AWS::EC2::SecurityGroup",
-          Timestamp: "2026-02-02T14:21:09.512Z",
-          ResourceStatus: "CREATE_COMPLETE",
-        })),
-        Tags: [
-          { Key: "env", Value: "production" },
-          { Key: "phantom:repo", Value: REPO },
-          { Key: "phantom:path", Value: `stacks/${name}.yaml` },
-        ],
-      }),
+      securityGroupStack(
+        name,
+        stackId,
+        Array.from({ length: groups }, (_, i) => groupId(k * groups + i)),
+        { repo: REPO, path: `stacks/${name}.yaml` },
+      ),
     );
     await writeFile(
       path.join(dir, "account/templates", `${name}.yaml`),

@@ -30,3 +30,32 @@ export function securityGroupTemplate(
   }
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * What CloudFormation's `DescribeStackResources` and the stack's tags say of a generated bench stack
+ * (the scenario directory's `stacks/<name>.json`): its groups `Group0…`, each with its physical id, and
+ * the `phantom:repo` / `phantom:path` tags that locate its template.
+ */
+export function securityGroupStack(
+  stack: string,
+  stackId: string,
+  physicalIds: readonly string[],
+  location: { readonly repo: string; readonly path: string },
+): string {
+  return JSON.stringify({
+    StackResources: physicalIds.map((physicalId, i) => ({
+      StackName: stack,
+      StackId: stackId,
+      LogicalResourceId: `Group${i}`,
+      PhysicalResourceId: physicalId,
+      ResourceType: "AWS::EC2::SecurityGroup",
+      Timestamp: "2026-02-02T14:21:09.512Z",
+      ResourceStatus: "CREATE_COMPLETE",
+    })),
+    Tags: [
+      { Key: "env", Value: "production" },
+      { Key: "phantom:repo", Value: location.repo },
+      { Key: "phantom:path", Value: location.path },
+    ],
+  });
+}

@@ -5,7 +5,7 @@ import { startCloudFormationStandIn } from "../../functions/rehearse/stand-ins/c
 import { startPlaceRouter } from "../../functions/rehearse/stand-ins/places.ts";
 import type { StandIn } from "../../functions/rehearse/stand-ins/stand-in.ts";
 import type { Scenario } from "../../functions/replay/scenario.ts";
-import { securityGroupTemplate } from "./security-group-template.ts";
+import { securityGroupStack, securityGroupTemplate } from "./security-group-template.ts";
 
 /**
  * A generated multi-place scenario (docs/architecture.md "Scenario directory", `accounts/<AccountId>/<region>/`)
@@ -82,22 +82,12 @@ export async function writeSweepScenario(
         if (isDrifted) drifted.push({ place: `${account}/${region}`, stack: name, logicalId: "Group0" });
         await writeFile(
           path.join(place, "stacks", `${name}.json`),
-          JSON.stringify({
-            StackResources: Array.from({ length: options.resources }, (_, i) => ({
-              StackName: name,
-              StackId: stackId,
-              LogicalResourceId: `Group${i}`,
-              PhysicalResourceId: groupIdOf(account, region, k, i),
-              ResourceType: "AWS::EC2::SecurityGroup",
-              Timestamp: "2026-02-02T14:21:09.512Z",
-              ResourceStatus: "CREATE_COMPLETE",
-            })),
-            Tags: [
-              { Key: "env", Value: "production" },
-              { Key: "phantom:repo", Value: REPO },
-              { Key: "phantom:path", Value: `stacks/svc-${k}.yaml` },
-            ],
-          }),
+          securityGroupStack(
+            name,
+            stackId,
+            Array.from({ length: options.resources }, (_, i) => groupIdOf(account, region, k, i)),
+            { repo: REPO, path: `stacks/svc-${k}.yaml` },
+          ),
         );
         await writeFile(
           path.join(place, "templates", `${name}.yaml`),

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { createTagsRecord } from "./cloudtrail.ts";
-import { securityGroupTemplate } from "./security-group-template.ts";
+import { securityGroupStack, securityGroupTemplate } from "./security-group-template.ts";
 import { groupId, prng } from "./windows.ts";
 
 /**
@@ -75,22 +75,12 @@ export async function writeThrottlingScenario(
   );
   await writeFile(
     path.join(dir, "account/stacks", `${STACK}.json`),
-    JSON.stringify({
-      StackResources: Array.from({ length: options.resources }, (_, i) => ({
-        StackName: STACK,
-        StackId: STACK_ID,
-        LogicalResourceId: `Group${i}`,
-        PhysicalResourceId: groupId(i),
-        ResourceType: "AWS::EC2::SecurityGroup",
-        Timestamp: "2026-02-02T14:21:09.512Z",
-        ResourceStatus: "CREATE_COMPLETE",
-      })),
-      Tags: [
-        { Key: "env", Value: "production" },
-        { Key: "phantom:repo", Value: "acme/burst-infra" },
-        { Key: "phantom:path", Value: `stacks/${STACK}.yaml` },
-      ],
-    }),
+    securityGroupStack(
+      STACK,
+      STACK_ID,
+      Array.from({ length: options.resources }, (_, i) => groupId(i)),
+      { repo: "acme/burst-infra", path: `stacks/${STACK}.yaml` },
+    ),
   );
   await writeFile(
     path.join(dir, "account/templates", `${STACK}.yaml`),

@@ -1,10 +1,11 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { GIT_ENV, git } from "./support.ts";
 
 /**
  * A stack's `phantom:path` tag is console text. Replayed with `--repo` against a real repository, a
@@ -17,18 +18,6 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = path.join(root, "functions/cli/bin.js");
 const SCENARIO = path.join(root, "fixtures/scenarios/payments-3am-incident");
 const STACK = "payments-prod";
-const GIT_ENV: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH,
-  HOME: tmpdir(),
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "Sam",
-  GIT_AUTHOR_EMAIL: "sam@example.com",
-  GIT_COMMITTER_NAME: "Sam",
-  GIT_COMMITTER_EMAIL: "sam@example.com",
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd, env: GIT_ENV, encoding: "utf8" });
 
 const dirs: string[] = [];
 afterAll(async () => {

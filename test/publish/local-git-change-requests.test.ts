@@ -12,26 +12,10 @@ import {
   parseTrailers,
 } from "../../functions/adapters/local-git-change-requests.ts";
 import { changeRequestsContract } from "./change-requests-contract.ts";
-import { TEMPLATE, TEMPLATE_PATH, windowRequest } from "./support.ts";
+import { GIT_ENV, git, TEMPLATE, TEMPLATE_PATH, windowRequest } from "./support.ts";
 
 const T1 = "2026-03-02T03:10:00.000Z";
 const T2 = "2026-03-02T04:40:00.000Z";
-
-/** Git isolated from the machine's configuration, with a fixed identity for the test's own commits. */
-const GIT_ENV: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH,
-  HOME: tmpdir(),
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "Sam",
-  GIT_AUTHOR_EMAIL: "sam@example.com",
-  GIT_COMMITTER_NAME: "Sam",
-  GIT_COMMITTER_EMAIL: "sam@example.com",
-};
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd, env: GIT_ENV, encoding: "utf8" });
-}
 
 /** A repository with the template committed on `main`, like a team's IaC repo. */
 function makeRepo(branch = "main"): string {

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { changesFingerprint, renderMarker } from "../../core/publish/marker.ts";
 import type { ChangeFile, PullRequestRequest } from "../../core/publish/ports.ts";
 
@@ -62,4 +64,21 @@ export function windowRequest(spec: WindowSpec): PullRequestRequest {
     reviewers: spec.reviewers ?? ["sam-gh"],
     updateComment: `New drift at ${spec.validAt} by @sam-gh (window ${spec.window}).`,
   };
+}
+
+/** Git isolated from the machine's configuration, with a fixed identity for the test's own commits. */
+export const GIT_ENV: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  HOME: tmpdir(),
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "Sam",
+  GIT_AUTHOR_EMAIL: "sam@example.com",
+  GIT_COMMITTER_NAME: "Sam",
+  GIT_COMMITTER_EMAIL: "sam@example.com",
+};
+
+/** Runs git in `cwd` with {@link GIT_ENV}; its stdout. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, env: GIT_ENV, encoding: "utf8" });
 }

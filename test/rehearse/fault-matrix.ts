@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { parseFaultSpec } from "../../functions/rehearse/faults.ts";
+import { FAULT_KINDS, parseFaultSpec } from "../../functions/rehearse/faults.ts";
 import { type RehearsalReport, runRehearsal } from "../../functions/rehearse/rehearse.ts";
 import { loadScenario } from "../../functions/replay/scenario.ts";
 
@@ -25,6 +25,11 @@ export async function rehearseWith(specs: readonly string[], dir = THREE_AM): Pr
     if (saved === undefined) delete process.env.PHANTOM_AWS_BACKOFF;
     else process.env.PHANTOM_AWS_BACKOFF = saved;
   }
+}
+
+/** Every fault kind on each target, twice: what the clients' retries absorb (`<target>:<kind>:2`). */
+export function absorbedFaults(targets: readonly string[]): string[] {
+  return targets.flatMap((target) => FAULT_KINDS.map((kind) => `${target}:${kind}:2`));
 }
 
 interface EventDetail {

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FAULT_KINDS } from "../../functions/rehearse/faults.ts";
 import type { RehearsalReport } from "../../functions/rehearse/rehearse.ts";
-import { expectConverged, expectInjected, outcome, rehearseWith } from "./fault-matrix.ts";
+import { absorbedFaults, expectConverged, expectInjected, outcome, rehearseWith } from "./fault-matrix.ts";
 
 /**
  * Fault matrix, AWS services (issue 15): every fault kind on the AWS services of the reaction path,
@@ -21,7 +21,7 @@ const TARGETS = [
   "sqs.SendMessage",
 ] as const;
 
-const cases = TARGETS.flatMap((target) => FAULT_KINDS.map((kind) => `${target}:${kind}:2`));
+const cases = absorbedFaults(TARGETS);
 
 describe("the 3 AM capture under AWS faults the retries absorb", () => {
   it.each(cases)(

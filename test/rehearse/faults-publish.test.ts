@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FAULT_KINDS } from "../../functions/rehearse/faults.ts";
 import {
+  absorbedFaults,
   eventKeys,
   expectConverged,
   expectDeadLettered,
@@ -25,7 +25,7 @@ const TARGETS = [
   "datadog.QueryMetrics",
 ] as const;
 
-const cases = TARGETS.flatMap((target) => FAULT_KINDS.map((kind) => `${target}:${kind}:2`));
+const cases = absorbedFaults(TARGETS);
 
 describe("the 3 AM capture under faults the retries absorb", () => {
   it.each(cases)(

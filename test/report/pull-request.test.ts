@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,6 +15,7 @@ import {
 import type { SignalsReport } from "../../core/signals/types.ts";
 import { runReplay } from "../../functions/replay/run-replay.ts";
 import { loadScenario } from "../../functions/replay/scenario.ts";
+import { git } from "../publish/support.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SCENARIO = path.join(root, "fixtures/scenarios/payments-3am-incident");
@@ -183,21 +183,6 @@ describe("pullRequestFiles", () => {
     ]);
   });
 });
-
-/** Git isolated from the machine's configuration. */
-const GIT_ENV: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH,
-  HOME: tmpdir(),
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "Sam",
-  GIT_AUTHOR_EMAIL: "sam@example.com",
-  GIT_COMMITTER_NAME: "Sam",
-  GIT_COMMITTER_EMAIL: "sam@example.com",
-};
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd, env: GIT_ENV, encoding: "utf8" });
 
 describe("replay --repo", () => {
   it("publishes one branch with one commit, and a second replay changes nothing", async () => {
